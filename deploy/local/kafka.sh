@@ -17,9 +17,21 @@ java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
 log() { echo "[kafka] $*" >&2; }
 
+# Java 17 and Maven come from the OS packages when the machine lacks them.
+ensure_tools() {
+  local missing=()
+  command -v "$java" >/dev/null || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null || missing+=(maven)
+  [ ${#missing[@]} -eq 0 ] && return
+  command -v apt-get >/dev/null || { log "missing ${missing[*]} and no apt-get: install them"; exit 1; }
+  log "installing ${missing[*]} from the OS packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null && apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
 fetch() {
+  ensure_tools
   if [ -f "$libs/kafka_2.13-$version.jar" ] && [ -f "$cache/complete" ]; then return; fi
-  command -v mvn >/dev/null || { log "mvn not found: install maven (apt-get install maven)"; exit 1; }
   log "resolving org.apache.kafka:kafka_2.13:$version and its dependencies from Maven Central"
   rm -rf "$libs"; mkdir -p "$libs"
   mvn -q -B -f "$here/kafka/pom.xml" dependency:copy-dependencies \

@@ -1,0 +1,154 @@
+"""`aduan`: the operator's command line. Every make target is one of these subcommands.
+
+  aduan infra up|down|status   Kafka and PostgreSQL (deploy/local scripts, or the env's servers)
+  aduan topics                 create the declared topics
+  aduan up | down | status     the whole local stack in the background
+  aduan demo                   the whole pipeline on the sample complaints, with a summary
+  aduan test [pytest args]     infrastructure up, then the test suite
+  aduan bench --n N            throughput and latency against a raw Kafka relay baseline
+  aduan replay-dlq             send parked forwards through the forwarder again
+  aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from aduan import stack
+
+
+def _infra(args: argparse.Namespace) -> int:
+    if args.action == "up":
+        infra = stack.infra_up()
+        print(f"kafka: {infra.kafka}\ndatabase: {infra.database_url}")
+    elif args.action == "down":
+        stack.infra_down()
+    else:
+        print(stack.infra_status())
+    return 0
+
+
+def _topics(args: argparse.Namespace) -> int:
+    infra = stack.infra_up()
+    created = stack.create_topics(infra.kafka, args.prefix)
+    print(f"{len(created)} topics created" + (f": {', '.join(created)}" if created else " (all existed)"))
+    return 0
+
+
+def _up(_: argparse.Namespace) -> int:
+    infra = stack.infra_up()
+    stack.create_topics(infra.kafka)
+    local = stack.Stack(infra)
+    local.start()
+    print("aduan is up:")
+    print(f"  intake HTTP        {local.url('intake')}  (POST /v1/complaints, /v1/channels/*, /open311/v2)")
+    for name in ("routing", "forwarder", "notifier"):
+        print(f"  {name:<18} {local.url(name)}  (/healthz /readyz /metrics)")
+    print(f"  LAPOR! simulator   {local.url('lapor-sim')}  (/_sim/stats)")
+    print(f"  Kafka              {infra.kafka}\n  PostgreSQL         {infra.database_url}")
+    print(f"  logs               {stack.VAR / 'log'}\nStop everything with: make down")
+    return 0
+
+
+def _down(_: argparse.Namespace) -> int:
+    stopped = stack.stop_recorded()
+    print(f"stopped: {', '.join(stopped) or 'no services were running'}")
+    stack.infra_down()
+    return 0
+
+
+def _status(_: argparse.Namespace) -> int:
+    print(stack.infra_status())
+    for name, port in stack.DEFAULT_PORTS.items():
+        pid = (stack.VAR / "run" / f"{name}.pid")
+        print(f"{name}: {'running (pid ' + pid.read_text() + ')' if pid.exists() else 'stopped'} on port {port}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from aduan.demo import run_demo
+
+    return run_demo(args.samples, timeout=args.timeout)
+
+
+def _test(args: argparse.Namespace) -> int:
+    infra = stack.infra_up()
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.kafka, "DATABASE_URL": infra.database_url}
+    try:
+        pytest_args = [a for a in args.pytest_args if a != "--"]
+        return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=stack.ROOT, env=env)
+    finally:
+        if not args.keep_infra:
+            stack.infra_down(infra)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from aduan.bench import run_bench
+
+    return run_bench(args.n)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from aduan.replay import replay_dlq
+
+    infra = stack.infra_up()
+    count = replay_dlq(infra.kafka, prefix=args.prefix, limit=args.limit)
+    print(f"{count} parked forwards sent to complaints.routed again")
+    return 0
+
+
+def _eval_routing(args: argparse.Namespace) -> int:
+    from aduan.evaluate_routing import main as evaluate
+
+    return evaluate(args.rest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("infra", help="Kafka and PostgreSQL")
+    p.add_argument("action", choices=("up", "down", "status"))
+    p.set_defaults(func=_infra)
+
+    p = sub.add_parser("topics", help="create the declared topics")
+    p.add_argument("--prefix", default=os.environ.get("ADUAN_TOPIC_PREFIX", ""))
+    p.set_defaults(func=_topics)
+
+    sub.add_parser("up", help="start everything in the background").set_defaults(func=_up)
+    sub.add_parser("down", help="stop everything").set_defaults(func=_down)
+    sub.add_parser("status", help="what is running").set_defaults(func=_status)
+
+    p = sub.add_parser("demo", help="the whole pipeline on the sample complaints")
+    p.add_argument("--samples", default=str(stack.ROOT / "samples" / "complaints.jsonl"))
+    p.add_argument("--timeout", type=float, default=180.0)
+    p.set_defaults(func=_demo)
+
+    p = sub.add_parser("test", help="infrastructure up, then pytest")
+    p.add_argument("--keep-infra", action="store_true", help="leave Kafka and PostgreSQL running")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_test)
+
+    p = sub.add_parser("bench", help="end-to-end throughput and latency vs a raw Kafka relay")
+    p.add_argument("--n", type=int, default=5000)
+    p.set_defaults(func=_bench)
+
+    p = sub.add_parser("replay-dlq", help="send parked forwards through again")
+    p.add_argument("--prefix", default=os.environ.get("ADUAN_TOPIC_PREFIX", ""))
+    p.add_argument("--limit", type=int, default=None)
+    p.set_defaults(func=_replay)
+
+    p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_eval_routing)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

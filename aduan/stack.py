@@ -1,0 +1,224 @@
+"""The local stack: infrastructure scripts, topics, and the service processes.
+
+Infrastructure (Kafka, PostgreSQL) is started by the shell scripts in deploy/local/ unless
+KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL point elsewhere. Services and the LAPOR! simulator run as
+ordinary child processes, each with its log in var/log/ and its pid in var/run/, so `aduan down`
+(or a test's teardown) can stop exactly what was started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.kafka import ensure_topics
+from shared.topics import Topics
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+LOCAL = ROOT / "deploy" / "local"
+
+DEFAULT_PORTS = {"intake": 8080, "routing": 8081, "forwarder": 8082, "notifier": 8083, "lapor-sim": 8090}
+SERVICES = ("intake", "routing", "forwarder", "notifier")
+
+
+# ---------------------------------------------------------------------------------------------
+# infrastructure
+
+
+def _script(name: str, action: str) -> str:
+    result = subprocess.run(["bash", str(LOCAL / f"{name}.sh"), action], check=True, text=True,
+                            stdout=subprocess.PIPE)
+    return result.stdout.strip()
+
+
+@dataclass(frozen=True)
+class Infra:
+    kafka: str
+    database_url: str
+    started_kafka: bool = False
+    started_postgres: bool = False
+
+
+def infra_up() -> Infra:
+    """Start what is not given by the environment; return where everything is."""
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    database_url = os.environ.get("DATABASE_URL")
+    if not kafka:
+        _script("kafka", "up")
+        kafka = f"127.0.0.1:{os.environ.get('ADUAN_KAFKA_PORT', '9092')}"
+    if not database_url:
+        _script("postgres", "up")
+        database_url = _script("postgres", "url")
+    return Infra(kafka, database_url, started_kafka="KAFKA_BOOTSTRAP_SERVERS" not in os.environ,
+                 started_postgres="DATABASE_URL" not in os.environ)
+
+
+def infra_down(infra: Infra | None = None) -> None:
+    if infra is None or infra.started_kafka:
+        _script("kafka", "down")
+    if infra is None or infra.started_postgres:
+        _script("postgres", "down")
+
+
+def infra_status() -> str:
+    return "\n".join(_script(name, "status") for name in ("kafka", "postgres"))
+
+
+def create_topics(kafka: str, prefix: str = "") -> list[str]:
+    return asyncio.run(ensure_topics(kafka, Topics(prefix).specs()))
+
+
+# ---------------------------------------------------------------------------------------------
+# processes
+
+
+@dataclass
+class Proc:
+    name: str
+    argv: list[str]
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return VAR / "log" / f"{self.name}.log"
+
+    @property
+    def pid_path(self) -> Path:
+        return VAR / "run" / f"{self.name}.pid"
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.pid_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, **self.env}, stdout=log,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid_path.write_text(str(self.popen.pid))
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, timeout: float = 20.0, sig: int = signal.SIGTERM) -> None:
+        pid = self.popen.pid if self.popen else _read_pid(self.pid_path)
+        if pid is not None:
+            _terminate(pid, timeout, sig)
+            if self.popen:
+                self.popen.wait()
+        self.pid_path.unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        """SIGKILL: the crash a test wants, no graceful shutdown."""
+        self.stop(timeout=5, sig=signal.SIGKILL)
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _terminate(pid: int, timeout: float, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def wait_ready(procs: list[Proc], timeout: float = 60.0) -> None:
+    """Wait until every process answers its readiness probe (the simulator: its stats)."""
+    deadline = time.monotonic() + timeout
+    pending = list(procs)
+    with httpx.Client(timeout=2.0) as client:
+        while pending:
+            proc = pending[0]
+            if proc.popen is not None and not proc.alive():
+                tail = proc.log_path.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{proc.name} exited during start-up; its log ends:\n{tail}")
+            path = "/_sim/stats" if proc.name == "lapor-sim" else "/readyz"
+            try:
+                if client.get(proc.url + path).status_code == 200:
+                    pending.pop(0)
+                    continue
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{proc.name} not ready after {timeout:.0f} s; see {proc.log_path}")
+            time.sleep(0.2)
+
+
+@dataclass
+class Stack:
+    """The simulator and the four services, pointed at one Kafka, one database, one topic prefix."""
+
+    infra: Infra
+    topic_prefix: str = ""
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    extra_env: dict[str, str] = field(default_factory=dict)
+    procs: dict[str, Proc] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.infra.kafka,
+            "DATABASE_URL": self.infra.database_url,
+            "ADUAN_TOPIC_PREFIX": self.topic_prefix,
+            "ADUAN_LAPOR_BASE_URL": f"http://127.0.0.1:{self.ports['lapor-sim']}",
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        python = sys.executable
+        self.procs["lapor-sim"] = Proc("lapor-sim", [python, "-m", "simulators.lapor", "--port",
+                                                     str(self.ports["lapor-sim"])], self.ports["lapor-sim"], env)
+        for name in SERVICES:
+            self.procs[name] = Proc(name, [python, "-m", f"services.{name}"], self.ports[name],
+                                    {**env, "ADUAN_HTTP_PORT": str(self.ports[name])})
+
+    def start(self, names: tuple[str, ...] | None = None, timeout: float = 60.0) -> None:
+        chosen = [self.procs[n] for n in (names or self.procs)]
+        for proc in chosen:
+            proc.start()
+        wait_ready(chosen, timeout)
+
+    def stop(self, names: tuple[str, ...] | None = None) -> None:
+        for name in reversed(names or tuple(self.procs)):
+            self.procs[name].stop()
+
+    def url(self, name: str) -> str:
+        return self.procs[name].url
+
+
+def stop_recorded() -> list[str]:
+    """Stop processes recorded in var/run by an earlier `aduan up` (another shell, another process)."""
+    stopped = []
+    for pid_file in sorted((VAR / "run").glob("*.pid")):
+        pid = _read_pid(pid_file)
+        if pid is not None:
+            _terminate(pid, 20.0, signal.SIGTERM)
+            stopped.append(pid_file.stem)
+        pid_file.unlink(missing_ok=True)
+    return stopped

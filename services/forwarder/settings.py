@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class ForwarderSettings(ServiceSettings):
+    http_port: int = 8082
+    group_id: str = "aduan-forwarder"
+    lapor_base_url: str = "http://127.0.0.1:8090"
+    lapor_api_key: str | None = "sim-key"
+    lapor_timeout_s: float = Field(default=5.0, gt=0)
+    # Tries within one delivery before handing over to the delayed retry topics.
+    inline_attempts: int = Field(default=3, ge=1)
+    inline_backoff_s: float = Field(default=0.2, ge=0)
+    # Delay before each retry level (complaints.forward.retry.1, .2, .3); then the DLQ.
+    retry_delays_s: tuple[float, ...] = (5.0, 30.0, 120.0)

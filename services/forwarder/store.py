@@ -1,0 +1,61 @@
+"""forwarder's repository: its own schema only. Each call commits on its own: the attempt counter
+must be durable before LAPOR! is called, whatever happens next."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+SCHEMA = "forwarder"
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    complaint_id: uuid.UUID
+    state: str
+    attempts: int
+    lapor_tracking_id: str | None
+
+
+async def open_report(pool: asyncpg.Pool, complaint_id: uuid.UUID, tracking_number: str, reference: str,
+                      agency_code: str) -> ReportRow:
+    """The complaint's row, created on first sight."""
+    row = await pool.fetchrow(
+        """INSERT INTO forwarder.reports (complaint_id, tracking_number, reference, agency_code, state)
+           VALUES ($1, $2, $3, $4, 'pending')
+           ON CONFLICT (complaint_id) DO UPDATE SET updated_at = forwarder.reports.updated_at
+           RETURNING complaint_id, state, attempts, lapor_tracking_id""",
+        complaint_id, tracking_number, reference, agency_code,
+    )
+    return ReportRow(**dict(row))
+
+
+async def count_attempt(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> int:
+    return await pool.fetchval(
+        """UPDATE forwarder.reports SET attempts = attempts + 1, state = 'pending', updated_at = now()
+           WHERE complaint_id = $1 RETURNING attempts""",
+        complaint_id,
+    )
+
+
+async def mark_created(pool: asyncpg.Pool, complaint_id: uuid.UUID, lapor_tracking_id: str) -> None:
+    await pool.execute(
+        """UPDATE forwarder.reports SET state = 'created', lapor_tracking_id = $2, last_error = NULL,
+                  updated_at = now() WHERE complaint_id = $1""",
+        complaint_id, lapor_tracking_id,
+    )
+
+
+async def mark_failed(pool: asyncpg.Pool, complaint_id: uuid.UUID, error: str, *, parked: bool) -> None:
+    await pool.execute(
+        """UPDATE forwarder.reports SET last_error = $2, state = CASE WHEN $3 THEN 'parked' ELSE state END,
+                  updated_at = now() WHERE complaint_id = $1""",
+        complaint_id, error[:2000], parked,
+    )
+
+
+async def counts(pool: asyncpg.Pool) -> dict[str, int]:
+    rows = await pool.fetch("SELECT state, count(*) AS n FROM forwarder.reports GROUP BY state")
+    return {r["state"]: r["n"] for r in rows}

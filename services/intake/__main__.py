@@ -1,0 +1,4 @@
+from services.intake.app import build
+from shared.service import run
+
+run(build)

@@ -1,0 +1,4 @@
+from services.notifier.app import build
+from shared.service import run
+
+run(build)

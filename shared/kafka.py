@@ -1,0 +1,185 @@
+"""Kafka plumbing: the broker factory, publishing envelopes, and consuming them safely.
+
+Guarantees (DESIGN.md §6): the producer is idempotent with acks=all; every subscriber has an explicit
+group id and commits only after its handler returned (AckPolicy.NACK_ON_ERROR: an exception rewinds
+the partition to the failed message instead of committing past it, which FastStream's default
+auto-commit would do). Messages that can never be read (bad JSON, unknown schema_version, wrong
+shape) are parked on `aduan.parked` with the reason, so one bad message does not block a partition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import Counter, Histogram
+from pydantic import BaseModel, ValidationError
+
+from shared.events import KNOWN_SCHEMA_VERSIONS, Envelope
+from shared.logging import bound, get_logger
+from shared.topics import TopicSpec
+
+log = get_logger(__name__)
+P = TypeVar("P", bound=BaseModel)
+
+HANDLED = Counter("aduan_events_handled_total", "Events handled", ["handler", "outcome"])
+HANDLE_SECONDS = Histogram("aduan_event_handle_seconds", "Time to handle one event", ["handler"])
+PUBLISHED = Counter("aduan_events_published_total", "Events published", ["topic_kind"])
+
+
+def make_broker(bootstrap_servers: str, service: str) -> KafkaBroker:
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=f"aduan-{service}",
+        enable_idempotence=True,
+        acks="all",
+        logger=None,  # our own structured logs say what happened; FastStream's would repeat it
+    )
+
+
+def _key(envelope: Envelope[Any], key: str | None) -> bytes:
+    return (key or str(envelope.complaint_id or envelope.event_id)).encode()
+
+
+async def publish(broker: KafkaBroker, topic: str, envelope: Envelope[Any], *, key: str | None = None) -> None:
+    """Publish and wait for the broker's acknowledgement (acks=all): on return the event is durable."""
+    await broker.publish(
+        envelope.model_dump_json().encode(),
+        topic=topic,
+        key=_key(envelope, key),
+        headers={
+            "event_type": envelope.event_type.value,
+            "schema_version": str(envelope.schema_version),
+            "correlation_id": envelope.correlation_id,
+            "content-type": "application/json",
+        },
+    )
+    PUBLISHED.labels(topic_kind=topic.split(".")[-1] if topic.startswith("agency.") else topic).inc()
+
+
+class Unreadable(Exception):
+    """The message can never be processed as it is: park it."""
+
+
+def parse_envelope(body: bytes, payload_type: type[P]) -> Envelope[P]:
+    try:
+        envelope = Envelope[payload_type].model_validate_json(body)  # type: ignore[valid-type]
+    except ValidationError as exc:
+        raise Unreadable(f"not a valid {payload_type.__name__} envelope: {exc.error_count()} errors: "
+                         f"{exc.errors(include_url=False, include_input=False)}") from exc
+    if envelope.schema_version not in KNOWN_SCHEMA_VERSIONS:
+        raise Unreadable(f"unknown schema_version {envelope.schema_version}")
+    return envelope
+
+
+def subscribe(
+    broker: KafkaBroker,
+    topic: str,
+    *,
+    group_id: str,
+    payload: type[P],
+    parked_topic: str,
+    name: str,
+    on_unreadable: Callable[[KafkaMessage, str], Awaitable[None]] | None = None,
+) -> Callable[[Callable[[Envelope[P]], Awaitable[None]]], Callable[[Envelope[P]], Awaitable[None]]]:
+    """Register `handler(envelope)` as a consumer of `topic` with the project's delivery guarantees.
+
+    A message that is not a readable envelope goes to `on_unreadable(message, reason)` when given
+    (intake answers bad channel input on complaints.rejected), else it is parked.
+    """
+
+    def register(handler: Callable[[Envelope[P]], Awaitable[None]]) -> Callable[[Envelope[P]], Awaitable[None]]:
+        @broker.subscriber(
+            topic,
+            group_id=group_id,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest",
+            max_poll_records=100,
+        )
+        async def consume(message: KafkaMessage) -> None:
+            started = time.perf_counter()
+            try:
+                envelope = parse_envelope(message.body, payload)
+            except Unreadable as exc:
+                if on_unreadable is not None:
+                    await on_unreadable(message, str(exc))
+                else:
+                    await park(broker, parked_topic, message, str(exc), consumer=name)
+                HANDLED.labels(handler=name, outcome="parked").inc()
+                return
+            with bound(event_id=envelope.event_id, complaint_id=envelope.complaint_id,
+                       correlation_id=envelope.correlation_id, event_type=envelope.event_type.value):
+                try:
+                    await handler(envelope)
+                except Exception:
+                    HANDLED.labels(handler=name, outcome="error").inc()
+                    log.exception("handler failed; the message will be redelivered", handler=name)
+                    raise
+            HANDLED.labels(handler=name, outcome="ok").inc()
+            HANDLE_SECONDS.labels(handler=name).observe(time.perf_counter() - started)
+
+        return handler
+
+    return register
+
+
+async def park(broker: KafkaBroker, parked_topic: str, message: KafkaMessage, reason: str, *, consumer: str) -> None:
+    raw = message.raw_message
+    log.warning("message parked", consumer=consumer, reason=reason, topic=raw.topic,
+                partition=raw.partition, offset=raw.offset)
+    await broker.publish(
+        message.body,
+        topic=parked_topic,
+        key=raw.key,
+        headers={
+            "parked_by": consumer,
+            "parked_reason": reason[:1000],
+            "source_topic": raw.topic,
+            "source_partition": str(raw.partition),
+            "source_offset": str(raw.offset),
+            "parked_id": str(uuid.uuid4()),
+        },
+    )
+
+
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 30.0) -> None:
+    """A new topic takes a moment to get partition leaders; producing before that fails."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described = await admin.describe_topics(names)
+        if all(t["error_code"] == 0 and t["partitions"] and all(p["leader"] >= 0 for p in t["partitions"])
+               for t in described):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics without leaders after {timeout:.0f} s: {names}")
+        await asyncio.sleep(0.1)
+
+
+async def ensure_topics(bootstrap_servers: str, specs: tuple[TopicSpec, ...]) -> list[str]:
+    """Create the declared topics that do not exist yet; return the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        if missing:
+            brokers = len((await admin.describe_cluster())["brokers"])
+            response = await admin.create_topics(
+                [NewTopic(s.name, s.partitions, min(3, brokers), topic_configs=s.config()) for s in missing]
+            )
+            for name, code, *_ in response.topic_errors:
+                # 36: another replica created it meanwhile
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise RuntimeError(f"could not create topic {name}: error code {code}")
+            await _wait_for_leaders(admin, [s.name for s in missing])
+        return [s.name for s in missing]
+    finally:
+        await admin.close()

@@ -1,0 +1,105 @@
+"""What every service process is: a broker, a database, an HTTP app with health and metrics.
+
+`Service` is assembled by each service's composition root (services/<name>/app.py); this module knows
+nothing of any service's rules. Start-up order: logging → database → migrations → broker. Readiness
+answers 200 only while both the broker and the database answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+from faststream.kafka import KafkaBroker
+from prometheus_client import make_asgi_app
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from shared.db import Database, apply_migrations
+from shared.logging import configure_logging, get_logger
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Service:
+    name: str
+    settings: ServiceSettings
+    broker: KafkaBroker
+    db: Database
+    migrations: Path
+    routes: Sequence[BaseRoute] = ()
+    on_start: list[Hook] = field(default_factory=list)
+    on_stop: list[Hook] = field(default_factory=list)
+    started: bool = False
+
+    async def start(self) -> None:
+        await self.db.connect()
+        await apply_migrations(self.db.pool, self.name, self.migrations)
+        await self.broker.start()
+        for hook in self.on_start:
+            await hook()
+        self.started = True
+        log.info("service started", kafka=self.settings.kafka_bootstrap_servers,
+                 topic_prefix=self.settings.topic_prefix)
+
+    async def stop(self) -> None:
+        self.started = False
+        for hook in reversed(self.on_stop):
+            await hook()
+        await self.broker.stop()
+        await self.db.close()
+        log.info("service stopped")
+
+    async def readiness(self) -> dict[str, bool]:
+        broker_ok = self.started and await self.broker.ping(timeout=2)
+        return {"broker": bool(broker_ok), "database": self.started and await self.db.ping()}
+
+    def asgi(self) -> Starlette:
+        async def healthz(_: Request) -> JSONResponse:
+            return JSONResponse({"status": "ok", "service": self.name})
+
+        async def readyz(_: Request) -> JSONResponse:
+            checks = await self.readiness()
+            ready = all(checks.values())
+            return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+        @asynccontextmanager
+        async def lifespan(_: Starlette) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return Starlette(
+            routes=[
+                Route("/healthz", healthz),
+                Route("/readyz", readyz),
+                Mount("/metrics", make_asgi_app()),
+                *self.routes,
+            ],
+            lifespan=lifespan,
+        )
+
+
+def run(build: Callable[[], Service]) -> None:
+    """Entry point of `python -m services.<name>`: configure logging, build, serve until SIGTERM."""
+    service = build()
+    configure_logging(service.name, service.settings.log_level, service.settings.log_json)
+    uvicorn.run(
+        service.asgi(),
+        host=service.settings.http_host,
+        port=service.settings.http_port,
+        log_config=None,  # keep our structured logging
+        access_log=False,
+        lifespan="on",
+    )

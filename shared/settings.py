@@ -1,0 +1,51 @@
+"""Settings every service shares; each service extends them in its own settings.py.
+
+Environment variables carry the `ADUAN_` prefix (ADUAN_LOG_LEVEL, ADUAN_HTTP_PORT, ...). The two
+connection strings also answer to the conventional KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL, so one
+export points the whole project (services, tests, demo, bench) at the same infrastructure.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.topics import Topics
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ADUAN_", extra="ignore", populate_by_name=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "ADUAN_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    database_url: str = Field(
+        default="postgresql://aduan:aduan@127.0.0.1:55432/aduan",
+        validation_alias=AliasChoices("DATABASE_URL", "ADUAN_DATABASE_URL"),
+    )
+    topic_prefix: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    db_pool_min: int = 1
+    db_pool_max: int = 5
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL")
+        return value
+
+    @field_validator("topic_prefix")
+    @classmethod
+    def _topic_safe(cls, value: str) -> str:
+        if value and not all(c.isalnum() or c in "._-" for c in value):
+            raise ValueError("ADUAN_TOPIC_PREFIX may hold only letters, digits, '.', '_' and '-'")
+        return value
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)

@@ -1,0 +1,28 @@
+"""python -m simulators.lapor: serve the LAPOR! simulator (for the local stack and the demo)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import uvicorn
+
+from simulators.lapor.app import create_app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m simulators.lapor", description="LAPOR! simulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ADUAN_LAPOR_SIM_PORT", "8090")))
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("ADUAN_LAPOR_SIM_API_KEY", "sim-key"),
+        help="expected X-Api-Key; an empty string disables auth",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="seed for the random faults")
+    args = parser.parse_args(argv)
+    uvicorn.run(create_app(args.api_key or None, seed=args.seed), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Test infrastructure: a real Kafka broker and a real PostgreSQL for every integration test.
+
+Where they come from, in order: KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when set (that is how
+`make test` passes the local ones); testcontainers when a Docker engine answers; otherwise the
+project's own scripts in deploy/local start them (and stop them at the end).
+
+Each test gets its own topic prefix, so tests never read each other's events, and the session gets
+its own database, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
+
+import asyncpg
+import pytest
+
+from aduan import stack
+from shared.kafka import ensure_topics
+from shared.topics import Topics
+
+
+def _docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[stack.Infra]:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("DATABASE_URL"):
+        yield stack.Infra(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["DATABASE_URL"])
+        return
+    if _docker_available():
+        from testcontainers.kafka import KafkaContainer
+        from testcontainers.postgres import PostgresContainer
+
+        with ExitStack() as containers:
+            kafka = containers.enter_context(KafkaContainer("confluentinc/cp-kafka:7.6.1").with_kraft())
+            pg = containers.enter_context(PostgresContainer("postgres:15", driver=None))
+            yield stack.Infra(kafka.get_bootstrap_server(), pg.get_connection_url())
+        return
+    local = stack.infra_up()
+    try:
+        yield local
+    finally:
+        stack.infra_down(local)
+
+
+@pytest.fixture(scope="session")
+async def database_url(infra: stack.Infra) -> AsyncIterator[str]:
+    """A fresh database for this session on the given server (the given one if we may not create)."""
+    name = f"aduan_test_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(infra.database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    except asyncpg.InsufficientPrivilegeError:
+        await admin.close()
+        yield infra.database_url
+        return
+    base, _, _ = infra.database_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def topics(infra: stack.Infra) -> Topics:
+    """Every declared topic, created under a prefix of this test's own."""
+    declared = Topics(f"t{uuid.uuid4().hex[:10]}.")
+    await ensure_topics(infra.kafka, declared.specs())
+    return declared
+
+
+@pytest.fixture
+def service_env(infra: stack.Infra, database_url: str, topics: Topics) -> dict[str, str]:
+    """The settings every service of this test shares, as keyword arguments."""
+    return {"kafka_bootstrap_servers": infra.kafka, "database_url": database_url,
+            "topic_prefix": topics.prefix, "log_json": True}

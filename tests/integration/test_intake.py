@@ -1,0 +1,140 @@
+"""intake against the real broker and database: HTTP and Kafka channels in, accepted or rejected out."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from services.intake.app import build
+from services.intake.settings import IntakeSettings
+from shared.events import Channel, EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
+from shared.kafka import make_broker, publish
+from tests.support import eventually, read_topic, running
+
+pytestmark = pytest.mark.integration
+
+FORM = {
+    "title": "Jalan berlubang di Kedaton",
+    "body": "<p>Jalan di depan pasar Kedaton <b>berlubang</b> besar, sudah tiga bulan tidak diperbaiki.</p>",
+    "reporter": {"name": "Rina Contoh", "phone": "0812-0000-1234", "email": "rina@example.com"},
+    "location": {"text": "Jl. Teuku Umar, Kedaton, Bandar Lampung"},
+}
+
+
+@pytest.fixture
+async def intake(service_env):  # type: ignore[no-untyped-def]
+    service = build(IntakeSettings(**service_env))
+    async with running(service):
+        transport = httpx.ASGITransport(app=service.asgi())
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            yield service, client
+
+
+async def test_web_form_is_accepted_normalised_and_answered_with_its_tracking_number(intake, infra, topics):
+    service, client = intake
+    response = await client.post("/v1/complaints", json=FORM, headers={"Idempotency-Key": "form-1"})
+    assert response.status_code == 202
+    tracking = response.json()["tracking_number"]
+    assert tracking.startswith("LPG-")
+
+    inbound = await read_topic(infra.kafka, topics.inbound, expect=1)
+    assert [e["payload"]["tracking_number"] for e in inbound] == [tracking]
+
+    accepted = await read_topic(infra.kafka, topics.accepted, expect=1)
+    assert len(accepted) == 1
+    event = accepted[0]
+    complaint = event["payload"]
+    assert event["event_type"] == EventType.ACCEPTED
+    assert event["correlation_id"] == inbound[0]["correlation_id"]
+    assert complaint["tracking_number"] == tracking
+    assert complaint["body"].startswith("Jalan di depan pasar Kedaton berlubang besar")
+    assert "<p>" in complaint["original_body"]
+    assert complaint["reporter"]["phone"] == "+6281200001234"
+
+    lookup = await eventually(lambda: _status_of(client, tracking))
+    assert lookup == 200
+
+
+async def _status_of(client: httpx.AsyncClient, tracking: str) -> int | None:
+    response = await client.get(f"/v1/complaints/{tracking}")
+    return response.status_code if response.status_code == 200 else None
+
+
+async def test_a_retried_form_gets_the_same_tracking_number_and_one_complaint(intake, infra, topics):
+    _, client = intake
+    first = await client.post("/v1/complaints", json=FORM, headers={"Idempotency-Key": "retry-1"})
+    second = await client.post("/v1/complaints", json=FORM, headers={"Idempotency-Key": "retry-1"})
+    assert first.json()["tracking_number"] == second.json()["tracking_number"]
+    await read_topic(infra.kafka, topics.inbound, expect=2)
+    accepted = await read_topic(infra.kafka, topics.accepted, expect=1, settle=2.0)
+    assert len(accepted) == 1
+
+
+async def test_invalid_form_is_refused_with_problem_json_naming_each_field(intake, infra, topics):
+    _, client = intake
+    bad = {**FORM, "body": "rusak", "reporter": {"phone": "12", "email": "not-an-email"}}
+    response = await client.post("/v1/complaints", json=bad)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    fields = {e["field"]: e["code"] for e in response.json()["errors"]}
+    assert fields == {"body": "too_short", "reporter.phone": "invalid_phone", "reporter.email": "invalid_email"}
+    assert await read_topic(infra.kafka, topics.inbound, expect=1, timeout=2.0) == []
+
+
+async def test_kafka_channel_input_that_fails_validation_is_answered_on_rejected(intake, infra, topics):
+    broker = make_broker(infra.kafka, "test-channel")
+    await broker.connect()
+    try:
+        bad = InboundMessage(channel=Channel.APP, channel_message_id="app-bad-1", received_at=utcnow(),
+                             raw={"title": "x"})  # no body
+        await publish(broker, topics.inbound, new_envelope(EventType.RECEIVED, bad, producer="test-app"),
+                      key="app-bad-1")
+    finally:
+        await broker.stop()
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka)
+    await producer.start()
+    await producer.send_and_wait(topics.inbound, b"{not json", key=b"garbage")
+    await producer.stop()
+
+    rejected = await read_topic(infra.kafka, topics.rejected, expect=2)
+    codes = sorted(r["payload"]["reasons"][0]["code"] for r in rejected)
+    assert codes == ["invalid_envelope", "missing_field"]
+    missing = next(r for r in rejected if r["payload"]["reasons"][0]["code"] == "missing_field")
+    assert missing["payload"]["reasons"][0]["field"] == "body"
+    assert missing["complaint_id"] == str(complaint_id_for("app", "app-bad-1"))
+    assert await read_topic(infra.kafka, topics.accepted, expect=1, timeout=1.0) == []
+
+
+async def test_a_redelivered_inbound_event_is_accepted_once(intake, infra, topics):
+    message = InboundMessage(channel=Channel.APP, channel_message_id="app-dup-1", received_at=utcnow(),
+                             raw={"body": "Lampu jalan di Jl. Ahmad Yani Kota Metro mati sejak seminggu."})
+    envelope = new_envelope(EventType.RECEIVED, message, producer="test-app")
+    broker = make_broker(infra.kafka, "test-channel")
+    await broker.connect()
+    try:
+        for _ in range(3):
+            await publish(broker, topics.inbound, envelope, key="app-dup-1")
+    finally:
+        await broker.stop()
+    accepted = await read_topic(infra.kafka, topics.accepted, expect=1, settle=2.0)
+    assert len(accepted) == 1
+    assert accepted[0]["payload"]["title"] == "Lampu jalan di Jl. Ahmad Yani Kota Metro mati sejak seminggu."
+
+
+async def test_gateway_webhooks_publish_every_message_and_report_each_verdict(intake, infra, topics):
+    _, client = intake
+    sms = await client.post("/v1/channels/sms", json={"event": "sms:received", "payload": {
+        "message": "Sampah menumpuk di pasar Gisting Tanggamus sudah 2 minggu", "phoneNumber": "081200005678",
+        "receivedAt": "2026-11-20T08:15:00+07:00"}})
+    empty = await client.post("/v1/channels/sms", json={"event": "sms:received", "payload": {
+        "message": "", "phoneNumber": "081200005678"}})
+    assert sms.status_code == empty.status_code == 202
+    assert len(sms.json()["accepted"]) == 1
+    assert empty.json()["accepted"] == [] and empty.json()["rejected"]
+
+    accepted = await read_topic(infra.kafka, topics.accepted, expect=1)
+    rejected = await read_topic(infra.kafka, topics.rejected, expect=1)
+    assert accepted[0]["payload"]["reporter"]["phone"] == "+6281200005678"
+    assert accepted[0]["payload"]["channel"] == "sms"
+    assert rejected[0]["payload"]["channel"] == "sms"

@@ -1,0 +1,59 @@
+"""Helpers the integration, end-to-end and fault tests share: run a service in-process, publish
+events, and read what a topic holds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from shared.service import Service
+
+
+@asynccontextmanager
+async def running(service: Service) -> AsyncIterator[Service]:
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0,
+                     settle: float = 0.0) -> list[dict[str, Any]]:
+    """Every message on `topic` from the beginning until `expect` arrived (or the timeout), then
+    `settle` seconds more so that a duplicate arriving late is counted too."""
+    # No group: the consumer takes every partition and starts at the beginning.
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        found: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        settle_until: float | None = None
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                found.extend(json.loads(r.value) for r in records)
+            if len(found) >= expect:
+                settle_until = settle_until or time.monotonic() + settle
+                if time.monotonic() >= settle_until:
+                    break
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.2) -> Any:
+    """Poll an async predicate until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(interval)

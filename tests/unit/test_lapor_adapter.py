@@ -1,0 +1,161 @@
+"""LaporClient against the real simulator over HTTP: wire format and error classification."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+
+import pytest
+
+from services.forwarder.lapor import (
+    LaporClient,
+    LaporPermanentError,
+    LaporReport,
+    LaporRetryableError,
+    LaporTimeoutError,
+    _retry_after,
+)
+from simulators.lapor.server import SimulatorServer
+
+KEY = "adapter-key"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimulatorServer]:
+    with SimulatorServer(api_key=KEY) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def fresh(sim: SimulatorServer) -> None:
+    sim.state.reset()
+
+
+@pytest.fixture
+async def lapor(sim: SimulatorServer) -> AsyncIterator[LaporClient]:
+    async with LaporClient(sim.base_url, KEY, timeout_s=2.0) as client:
+        yield client
+
+
+def report(**overrides: Any) -> LaporReport:
+    fields: dict[str, Any] = {
+        "reference": "aduan-42",
+        "title": "Puskesmas tutup di jam layanan",
+        "content": "Puskesmas Kedaton tutup pukul 10 pagi pada hari kerja, pasien disuruh pulang.",
+        "incident_date": date(2025, 6, 2),
+        "category": "Kesehatan",
+        "agency_code": "KOTA-BDL",
+        "region_code": "18.71",
+        "level": "kabkota",
+        "anonymous": True,
+        "confidential": False,
+        "channel": "sms",
+        "location": {"text": "Kedaton, Bandar Lampung"},
+        "reporter": {"name": "Budi", "phone": "+6281234567890", "email": None},
+        "attachments": [{"url": "https://files.example.org/p.jpg", "media_type": "image/jpeg", "size_bytes": 2048}],
+    }
+    fields.update(overrides)
+    return LaporReport(**fields)
+
+
+async def test_create_then_find_get_and_sync(lapor: LaporClient, sim: SimulatorServer) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    receipt = await lapor.create_report(report())
+    assert receipt.reference == "aduan-42"
+    assert receipt.status == "menunggu_verifikasi"
+    assert receipt.tracking_id.isdigit()
+
+    assert await lapor.find_by_reference("aduan-42") == receipt
+    assert await lapor.find_by_reference("aduan-unknown") is None
+
+    stored = await lapor.get_report(receipt.tracking_id)
+    assert stored["incident_date"] == "2025-06-02"
+    assert stored["anonymous"] is True
+    assert stored["attachments"][0]["size_bytes"] == 2048
+
+    changed = await lapor.changed_since(before)
+    assert [r["tracking_id"] for r in changed] == [receipt.tracking_id]
+    assert await lapor.changed_since(datetime.now(UTC) + timedelta(minutes=1)) == []
+    with pytest.raises(ValueError):
+        await lapor.changed_since(datetime.now())
+
+
+async def test_find_by_reference_returns_the_oldest_duplicate(lapor: LaporClient) -> None:
+    first = await lapor.create_report(report())
+    await lapor.create_report(report())
+    assert (await lapor.find_by_reference("aduan-42")) == first
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 408])
+async def test_server_errors_are_retryable(lapor: LaporClient, sim: SimulatorServer, status: int) -> None:
+    sim.state.set_faults({"fail_next": 1, "error_status": status})
+    with pytest.raises(LaporRetryableError) as caught:
+        await lapor.create_report(report())
+    assert not isinstance(caught.value, LaporTimeoutError)
+    assert caught.value.status == status
+
+
+async def test_rate_limit_is_retryable_with_retry_after(lapor: LaporClient, sim: SimulatorServer) -> None:
+    sim.state.set_faults({"rate_limit_rate": 1.0})
+    with pytest.raises(LaporRetryableError) as caught:
+        await lapor.find_by_reference("aduan-42")
+    assert (caught.value.status, caught.value.retry_after) == (429, 1.0)
+
+
+async def test_invalid_report_is_permanent(lapor: LaporClient, sim: SimulatorServer) -> None:
+    with pytest.raises(LaporPermanentError) as caught:
+        await lapor.create_report(report(content="pendek"))
+    assert caught.value.status == 422
+    assert "content" in caught.value.body
+    assert sim.state.stats()["reports"] == 0
+
+
+async def test_rejected_report_is_permanent(lapor: LaporClient, sim: SimulatorServer) -> None:
+    sim.state.set_faults({"reject_next": 1})
+    with pytest.raises(LaporPermanentError) as caught:
+        await lapor.create_report(report())
+    assert caught.value.status == 422
+
+
+async def test_wrong_key_is_permanent(sim: SimulatorServer) -> None:
+    async with LaporClient(sim.base_url, "wrong") as client:
+        with pytest.raises(LaporPermanentError) as caught:
+            await client.create_report(report())
+    assert caught.value.status == 401
+
+
+async def test_unknown_tracking_id_is_permanent_404(lapor: LaporClient) -> None:
+    with pytest.raises(LaporPermanentError) as caught:
+        await lapor.get_report("1")
+    assert caught.value.status == 404
+
+
+async def test_slow_create_times_out_but_the_lookup_finds_it(sim: SimulatorServer) -> None:
+    sim.state.set_faults({"slow_create_rate": 1.0, "slow_create_ms": 300})
+    async with LaporClient(sim.base_url, KEY, timeout_s=0.1) as impatient:
+        with pytest.raises(LaporTimeoutError):
+            await impatient.create_report(report())
+        found = await impatient.find_by_reference("aduan-42")
+    assert found is not None
+    assert sim.state.stats()["reports"] == 1
+
+
+async def test_connection_refused_is_retryable_not_doubtful() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with LaporClient(f"http://127.0.0.1:{port}", KEY) as client:
+        with pytest.raises(LaporRetryableError) as caught:
+            await client.create_report(report())
+    assert not isinstance(caught.value, LaporTimeoutError)
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    assert _retry_after("7") == 7.0
+    assert _retry_after(None) is None
+    assert _retry_after("soon") is None
+    later = _retry_after(format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True))
+    assert later is not None and 25 < later <= 30
