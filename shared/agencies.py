@@ -138,6 +138,7 @@ PUSAT: tuple[Agency, ...] = (
     _pusat("kemendikti", "Kementerian Pendidikan Tinggi (perguruan tinggi)", "pendidikan"),
     _pusat("kemendikdasmen", "Kementerian Pendidikan Dasar dan Menengah (program nasional)", "pendidikan"),
     _pusat("kemenkes", "Kementerian Kesehatan", "kesehatan"),
+    _pusat("bpom", "Badan Pengawas Obat dan Makanan", "kesehatan"),
     _pusat("kemenhub", "Kementerian Perhubungan", "perhubungan"),
     _pusat("pupr", "Kementerian Pekerjaan Umum (jalan nasional, jalan tol, sungai)", "pekerjaan_umum"),
     _pusat("kemensos", "Kementerian Sosial", "sosial"),

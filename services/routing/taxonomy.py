@@ -16,7 +16,7 @@ highest priority applies; without one, the urusan's default scope does.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -91,13 +91,13 @@ _TERMS: dict[str, dict[float, str]] = {
     },
     "kesehatan": {
         3.0: "puskesmas, rumah sakit, rsud, dinas kesehatan, dinkes, posyandu, imunisasi, pustu, "
-             "rawat inap, igd, unit gawat darurat, poliklinik, bidan, perawat, dokter, apotek, "
+             "rawat inap, igd, unit gawat darurat, poliklinik, bidan, apotek, "
              "demam berdarah, dbd, fogging, pengasapan nyamuk, gizi buruk, stunting",
         2.0: "rs, pasien, obat, berobat, rujukan, ambulans, ambulance, rawat jalan, klinik, persalinan, "
-             "melahirkan, vaksin, vaksinasi, jamkesda, pengobatan, operasi, dirawat, sakit, kesehatan, "
+             "melahirkan, vaksin, vaksinasi, jamkesda, pengobatan, dirawat, kesehatan, dokter, perawat, "
              "tenaga kesehatan, nakes, poli, ugd, kamar inap, icu, nicu, diare, tbc, malaria, "
              "puskesmas keliling, antrian pasien",
-        1.0: "penyakit, medis, dokter gigi, laboratorium, cek darah, kamar, ruang perawatan",
+        1.0: "penyakit, medis, dokter gigi, laboratorium, cek darah, kamar, ruang perawatan, sakit, operasi, nyamuk",
     },
     "pekerjaan_umum": {
         3.0: "jalan rusak, jalan berlubang, jalan berlobang, lubang jalan, jalan hancur, jalan ambles, "
@@ -105,7 +105,8 @@ _TERMS: dict[str, dict[float, str]] = {
              "irigasi, saluran irigasi, normalisasi sungai, tanggul, jalan rusak parah, betonisasi, "
              "air ledeng, air bersih, pipa air, pipa pdam, saluran air, box culvert, dinas pu, dinas pupr, "
              "pekerjaan umum, bina marga, jalan longsor, jalan licin berlumpur, tambal sulam, hotmix",
-        2.0: "jalan, jalanan, jln, jl, selokan, got, banjir, genangan, genangan air, tergenang, sungai, kali, "
+        0.5: "jalan, jln, jl",
+        2.0: "jalanan, selokan, got, banjir, genangan, genangan air, tergenang, sungai, "
              "bendungan, embung, trotoar, aspal rusak, berlubang, berlobang, lubang, rusak parah, "
              "air mati, air tidak mengalir, air keruh, air kotor, meteran air, tagihan air, gorong, "
              "saluran, pengerukan, sedimentasi, drainase tersumbat, tata ruang, rusak berat, tambal, "
@@ -119,17 +120,18 @@ _TERMS: dict[str, dict[float, str]] = {
              "dinas perkim, perkim, kawasan kumuh, permukiman kumuh",
         2.0: "lampu penerangan, lampu mati, penerangan, makam, kuburan, pemakaman, developer, pengembang "
              "perumahan, pengembang, fasum, fasos, fasilitas umum, kumuh, kpr, rumah subsidi, perum",
-        1.0: "gelap, lampu, rumah",
+        1.0: "gelap, lampu",
     },
     "trantibum": {
         3.0: "satpol pp, satpol, pol pp, pkl, pedagang kaki lima, damkar, pemadam kebakaran, kebakaran, "
              "bpbd, tanah longsor, longsor, puting beliung, angin puting beliung, bencana alam, "
              "korban bencana, gempa, gempa bumi, tsunami, banjir bandang, pengungsi, penertiban pkl",
         2.0: "penertiban, ditertibkan, tertibkan, menertibkan, pedagang liar, lapak, gerobak, bangunan liar, "
-             "bangli, reklame liar, spanduk, baliho, tempat hiburan malam, karaoke, miras, minuman keras, "
+             "bangli, reklame liar, tempat hiburan malam, karaoke, miras, minuman keras, "
              "tuak, prostitusi, pelacuran, warung remang remang, kafe remang, bencana, korban banjir, "
              "hunian liar, tambang ilegal, tempat hiburan, hiburan malam, menggunakan trotoar, berjualan, "
              "pedagang, kebisingan malam, mengganggu ketertiban, ketertiban umum, bantuan korban",
+        1.5: "spanduk, baliho",
         1.0: "ketertiban, mengganggu, meresahkan, resah, liar, ilegal, api, terbakar",
     },
     "sosial": {
@@ -138,13 +140,14 @@ _TERMS: dict[str, dict[float, str]] = {
              "dinas sosial, dinsos, e warong, ewarong, kps, kartu perlindungan sosial, blt, "
              "bantuan langsung tunai, panti asuhan, panti jompo, panti sosial, gelandangan, pengemis, "
              "gepeng, anak jalanan, anjal, odgj, orang dengan gangguan jiwa, orang gila, pendamping pkh",
-        2.0: "bantuan, penerima bantuan, keluarga miskin, warga miskin, orang miskin, tidak mampu, "
-             "kurang mampu, fakir miskin, janda, lansia, lanjut usia, disabilitas, difabel, cacat, "
+        2.0: "penerima bantuan, keluarga miskin, warga miskin, orang miskin, tidak mampu, "
+             "kurang mampu, fakir miskin, janda, lansia, lanjut usia, disabilitas, difabel, "
              "penyandang disabilitas, yatim, yatim piatu, terlantar, pengamen, rehabilitasi sosial, "
              "kesejahteraan sosial, pendamping, tkpk, bantuan beras, beras, penyaluran bantuan, "
              "data penerima, tepat sasaran, tidak tepat sasaran, salah sasaran, pencairan bantuan, "
-             "e-warong, agen bank, kartu atm, saldo, dana bantuan",
-        1.0: "miskin, sembako, pencairan, cair, penerima, manfaat",
+             "e-warong, agen bank, dana bantuan",
+        1.5: "bantuan",
+        1.0: "miskin, sembako, pencairan, cair, penerima, manfaat, saldo, cacat",
     },
     "tenaga_kerja": {
         3.0: "phk, pemutusan hubungan kerja, pesangon, umr, ump, umk, upah minimum, disnaker, disnakertrans, "
@@ -152,19 +155,20 @@ _TERMS: dict[str, dict[float, str]] = {
              "lowongan kerja, loker, pencari kerja, kartu kuning, ak1, blk, balai latihan kerja, outsourcing, "
              "alih daya, pkwt, perjanjian kerja, hak normatif, tunjangan hari raya, thr, uang lembur, "
              "upah lembur, kemnaker, kemenaker, depnaker",
-        2.0: "karyawan, buruh, pekerja, upah, gaji karyawan, lembur, jam kerja, kontrak kerja, perusahaan, "
-             "pelatihan kerja, magang, dipecat, diberhentikan, pabrik, mandor, hrd, rekrutmen, "
+        2.0: "karyawan, buruh, pekerja, upah, gaji karyawan, lembur, jam kerja, kontrak kerja, "
+             "pelatihan kerja, magang, dipecat, diberhentikan, mandor, hrd, "
              "perekrutan, penipuan lowongan, pengangguran, bekerja di, tenaga kerja asing, tka",
-        1.0: "kerja, pekerjaan, gaji, pt, cv, kantor, tunjangan",
+        1.5: "rekrutmen",
+        1.0: "kerja, pekerjaan, gaji, tunjangan, perusahaan, pabrik",
     },
     "pppa": {
         3.0: "kdrt, kekerasan dalam rumah tangga, kekerasan terhadap anak, kekerasan anak, kekerasan seksual, "
              "pelecehan seksual, pencabulan, pemerkosaan, perkosaan, perdagangan orang, trafficking, tppo, "
              "perlindungan anak, p2tp2a, uptd ppa, dp3a, perkawinan anak, pernikahan dini, "
              "pernikahan anak, eksploitasi anak, pekerja anak, kekerasan perempuan, pemberdayaan perempuan",
-        2.0: "kekerasan, pelecehan, perempuan, ibu dan anak, hak anak, anak di bawah umur, bullying, "
+        2.0: "kekerasan, pelecehan, ibu dan anak, hak anak, anak di bawah umur, bullying, "
              "perundungan, penelantaran anak, kdrt",
-        1.0: "anak, istri, suami, cerai",
+        1.0: "perempuan",
     },
     "pangan": {
         3.0: "ketahanan pangan, cadangan pangan, stok beras, harga beras, beras oplosan, keamanan pangan, "
@@ -178,7 +182,8 @@ _TERMS: dict[str, dict[float, str]] = {
              "prona, ptsl, sengketa tanah, sengketa lahan, mafia tanah, pengukuran tanah, balik nama "
              "sertifikat, pemecahan sertifikat, akta jual beli, ajb, ppat, hak guna usaha, hgu, hak milik, "
              "shm, atr bpn, agraria, girik, tanah ulayat, surat tanah",
-        2.0: "tanah, lahan, ganti rugi, ganti rugi lahan, pembebasan lahan, pembebasan tanah, patok, "
+        1.5: "tanah, lahan",
+        2.0: "ganti rugi, ganti rugi lahan, pembebasan lahan, pembebasan tanah, patok, "
              "batas tanah, penyerobotan tanah, klaim tanah, hak atas tanah, kavling",
         1.0: "warisan, kepemilikan",
     },
@@ -189,30 +194,33 @@ _TERMS: dict[str, dict[float, str]] = {
              "ruang terbuka hijau, rth, taman kota, limbah pabrik, limbah b3, pencemaran udara, "
              "pencemaran sungai, retribusi sampah, iuran sampah",
         2.0: "kebersihan, kotor, bau, bau menyengat, asap, debu, bising, kebisingan, suara bising, "
-             "penebangan pohon, pohon tumbang, pohon, taman, lingkungan hidup, buang sampah, "
+             "penebangan pohon, pohon tumbang, lingkungan hidup, buang sampah, "
              "tumpukan sampah, menumpuk, berserakan, kumuh dan kotor, sampah menumpuk, ranting",
-        1.0: "lingkungan, pencemar, jorok, lalat, tikus, nyamuk, kucing, anjing",
+        1.5: "taman",
+        1.0: "lingkungan, pencemar, jorok, lalat, pohon",
     },
     "adminduk": {
         3.0: "ktp, e ktp, ektp, ktp el, ktp elektronik, kartu tanda penduduk, kartu keluarga, akta kelahiran, "
              "akte kelahiran, akta kematian, akte kematian, akta perkawinan, akta perceraian, dukcapil, "
-             "disdukcapil, capil, catatan sipil, pencatatan sipil, kependudukan, nik, "
+             "disdukcapil, capil, catatan sipil, pencatatan sipil, kependudukan, "
              "nomor induk kependudukan, surat pindah, skpwni, kia, kartu identitas anak, suket, "
              "surat keterangan pengganti, perekaman, rekam ktp, perekaman ktp, blanko, blangko, "
              "administrasi kependudukan, adminduk, data kependudukan, biodata, pindah domisili, "
-             "pindah datang, kartu keluarga baru, kk",
+             "pindah datang, kartu keluarga baru",
         2.0: "akta, akte, domisili, cetak ktp, pencetakan, ganti kk, pecah kk, kk baru, status perkawinan, "
-             "kewarganegaraan, nama di ktp, data ganda, nik ganda, tercatat, pencatatan",
-        1.0: "penduduk, warga baru, identitas",
+             "kewarganegaraan, nama di ktp, data ganda, nik ganda, nik, kk",
+        1.0: "penduduk, warga baru, identitas, tercatat, pencatatan",
     },
     "pmd": {
         3.0: "dana desa, alokasi dana desa, add, apbdes, kepala desa, kades, perangkat desa, aparat desa, "
              "sekretaris desa, sekdes, bumdes, badan usaha milik desa, pilkades, pemilihan kepala desa, "
              "musyawarah desa, musdes, badan permusyawaratan desa, pemberdayaan masyarakat desa, "
              "dpmd, kantor desa, balai desa, pemerintah desa, pemdes, dana kelurahan, pendamping desa",
-        2.0: "desa, kepala dusun, kadus, peratin, pekon, kampung, lurah desa, rehab balai desa, "
+        2.0: "kepala dusun, kadus, peratin, kepala pekon, lurah desa, rehab balai desa, "
              "gotong royong, musrenbang, siltap",
-        1.0: "dusun, warga desa",
+        1.0: "warga desa, pekon",
+        0.7: "desa",
+        0.3: "dusun, kampung",
     },
     "kb": {
         3.0: "keluarga berencana, kb, alat kontrasepsi, kontrasepsi, iud, spiral, implan, susuk kb, "
@@ -221,30 +229,34 @@ _TERMS: dict[str, dict[float, str]] = {
     },
     "perhubungan": {
         3.0: "dishub, dinas perhubungan, angkot, angkutan kota, angkutan umum, angkutan umum massal, bus, "
-             "brt, trans, terminal, halte, parkir, juru parkir, jukir, parkir liar, tarif parkir, "
+             "brt, terminal, halte, parkir, juru parkir, jukir, parkir liar, tarif parkir, "
              "retribusi parkir, lampu merah, traffic light, lampu lalu lintas, apill, rambu, rambu lalu lintas, "
              "marka jalan, kemacetan, macet, uji kir, kir, trayek, ojek online, ojol, taksi online, "
              "jembatan penyeberangan, zebra cross, penyeberangan orang, kereta, kereta api, krl, commuter, "
              "stasiun, rel, perlintasan, palang pintu, kapal, pelabuhan, dermaga, penyeberangan, feri, ferry, "
              "bandara, bandar udara, pesawat, maskapai, penerbangan, tiket pesawat, tiket kapal, "
              "truk over dimensi, odol, overload, muatan berlebih, jembatan timbang, damri, travel gelap",
-        2.0: "lalu lintas, lalin, kendaraan umum, sopir, supir, pengemudi, penumpang, tarif, ongkos, angkutan, "
-             "truk, truck, kendaraan berat, jalur, rute, jalan satu arah, putar balik, u turn, tiket, "
-             "loket, speed bump, polisi tidur, pengendara, ojek, becak, bentor, sepeda, pejalan kaki, "
+        2.0: "lalu lintas, lalin, kendaraan umum, sopir, supir, pengemudi, penumpang, ongkos, angkutan, trans, "
+             "truk, truck, kendaraan berat, rute, jalan satu arah, putar balik, u turn, "
+             "speed bump, polisi tidur, pengendara, ojek, becak, bentor, pejalan kaki, "
              "penyeberang, jadwal keberangkatan, keberangkatan, kedatangan, transportasi",
-        1.0: "kendaraan, mobil, motor, sepeda motor, macet total",
+        1.5: "tarif",
+        1.0: "kendaraan, mobil, motor, sepeda motor, jalur, tiket, loket, sepeda",
     },
     "kominfo": {
-        3.0: "diskominfo, kominfo, website, situs web, situs resmi, aplikasi, registrasi kartu, "
+        3.0: "diskominfo, kominfo, situs web, situs resmi, registrasi kartu, "
              "registrasi ulang kartu, registrasi sim card, kartu prabayar, kartu perdana, sim card, simcard, "
-             "sinyal, jaringan internet, internet, wifi, indihome, telkom, telkomsel, speedy, telepon rumah, "
+             "sinyal, jaringan internet, wifi, indihome, telkom, telkomsel, speedy, telepon rumah, "
              "provider, operator seluler, bts, menara telekomunikasi, hoaks, hoax, kantor pos, pos indonesia, "
              "paket pos, wesel, kiriman pos, jasa pengiriman, informasi publik, ppid, tv kabel",
-        2.0: "situs, web, online, server, email, e mail, akses, link, jaringan, pulsa, kuota, paket data, "
+        2.5: "internet",
+        2.0: "website, pulsa, kuota, paket data, "
              "nomor hp, nomor telepon, operator, indosat, xl, smartfren, tri, axis, telepon, telpon, "
-             "televisi, tv, radio, siaran, konten, media sosial, medsos, paket, pengiriman, resi, kurir, "
-             "data, statistik, error, tidak bisa diakses, down, gangguan jaringan",
-        1.0: "hp, ponsel, sms, akun, login, password, registrasi, daftar online",
+             "televisi, tv, radio, siaran, konten, media sosial, medsos, pengiriman, resi, kurir, "
+             "statistik, tidak bisa diakses, gangguan jaringan",
+        1.5: "aplikasi, situs, web, server, jaringan",
+        1.0: "hp, ponsel, sms, akun, login, password, registrasi, email, e mail, akses, link, paket, error",
+        0.5: "online, data, down",
     },
     "koperasi_ukm": {
         3.0: "koperasi, ukm, umkm, usaha mikro, usaha kecil, simpan pinjam, ksp, dinas koperasi",
@@ -288,10 +300,10 @@ _TERMS: dict[str, dict[float, str]] = {
         3.0: "petani, pupuk, pupuk subsidi, pupuk bersubsidi, kartu tani, sawah, padi, gagal panen, panen, "
              "hama, bibit, benih, penyuluh pertanian, ppl, alsintan, traktor, gapoktan, kelompok tani, "
              "poktan, dinas pertanian, pertanian, perkebunan, petani sawit, sawit, kelapa sawit, karet, "
-             "kopi, lada, kakao, singkong, ubi kayu, jagung, peternak, peternakan, ternak, sapi, kambing, "
+             "lada, kakao, singkong, ubi kayu, peternak, peternakan, ternak, sapi, kambing, "
              "kerbau, ayam, unggas, penyakit hewan, kesehatan hewan, rabies, flu burung, antraks, "
              "penyakit mulut dan kuku, pmk, dokter hewan, puskeswan, inseminasi buatan, hortikultura",
-        2.0: "kebun, ladang, tanaman, harga gabah, gabah, irigasi sawah, tebu, cabai, cabe, bawang, "
+        2.0: "kopi, jagung, kebun, ladang, tanaman, harga gabah, gabah, irigasi sawah, tebu, cabai, cabe, bawang, "
              "pestisida, obat hama, hewan, daging, rph, rumah potong hewan",
     },
     "kehutanan": {
@@ -304,23 +316,25 @@ _TERMS: dict[str, dict[float, str]] = {
     "esdm": {
         3.0: "pln, listrik, token listrik, meteran listrik, kwh meter, kwh, pemadaman listrik, pemadaman, "
              "mati lampu, listrik padam, padam, tiang listrik, kabel listrik, tagihan listrik, gardu, "
-             "trafo, travo, tegangan, pasang baru listrik, sambungan listrik, daya listrik, subsidi listrik, "
+             "trafo, travo, pasang baru listrik, sambungan listrik, daya listrik, subsidi listrik, "
              "pertamina, spbu, bbm, bahan bakar, solar, premium, pertalite, pertamax, bensin, minyak tanah, "
              "lpg, elpiji, gas melon, gas 3 kg, gas 3kg, tabung gas, pangkalan gas, gas lpg, agen gas, "
              "tambang, pertambangan, galian c, tambang pasir, tambang batu, batubara, batu bara, "
-             "air tanah, sumur bor, energi, listrik desa, desa belum teraliri listrik",
-        2.0: "gas, meteran, daya, voltase, korsleting, kabel, tiang, penerangan listrik, pom bensin, antrian bbm, "
-             "kelangkaan, langka, minyak",
-        1.0: "lampu padam",
+             "air tanah, sumur bor, listrik desa, desa belum teraliri listrik",
+        2.0: "gas, voltase, korsleting, penerangan listrik, pom bensin, antrian bbm, tegangan, energi",
+        1.0: "lampu padam, meteran, daya, kabel, tiang, kelangkaan, langka, minyak",
     },
     "perdagangan": {
-        3.0: "pasar, pasar tradisional, pedagang pasar, los pasar, kios pasar, revitalisasi pasar, "
+        3.0: "pasar tradisional, pedagang pasar, los pasar, kios pasar, revitalisasi pasar, "
              "harga sembako, kenaikan harga, harga naik, harga mahal, timbangan, metrologi, tera ulang, "
              "penimbunan, perlindungan konsumen, barang kadaluarsa, barang kedaluwarsa, minimarket, "
              "toko modern, indomaret, alfamart, retribusi pasar, dinas perdagangan, disperindag, "
              "minyak goreng, harga gula",
-        2.0: "harga, mahal, toko, dagangan, konsumen, barang, jual beli, produk, kadaluarsa, kedaluwarsa, "
+        2.0: "pasar, dagangan, konsumen, jual beli, kadaluarsa, kedaluwarsa, "
              "penjual, pembeli, belanja, mall, swalayan, supermarket",
+        1.5: "toko",
+        1.0: "harga, mahal, produk",
+        0.5: "barang",
     },
     "perindustrian": {
         3.0: "perindustrian, industri, kawasan industri, izin industri, industri kecil, ikm, sentra industri",
@@ -332,10 +346,11 @@ _TERMS: dict[str, dict[float, str]] = {
     "keuangan_daerah": {
         3.0: "pbb, pajak bumi dan bangunan, sppt, sppt pbb, bphtb, pajak daerah, retribusi daerah, "
              "bapenda, dispenda, bpkad, bpprd, pajak restoran, pajak hotel, pajak reklame, "
-             "pajak air tanah, apbd, anggaran daerah, pad, pendapatan asli daerah, samsat, pajak kendaraan, "
+             "pajak air tanah, apbd, anggaran daerah, pendapatan asli daerah, samsat, pajak kendaraan, "
              "pajak kendaraan bermotor, pkb, bbnkb, bea balik nama, pajak motor, pajak mobil, "
              "samsat keliling, pemutihan pajak, denda pajak kendaraan",
-        2.0: "retribusi, pungutan retribusi, anggaran, dana hibah, hibah, belanja daerah, tagihan pbb",
+        1.0: "anggaran",
+        2.0: "retribusi, pungutan retribusi, dana hibah, hibah, belanja daerah, tagihan pbb",
     },
     "kepegawaian": {
         3.0: "pns, asn, cpns, pppk, p3k, honorer, tenaga honorer, pegawai honorer, kenaikan pangkat, "
@@ -343,35 +358,38 @@ _TERMS: dict[str, dict[float, str]] = {
              "bkd, bkpsdm, bkn, nip, sk pns, sk cpns, formasi, seleksi cpns, sscn, sscasn, skd, skb, "
              "cat bkn, pegawai negeri, pegawai negeri sipil, aparatur sipil negara, kepegawaian, "
              "gaji pns, gaji ke 13, gaji ketiga belas, kgb, kenaikan gaji berkala, jabatan fungsional, "
-             "angka kredit, pak, diklat, tenaga kontrak, tkk, thl, pegawai kontrak, cuti pns, karpeg, "
-             "ujian dinas, penyesuaian ijazah, sertifikasi, tunjangan profesi, pppk guru",
-        2.0: "pegawai, jabatan, pangkat, golongan, mutasi, promosi, rekrutmen pegawai, seleksi, "
-             "tes, kelulusan, pengumuman kelulusan, lulus seleksi, pengangkatan, diangkat, absensi pegawai, "
-             "disiplin pegawai, kinerja pegawai, pejabat, tunjangan, insentif, honor, sk, pemberhentian",
-        1.0: "kantor, dinas, instansi",
+             "angka kredit, tenaga kontrak, tkk, thl, pegawai kontrak, cuti pns, karpeg, "
+             "ujian dinas, penyesuaian ijazah, pppk guru",
+        2.0: "jabatan, pangkat, golongan, mutasi, promosi, rekrutmen pegawai, seleksi, diklat, "
+             "kelulusan, pengumuman kelulusan, lulus seleksi, pengangkatan, diangkat, absensi pegawai, "
+             "disiplin pegawai, kinerja pegawai, tunjangan, insentif, pemberhentian",
+        1.5: "pegawai, honor, sertifikasi",
+        1.0: "tes, sk, pejabat",
     },
     "pengawasan": {
         3.0: "pungli, pungutan liar, korupsi, suap, menyuap, disuap, gratifikasi, penyalahgunaan wewenang, "
              "penyelewengan, penyelewengan dana, mark up, markup, kkn, inspektorat, maladministrasi, "
              "pemerasan, uang pelicin, uang rokok, sogok, sogokan, nepotisme, kolusi, ombudsman, kpk, "
-             "pemotongan dana, potongan dana, dipotong, penggelapan dana, mangkir, oknum pegawai, "
-             "oknum pejabat, calo, percaloan",
-        2.0: "oknum, pungutan, biaya tambahan, uang tambahan, dimintai uang, diminta uang, meminta uang, "
+             "pemotongan dana, potongan dana, penggelapan dana, mangkir, oknum pegawai, "
+             "oknum pejabat, percaloan",
+        2.0: "calo, dipotong, pungutan, biaya tambahan, uang tambahan, dimintai uang, diminta uang, meminta uang, "
              "tanpa kwitansi, tidak transparan, transparansi, penyimpangan, penipuan oleh oknum, "
-             "jarang masuk kantor, bolos, tidak disiplin, pelayanan buruk, pelayanan lambat, "
-             "tidak profesional, tidak ramah, kurang ramah, judes, arogan",
-        1.0: "dana, uang, biaya, bayar, membayar, dipungut, diminta",
+             "jarang masuk kantor, bolos, tidak disiplin",
+        1.5: "oknum",
+        1.0: "dipungut, pelayanan buruk, pelayanan lambat, tidak profesional, tidak ramah, kurang ramah, "
+             "judes, arogan",
     },
     "pemerintahan_umum": {
-        3.0: "camat, kecamatan, kantor camat, lurah, kelurahan, kantor lurah, ketua rt, ketua rw, rt rw, "
+        3.0: "kantor camat, kantor kecamatan, kantor lurah, kantor kelurahan, ketua rt, ketua rw, pak rt, pak rw, "
              "surat keterangan, surat pengantar, sktm, surat keterangan tidak mampu, surat keterangan usaha, "
              "pelayanan kecamatan, pelayanan kelurahan, pemilu, pilkada, kpu, bawaslu, panwas, panwaslu, "
-             "pemilihan umum, pilgub, pilbup, pilwakot, daftar pemilih, dpt, kesbangpol, ormas, bupati, "
-             "walikota, wali kota, wakil bupati, wakil walikota, sekda, sekretariat daerah, pemkot, pemkab, "
-             "pemda, pemerintah daerah, pemerintah kota, pemerintah kabupaten, satgas",
-        2.0: "rt, rw, gubernur, dprd, anggota dewan, dewan, pelayanan publik, pelayanan, kantor pemerintah, "
-             "pejabat daerah, aparatur, pemerintah, pemprov, kepala daerah, perda, peraturan daerah",
-        1.0: "warga, masyarakat, mohon, informasi, tolong, bapak, pak",
+             "pemilihan umum, pilgub, pilbup, pilwakot, daftar pemilih, dpt, kesbangpol, ormas, "
+             "sekda, sekretariat daerah",
+        2.0: "camat, lurah, dprd, anggota dewan, pelayanan publik, kantor pemerintah, "
+             "pejabat daerah, kepala daerah, perda, peraturan daerah",
+        1.0: "pelayanan, pemerintah, pemprov, pemkot, pemkab, pemda, pemerintah daerah, satgas, dewan",
+        0.5: "kecamatan, kelurahan, bupati, walikota, wali kota, gubernur",
+        0.3: "rt, rw",
     },
     "jaminan_sosial": {
         3.0: "bpjs, bpjs kesehatan, jkn, jkn kis, kis, kartu indonesia sehat, faskes, fktp, fkrtl, "
@@ -380,26 +398,28 @@ _TERMS: dict[str, dict[float, str]] = {
              "bpjs ketenagakerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, bpjamsostek, jht, "
              "jaminan hari tua, jaminan pensiun, jkk, jaminan kecelakaan kerja, jaminan kematian, "
              "jkm, klaim jht, pencairan jht, saldo jht, jaminan kesehatan, jaminan sosial, "
-             "jaminan kesehatan nasional, mobile jkn, premi",
-        2.0: "iuran, tunggakan, denda pelayanan, peserta, kartu peserta, virtual account, autodebet, "
+             "jaminan kesehatan nasional, mobile jkn",
+        2.0: "premi, tunggakan, denda pelayanan, kartu peserta, virtual account, autodebet, "
              "non aktif, nonaktif, tidak aktif, status kepesertaan, aktivasi kartu, cetak kartu, "
-             "klaim, pencairan saldo, kartu jkn, rujukan online",
-        1.0: "kartu, nomor kartu, faskes tingkat",
+             "pencairan saldo, kartu jkn, rujukan online",
+        1.5: "iuran, klaim",
+        1.0: "peserta, nomor kartu, faskes tingkat",
+        0.5: "kartu",
     },
     "keamanan": {
         3.0: "polisi, polri, polda, polres, polresta, polsek, polrestabes, kapolres, kapolsek, kapolda, "
-             "kepolisian, satlantas, lantas, tilang, ditilang, razia, sim, surat izin mengemudi, stnk, bpkb, "
+             "kepolisian, satlantas, tilang, ditilang, razia, sim, surat izin mengemudi, stnk, bpkb, "
              "pencurian, maling, begal, pembegalan, perampokan, rampok, jambret, copet, curanmor, "
              "pencurian motor, narkoba, narkotika, sabu, ganja, bandar narkoba, judi, perjudian, togel, "
              "sabung ayam, pembunuhan, penganiayaan, pengeroyokan, tawuran, preman, premanisme, "
              "balap liar, geng motor, kriminal, kriminalitas, tindak pidana, laporan polisi, reskrim, "
              "penyidik, penyidikan, bhabinkamtibmas, kamtibmas, pos polisi, brimob, senjata tajam, "
-             "penculikan, ancaman, teror, pemalsuan, penipuan online, skck, pelat nomor, tnkb, "
+             "penculikan, teror, penipuan online, skck, pelat nomor, tnkb, "
              "pungli polisi, tilang elektronik, etle, sidang tilang",
-        2.0: "penipuan, ditipu, tertipu, dicuri, hilang dicuri, kehilangan, pelaku, korban, keamanan, "
-             "rawan kejahatan, kejahatan, laporan ke polisi, melapor ke polisi, aparat, ugal ugalan, "
+        2.0: "penipuan, ditipu, tertipu, dicuri, hilang dicuri, pelaku, keamanan, ancaman, pemalsuan, "
+             "rawan kejahatan, kejahatan, laporan ke polisi, melapor ke polisi, ugal ugalan, "
              "kecelakaan, tabrak lari, mengancam, diancam",
-        1.0: "aman, tidak aman, rawan, pelanggaran",
+        1.0: "aman, tidak aman, rawan, pelanggaran, korban, kehilangan, aparat",
     },
     "yustisi": {
         3.0: "paspor, passport, pasport, imigrasi, kantor imigrasi, visa, kitas, kitap, deportasi, "
@@ -407,32 +427,34 @@ _TERMS: dict[str, dict[float, str]] = {
              "pembebasan bersyarat, pengadilan, pengadilan negeri, pengadilan agama, hakim, putusan pengadilan, "
              "kejaksaan, kejari, kejati, jaksa, bantuan hukum, lbh, posbakum, notaris, fidusia, "
              "ahu, badan hukum, kemenkumham, kumham, hak cipta, merek dagang, paten, haki, "
-             "antrian paspor, paspor online, pewarganegaraan, sidang",
+             "antrian paspor, paspor online, pewarganegaraan",
         2.0: "hukum, perkara, gugatan, tahanan, ditahan, pengacara, advokat, sengketa, eksekusi, "
-             "tersangka, terdakwa, vonis, banding, kasasi, pidana, perdata",
+             "tersangka, terdakwa, vonis, banding, kasasi, pidana, perdata, sidang",
     },
     "agama": {
         3.0: "kua, kantor urusan agama, haji, ibadah haji, umrah, umroh, kemenag, kementerian agama, "
-             "penghulu, buku nikah, pencatatan nikah, nikah, menikah, pernikahan, rujuk, talak, "
-             "sertifikasi halal, label halal, bpjph, madrasah, pesantren, pondok pesantren, ponpes, mts, "
-             "mtsn, madrasah aliyah, madrasah tsanawiyah, madrasah ibtidaiyah, raudhatul athfal, "
-             "guru madrasah, penyuluh agama, zakat, baznas, wakaf, tanah wakaf, rumah ibadah, masjid, "
-             "musala, mushola, gereja, pura, vihara, kerukunan umat beragama, fkub, aliran sesat, "
+             "penghulu, buku nikah, pencatatan nikah, nikah, rujuk, talak, "
+             "sertifikasi halal, label halal, bpjph, "
+             "penyuluh agama, zakat, baznas, wakaf, tanah wakaf, rumah ibadah, "
+             "vihara, kerukunan umat beragama, fkub, aliran sesat, "
              "penistaan agama, jemaah haji, calon jemaah, kuota haji, porsi haji, biro umroh, travel umroh",
-        2.0: "agama, keagamaan, ibadah, ustadz, ulama, pengajian, takmir, marbot, imam",
+        2.0: "agama, keagamaan, ibadah, ustadz, ulama, pengajian, takmir, marbot, menikah, pernikahan, masjid, "
+             "musala, mushola, gereja",
     },
     "keuangan_negara": {
         3.0: "npwp, pajak penghasilan, pph, ppn, spt, spt tahunan, efin, e fin, djp, kantor pajak, kpp, "
              "e faktur, efaktur, e billing, ebilling, restitusi, bea cukai, cukai, bea masuk, barang impor, "
-             "impor, ekspor, kepabeanan, ojk, otoritas jasa keuangan, leasing, pinjol, pinjaman online, "
+             "ekspor, kepabeanan, ojk, otoritas jasa keuangan, leasing, pinjol, pinjaman online, "
              "fintech, asuransi, debt collector, penagih utang, bi checking, slik, kredit macet, "
-             "bank, perbankan, rekening, nasabah, atm, kartu kredit, kredit, kur, kredit usaha rakyat, "
-             "bri, bni, btn, bank mandiri, bsi, bank syariah, transfer, tabungan, deposito, "
+             "perbankan, nasabah, kartu kredit, kur, kredit usaha rakyat, "
+             "bri, bni, btn, bank mandiri, bsi, bank syariah, deposito, "
              "kemenkeu, kementerian keuangan, pegadaian, investasi bodong, robot trading, "
              "pajak online, lapor pajak, wajib pajak, kanwil djp",
-        2.0: "pajak, bunga, cicilan, angsuran, pinjaman, utang, hutang, tagihan kartu, saldo rekening, "
+        2.0: "bank, rekening, atm, kredit, tabungan, impor, pajak, cicilan, angsuran, pinjaman, utang, hutang, tagihan kartu, saldo rekening, "
              "mutasi rekening, penarikan tunai, setor tunai, uang hilang, paket tertahan, kiriman luar negeri, "
              "barang kiriman, dana nasabah",
+        1.5: "transfer",
+        1.0: "bunga",
     },
 }
 
@@ -447,7 +469,7 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      "sekolah menengah kejuruan, sekolah luar biasa, pendidikan khusus, smalb, sekolah kejuruan, stm",
      3.0, Authority("sma-smk-slb", "pendidikan", Level.PROVINSI, "prov-disdikbud", 50,
                     f"SMA/SMK/SLB: pendidikan menengah dan khusus is provincial ({_UU} I.A)")),
-    ("sd, sdn, smp, smpn, sltp, sekolah dasar, sekolah menengah pertama, paud, tk, taman kanak kanak, "
+    ("sd, sdn, smp, smpn, sltp, sekolah dasar, sekolah menengah pertama, paud, tk negeri, guru tk, sekolah tk, taman kanak kanak, "
      "kelompok bermain, pkbm, paket a, paket b, paket c, kejar paket, sd negeri, smp negeri",
      3.0, Authority("sd-smp-paud", "pendidikan", Level.KABKOTA, None, 40,
                     f"SD/SMP/PAUD and nonformal education are kab/kota affairs ({_UU} I.A)",
@@ -455,7 +477,7 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
     ("universitas, kampus, perguruan tinggi, ptn, pts, mahasiswa, mahasiswi, dosen, kuliah, perkuliahan, "
      "rektor, rektorat, fakultas, skripsi, wisuda, politeknik, sekolah tinggi, institut, akademi, "
      "bidikmisi, kip kuliah, snmptn, sbmptn, snbp, snbt, ukt, uang kuliah tunggal, dikti, pddikti, "
-     "lldikti, kopertis, prodi, program studi, akreditasi prodi, semester, praktikum, beasiswa kuliah, "
+     "lldikti, kopertis, prodi, program studi, akreditasi prodi, praktikum, beasiswa kuliah, "
      "lpdp, ijazah kuliah, mata kuliah",
      3.0, Authority("universitas", "pendidikan", Level.PUSAT, "pusat-kemendikti", 60,
                     f"higher education is a central affair ({_UU} I.A)")),
@@ -632,7 +654,7 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      2.0, Authority("kemensos", "sosial", Level.PUSAT, "pusat-kemensos", 50,
                     "PKH, BPNT/kartu sembako and the DTKS are Kementerian Sosial programmes")),
     # Labour: migrants and the ministry central; labour inspection provincial.
-    ("tki, tkw, pekerja migran, buruh migran, pmi, bp2mi, bnp2tki",
+    ("tki, tkw, pekerja migran, buruh migran, bp2mi, bnp2tki",
      3.0, Authority("pekerja-migran", "tenaga_kerja", Level.PUSAT, "pusat-bp2mi", 55,
                     "migrant-worker placement and protection is BP2MI (a central body)")),
     ("pengawas ketenagakerjaan, pengawasan ketenagakerjaan, pengawas tenaga kerja, hak normatif, upah di bawah umr, "
@@ -708,9 +730,13 @@ _INDEX: PhraseIndex[_Hit] = PhraseIndex(_HITS, joiner=" ")
 KNOWN_URUSAN = frozenset(_TERMS)
 
 
-def classify_tokens(fields: Sequence[tuple[str, Sequence[Token], float]]) -> Classification:
-    """Classify one complaint given its fields as (text, tokens, weight factor)."""
-    totals: dict[str, float] = {}
+def classify_tokens(fields: Sequence[tuple[str, Sequence[Token], float]],
+                    bonus: Mapping[str, float] | None = None) -> Classification:
+    """Classify one complaint given its fields as (text, tokens, weight factor).
+
+    `bonus` adds prior weight per urusan (a channel category, a reporter-chosen agency).
+    """
+    totals: dict[str, float] = dict(bonus or {})
     support: dict[str, list[str]] = {}
     rules: dict[str, list[tuple[int, int, Authority]]] = {}
     order = 0
@@ -728,7 +754,7 @@ def classify_tokens(fields: Sequence[tuple[str, Sequence[Token], float]]) -> Cla
             if hit.authority is not None:
                 rules.setdefault(hit.authority.urusan, []).append((hit.authority.priority, -order, hit.authority))
             order += 1
-    if not totals:
+    if not support and not totals:
         return Classification(FALLBACK_URUSAN, 0.1, 0.0, None, (), None, False)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     urusan, top = ranked[0]
@@ -738,8 +764,8 @@ def classify_tokens(fields: Sequence[tuple[str, Sequence[Token], float]]) -> Cla
     confidence = (1.0 - math.exp(-top / 3.0)) * (top / (top + second))
     candidates = rules.get(urusan)
     authority = max(candidates)[2] if candidates else None
-    return Classification(urusan, round(confidence, 4), round(top, 3), runner_up, tuple(support[urusan]),
-                          authority, True)
+    return Classification(urusan, round(confidence, 4), round(top, 3), runner_up,
+                          tuple(support.get(urusan, ())), authority, True)
 
 
 def classify(title: str, body: str, *, category: str | None = None) -> Classification:

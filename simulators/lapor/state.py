@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import random
 import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -47,7 +48,9 @@ class SimulatorState:
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         # The sequence survives reset(): an id handed out once never names another report.
-        self._next_id = FIRST_TRACKING_ID
+        # Every simulator run continues where a real LAPOR! would be later in time, so ids from two
+        # runs never collide in a database that outlives the simulator (tests, repeated demos).
+        self._next_id = FIRST_TRACKING_ID + int(time.time() * 10) % 10**8
         self._reset_locked()
 
     def _reset_locked(self) -> None:

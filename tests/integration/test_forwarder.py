@@ -1,0 +1,119 @@
+"""forwarder against the real broker, the real database and the LAPOR! simulator over real HTTP:
+exactly one LAPOR! report per complaint, whatever LAPOR! does."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from aduan.replay import replay
+from services.forwarder.app import build
+from services.forwarder.settings import ForwarderSettings
+from shared.kafka import make_broker, publish
+from simulators.lapor.server import SimulatorServer
+from tests.factories import complaint, routed_event
+from tests.support import eventually, read_topic, running
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def simulator():  # type: ignore[no-untyped-def]
+    with SimulatorServer(api_key="test-key", seed=7) as sim:
+        yield sim
+
+
+@pytest.fixture
+async def forwarder(service_env, simulator):  # type: ignore[no-untyped-def]
+    settings = ForwarderSettings(**service_env, lapor_base_url=simulator.base_url, lapor_api_key="test-key",
+                                 lapor_timeout_s=0.5, inline_backoff_s=0.05, retry_delays_s=(0.3, 0.6))
+    async with running(build(settings)) as service:
+        yield service
+
+
+async def _send(infra, topic, events):  # type: ignore[no-untyped-def]
+    broker = make_broker(infra.kafka, "test-routing")
+    await broker.connect()
+    try:
+        for event in events:
+            await publish(broker, topic, event)
+    finally:
+        await broker.stop()
+
+
+async def test_each_routed_complaint_becomes_exactly_one_lapor_report(forwarder, simulator, infra, topics):
+    events = [routed_event() for _ in range(10)]
+    # redeliveries: the same event again, and a second event for an already sent complaint
+    await _send(infra, topics.routed, [*events, events[0], routed_event(events[1].payload.complaint)])
+
+    forwarded = await read_topic(infra.kafka, topics.forwarded, expect=12, timeout=30, settle=1.0)
+    by_complaint = {f["complaint_id"]: f["payload"] for f in forwarded}
+    assert set(by_complaint) == {str(e.complaint_id) for e in events}
+    assert all(f["outcome"] == "created" and f["lapor_tracking_id"] for f in by_complaint.values())
+    stats = simulator.state.stats()
+    assert stats["reports"] == 10 and stats["duplicates"] == 0
+    # the same complaint is announced with the same event id, so consumers dedupe the repeats
+    assert len({f["event_id"] for f in forwarded}) == 10
+
+
+async def test_a_timeout_after_lapor_stored_the_report_does_not_create_a_second(forwarder, simulator, infra,
+                                                                                 topics):
+    simulator.state.set_faults({"slow_create_rate": 1.0, "slow_create_ms": 900})
+    event = routed_event()
+    await _send(infra, topics.routed, [event])
+    forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1, timeout=30)
+    assert forwarded[0]["payload"]["outcome"] == "created"
+    assert forwarded[0]["payload"]["attempts"] >= 2
+    stats = simulator.state.stats()
+    assert stats["reports"] == 1 and stats["duplicates"] == 0
+
+
+async def test_failures_that_may_pass_are_retried_later_and_then_succeed(forwarder, simulator, infra, topics):
+    simulator.state.set_faults({"fail_next": 4})  # more than the inline tries
+    await _send(infra, topics.routed, [routed_event()])
+    forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1, timeout=30)
+    assert forwarded[0]["payload"]["outcome"] == "created"
+    retries = await read_topic(infra.kafka, topics.forward_retry(1), expect=1, timeout=5)
+    assert len(retries) == 1 and "503" in retries[0]["payload"]["last_error"]
+    assert simulator.state.stats()["reports"] == 1
+
+
+async def test_a_report_lapor_refuses_is_parked_with_the_reason(forwarder, simulator, infra, topics,
+                                                                 database_url):
+    simulator.state.set_faults({"reject_next": 1})
+    event = routed_event()
+    await _send(infra, topics.routed, [event])
+    parked = await read_topic(infra.kafka, topics.forward_dlq, expect=1, timeout=30)
+    assert parked[0]["payload"]["permanent"] is True
+    assert "422" in parked[0]["payload"]["reason"]
+    forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1, timeout=10)
+    assert forwarded[0]["payload"]["outcome"] == "failed"
+    assert simulator.state.stats()["reports"] == 0
+    conn = await asyncpg.connect(database_url)
+    try:
+        state = await conn.fetchval("SELECT state FROM forwarder.reports WHERE complaint_id = $1",
+                                    event.complaint_id)
+    finally:
+        await conn.close()
+    assert state == "parked"
+
+
+async def test_retries_run_out_to_the_dlq_and_a_replay_delivers_once_lapor_is_back(forwarder, simulator, infra,
+                                                                                    topics):
+    simulator.state.set_faults({"error_rate": 1.0})
+    events = [routed_event(complaint()) for _ in range(3)]
+    await _send(infra, topics.routed, events)
+    parked = await read_topic(infra.kafka, topics.forward_dlq, expect=3, timeout=60)
+    assert len(parked) == 3 and not any(p["payload"]["permanent"] for p in parked)
+    assert simulator.state.stats()["reports"] == 0
+
+    simulator.state.set_faults({"error_rate": 0.0})
+    assert await replay(infra.kafka, topics, None) == 3
+
+    async def created() -> bool:
+        found = await read_topic(infra.kafka, topics.forwarded, expect=6, timeout=2)
+        return sum(f["payload"]["outcome"] == "created" for f in found) == 3
+
+    assert await eventually(created, timeout=30)
+    stats = simulator.state.stats()
+    assert stats["reports"] == 3 and stats["duplicates"] == 0
