@@ -398,12 +398,13 @@ _TERMS: dict[str, dict[float, str]] = {
              "bpjs ketenagakerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, bpjamsostek, jht, "
              "jaminan hari tua, jaminan pensiun, jkk, jaminan kecelakaan kerja, jaminan kematian, "
              "jkm, klaim jht, pencairan jht, saldo jht, jaminan kesehatan, jaminan sosial, "
-             "jaminan kesehatan nasional, mobile jkn",
-        2.0: "premi, tunggakan, denda pelayanan, kartu peserta, virtual account, autodebet, "
+             "jaminan kesehatan nasional, mobile jkn, denda pelayanan, pbpu, peserta mandiri, ppu, "
+             "penerima upah, bukan penerima upah, penjaminan, hak kelas rawat",
+        2.0: "premi, tunggakan, kartu peserta, tanggungan, anggota keluarga, naik kelas, turun kelas, virtual account, autodebet, "
              "non aktif, nonaktif, tidak aktif, status kepesertaan, aktivasi kartu, cetak kartu, "
              "pencairan saldo, kartu jkn, rujukan online",
-        1.5: "iuran, klaim",
-        1.0: "peserta, nomor kartu, faskes tingkat",
+        1.5: "iuran, klaim, rujukan, nomor kartu",
+        1.0: "peserta, faskes tingkat, pendaftaran peserta",
         0.5: "kartu",
     },
     "keamanan": {

@@ -1,0 +1,88 @@
+"""notifier against the real broker and database: clocks opened, stopped and announced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+import pytest
+
+from services.notifier.app import build
+from services.notifier.settings import NotifierSettings
+from shared.events import ComplaintStatus, EventType, StatusChanged, new_envelope, utcnow
+from shared.kafka import make_broker, publish
+from tests.factories import accepted_event, complaint
+from tests.support import eventually, read_topic, running
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def notifier(service_env):  # type: ignore[no-untyped-def]
+    async with running(build(NotifierSettings(**service_env, scan_interval_s=0.2))) as service:
+        yield service
+
+
+async def _send(infra, topic, *events):  # type: ignore[no-untyped-def]
+    broker = make_broker(infra.kafka, "test")
+    await broker.connect()
+    try:
+        for event in events:
+            await publish(broker, topic, event)
+    finally:
+        await broker.stop()
+
+
+async def _deadlines(database_url, complaint_id):  # type: ignore[no-untyped-def]
+    conn = await asyncpg.connect(database_url)
+    try:
+        return {r["clock"]: r for r in await conn.fetch(
+            "SELECT * FROM notifier.deadlines WHERE complaint_id = $1", complaint_id)}
+    finally:
+        await conn.close()
+
+
+async def test_an_accepted_complaint_opens_its_verification_deadline(notifier, infra, topics, database_url):
+    event = accepted_event()
+    await _send(infra, topics.accepted, event, event)  # the redelivery changes nothing
+
+    async def opened():  # type: ignore[no-untyped-def]
+        return await _deadlines(database_url, event.complaint_id)
+
+    clocks = await eventually(opened)
+    assert {"verification", "completeness_answer"} <= set(clocks)
+    verification = clocks["verification"]
+    assert verification["stopped_at"] is None
+    # 3 working days: at least 3 calendar days after receipt, and never more than 3 + weekends/holidays
+    assert timedelta(days=3) <= verification["due_at"] - event.payload.received_at <= timedelta(days=14)
+
+
+async def test_disposition_stops_verification_and_starts_follow_up(notifier, infra, topics, database_url):
+    event = accepted_event()
+    await _send(infra, topics.accepted, event)
+    await eventually(lambda: _deadlines(database_url, event.complaint_id))
+    change = StatusChanged(tracking_number=event.payload.tracking_number, status=ComplaintStatus.DISPOSED,
+                           agency_code="kab-lampung-selatan", changed_at=utcnow())
+    await _send(infra, topics.status, new_envelope(EventType.STATUS_CHANGED, change, producer="test-lapor-sync",
+                                                   complaint_id=event.complaint_id))
+
+    async def follow_up_open():  # type: ignore[no-untyped-def]
+        clocks = await _deadlines(database_url, event.complaint_id)
+        return clocks if "follow_up" in clocks else None
+
+    clocks = await eventually(follow_up_open)
+    assert clocks["verification"]["stopped_by"] == "disposed"
+    assert clocks["follow_up"]["stopped_at"] is None
+
+
+async def test_an_overdue_clock_is_announced_once_as_warning_breach_and_escalation(notifier, infra, topics,
+                                                                                   database_url):
+    # received three weeks ago: every accepted-clock is past its warning, its deadline and its escalation
+    event = accepted_event(complaint(received_at=utcnow() - timedelta(days=21)))
+    await _send(infra, topics.accepted, event)
+    alerts = await read_topic(infra.kafka, topics.sla_alerts, expect=6, timeout=20, settle=1.0)
+    kinds = sorted((a["payload"]["clock"], a["payload"]["kind"]) for a in alerts)
+    assert kinds == sorted([("verification", "warning"), ("verification", "breach"),
+                            ("verification", "escalation"), ("completeness_answer", "warning"),
+                            ("completeness_answer", "breach"), ("completeness_answer", "escalation")])
+    assert {a["payload"]["tracking_number"] for a in alerts} == {event.payload.tracking_number}
