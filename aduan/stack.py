@@ -9,6 +9,7 @@ ordinary child processes, each with its log in var/log/ and its pid in var/run/,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -113,11 +114,18 @@ class Proc:
         return self.popen is not None and self.popen.poll() is None
 
     def stop(self, timeout: float = 20.0, sig: int = signal.SIGTERM) -> None:
-        pid = self.popen.pid if self.popen else _read_pid(self.pid_path)
-        if pid is not None:
-            _terminate(pid, timeout, sig)
-            if self.popen:
+        if self.popen is not None:
+            # Our own child: wait on it (polling its pid would see the zombie as alive).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait()
+        elif (pid := _read_pid(self.pid_path)) is not None:
+            _terminate(pid, timeout, sig)
         self.pid_path.unlink(missing_ok=True)
 
     def kill(self) -> None:

@@ -51,11 +51,12 @@ class RoutingInput:
 
 # Confidence factors. Honest rather than flattering: a province-by-default decision is a guess
 # about level, a gated or conflicting place is a guess about region.
-_NO_REGION_FACTOR = 0.6  # regional urusan, no kab/kota named: the province disposes
-_PROVINCE_NAMED_FACTOR = 0.75  # … but the text names the province itself
+_NO_REGION_FACTOR = 0.5  # regional urusan, no kab/kota named: the province disposes
+_PROVINCE_NAMED_FACTOR = 0.7  # … but the text names the province itself
 _UNRESOLVED_FACTOR = 0.5  # … and an ambiguous kecamatan was named without a disambiguating clue
 _KAB_RULE_NO_REGION_FACTOR = 0.5  # the rule wants a kab/kota and none is known
 _DEFAULT_SCOPE_FACTOR = 0.85  # level from the urusan's default scope, not from a rule
+_RULE_FACTOR = 0.9  # level from an authority rule: keyword-triggered, so not certain either
 _LOCATION_CONFLICT_FACTOR = 0.8  # location field and text name different kab/kota
 _EXCLUSION_FACTOR = 0.75  # per excluded candidate skipped
 _CATEGORY_BONUS = 2.5  # a channel category that is itself an urusan code
@@ -76,10 +77,9 @@ def _kab_name(code: str) -> str:
     return KABKOTA_BY_REGION[code].name.removeprefix("Pemerintah ")
 
 
-def _find_region(inp: RoutingInput, hint_agency: Agency | None, hint_text: str | None) -> _Region:
-    fields = [inp.title, inp.body] + ([hint_text] if hint_text else [])
-    text_cands = [c for f in fields for c in gz.scan(gz.tokenize(f), f)]
-    loc_cands = gz.scan(gz.tokenize(inp.location_text), inp.location_text) if inp.location_text else []
+def _find_region(inp: RoutingInput, fields: list[gz.Tokens], hint_agency: Agency | None) -> _Region:
+    text_cands = [c for f in fields for c in gz.scan(f)]
+    loc_cands = gz.scan(gz.tokenize(inp.location_text)) if inp.location_text else []
     java = gz.has_java_context(text_cands) or gz.has_java_context(loc_cands)
     reasons: list[str] = []
 
@@ -138,20 +138,18 @@ def _find_region(inp: RoutingInput, hint_agency: Agency | None, hint_text: str |
                    bool(ev.conflicting))
 
 
-def _classify(inp: RoutingInput, hint_agency: Agency | None, hint_text: str | None) -> Classification:
-    fields: list[tuple[str, list[gz.Token], float]] = [
-        (inp.title, gz.tokenize(inp.title), TITLE_FACTOR),
-        (inp.body, gz.tokenize(inp.body), 1.0),
-    ]
+def _classify(inp: RoutingInput, title: gz.Tokens, body: gz.Tokens, hint: gz.Tokens | None,
+              hint_agency: Agency | None) -> Classification:
+    fields: list[tuple[gz.Tokens, float]] = [(title, TITLE_FACTOR), (body, 1.0)]
     bonus: dict[str, float] = {}
     if inp.hint_category:
         code = inp.hint_category.strip().lower().replace(" ", "_")
         if code in KNOWN_URUSAN:
             bonus[code] = bonus.get(code, 0.0) + _CATEGORY_BONUS
         else:
-            fields.append((inp.hint_category, gz.tokenize(inp.hint_category), TITLE_FACTOR))
-    if hint_text:
-        fields.append((hint_text, gz.tokenize(hint_text), 1.0))
+            fields.append((gz.tokenize(inp.hint_category), TITLE_FACTOR))
+    if hint is not None:
+        fields.append((hint, 1.0))
     if hint_agency is not None:
         for u in hint_agency.urusan:
             bonus[u] = bonus.get(u, 0.0) + _HINT_AGENCY_BONUS
@@ -166,12 +164,13 @@ def _primary(cls: Classification, region: _Region, hint_agency: Agency | None) -
         why.append(f"authority: {auth.reason}")
         if auth.level is Level.KABKOTA:
             if region.code is not None:
-                return KABKOTA_BY_REGION[region.code], 1.0, why
+                return KABKOTA_BY_REGION[region.code], _RULE_FACTOR * (0.6 + 0.4 * region.strength), why
             why.append("no kab/kota known: the province disposes")
             return _provincial(auth, urusan), _KAB_RULE_NO_REGION_FACTOR, why
         if auth.level is Level.PROVINSI:
-            return _provincial(auth, urusan), 1.0, why
-        return AGENCIES[auth.agency] if auth.agency else national_agency_for(urusan, auth.level), 1.0, why
+            return _provincial(auth, urusan), _RULE_FACTOR, why
+        agency = AGENCIES[auth.agency] if auth.agency else national_agency_for(urusan, auth.level)
+        return agency, _RULE_FACTOR, why
 
     # Reporter-chosen body that owns this urusan, when no rule settled the level.
     if (hint_agency is not None and hint_agency.level is not Level.KABKOTA and urusan in hint_agency.urusan):
@@ -224,9 +223,10 @@ def _candidates(primary: Agency, urusan: str, region_code: str | None) -> list[A
 def decide(inp: RoutingInput) -> RoutingDecision:
     hint_agency = AGENCIES.get(inp.hint_target_agency.strip()) if inp.hint_target_agency else None
     # A free-text target ("Dinas PU Lampung Selatan") is read like the rest of the complaint.
-    hint_text = inp.hint_target_agency if inp.hint_target_agency and hint_agency is None else None
-    region = _find_region(inp, hint_agency, hint_text)
-    cls = _classify(inp, hint_agency, hint_text)
+    hint = gz.tokenize(inp.hint_target_agency) if inp.hint_target_agency and hint_agency is None else None
+    title, body = gz.tokenize(inp.title), gz.tokenize(inp.body)
+    region = _find_region(inp, [title, body] + ([hint] if hint is not None else []), hint_agency)
+    cls = _classify(inp, title, body, hint, hint_agency)
     primary, level_factor, why = _primary(cls, region, hint_agency)
 
     reasons: list[str] = list(region.reasons)

@@ -29,19 +29,38 @@ T = TypeVar("T")
 # Tokens and a phrase index shared with the taxonomy
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    text: str  # lower-cased
-    start: int
-    end: int
-
-
 _WORD = re.compile(r"[^\W_]+")
 
 
-def tokenize(text: str) -> list[Token]:
-    """Word tokens (letters and digits) with their spans in `text`, lower-cased."""
-    return [Token(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+class Tokens:
+    """The lower-cased word tokens (letters and digits) of one text; spans computed only on demand.
+
+    Most tokens never match anything, so building a span per token would be wasted work.
+    """
+
+    __slots__ = ("text", "words", "_spans")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            self.words: list[str] = _WORD.findall(lowered)
+        else:  # a character whose lower case is longer (e.g. "İ"): keep the original boundaries
+            self.words = [w.lower() for w in _WORD.findall(text)]
+        self._spans: list[tuple[int, int]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Character span of tokens i..j-1 in the text."""
+        if self._spans is None:
+            self._spans = [m.span() for m in _WORD.finditer(self.text)]
+        return self._spans[i][0], self._spans[j - 1][1]
+
+
+def tokenize(text: str) -> Tokens:
+    return Tokens(text)
 
 
 class PhraseIndex(Generic[T]):
@@ -58,36 +77,41 @@ class PhraseIndex(Generic[T]):
         self._prefixes: set[str] = set()
         self._max_tokens = 1
         for phrase, value in phrases.items():
-            words = [t.text for t in tokenize(phrase)]
+            words = tokenize(phrase).words
             key = joiner.join(words)
             self._values[key] = value
+            # Glued keys may be written with more tokens than the phrase has ("Tanjung Karang").
             self._max_tokens = max(self._max_tokens, len(words) + (2 if joiner == "" else 0))
             if joiner:
                 self._prefixes.update(joiner.join(words[:k]) for k in range(1, len(words) + 1))
             else:
                 self._prefixes.update(key[:k] for k in range(1, len(key) + 1))
 
-    def scan(self, tokens: Sequence[Token]) -> list[tuple[int, int, T]]:
+    def scan(self, words: Sequence[str]) -> list[tuple[int, int, T]]:
         """Non-overlapping (first token, end token exclusive, value), leftmost-longest."""
         found: list[tuple[int, int, T]] = []
-        n = len(tokens)
+        values, prefixes, joiner, max_tokens = self._values, self._prefixes, self._joiner, self._max_tokens
+        n = len(words)
         i = 0
-        values, prefixes, joiner = self._values, self._prefixes, self._joiner
         while i < n:
-            key = tokens[i].text
-            best = -1
+            key = words[i]
+            if key not in prefixes:
+                i += 1
+                continue
+            best, best_key = -1, ""
             j = i
-            limit = min(n, i + self._max_tokens)
-            while key in prefixes:
+            limit = min(n, i + max_tokens)
+            while True:
                 if key in values:
-                    best = j
+                    best, best_key = j, key
                 j += 1
                 if j >= limit:
                     break
-                key = key + joiner + tokens[j].text
+                key = key + joiner + words[j]
+                if key not in prefixes:
+                    break
             if best >= 0:
-                key = joiner.join(t.text for t in tokens[i : best + 1])
-                found.append((i, best + 1, values[key]))
+                found.append((i, best + 1, values[best_key]))
                 i = best + 1
             else:
                 i += 1
@@ -280,7 +304,7 @@ def _build_entries() -> dict[str, _Entry]:
     entries: dict[str, _Entry] = {}
 
     def add(form: str, entry: _Entry) -> None:
-        key = "".join(t.text for t in tokenize(form))
+        key = "".join(tokenize(form).words)
         old = entries.get(key)
         if old is not None and old.kind is entry.kind and old.region_codes != entry.region_codes:
             # The same kecamatan name in two kab/kota: keep every candidate, resolve later.
@@ -300,7 +324,7 @@ def _build_entries() -> dict[str, _Entry]:
             add(name, _Entry(name, PlaceKind.PLACE, (region,)))
     for region, names in _KABKOTA_NAMES.items():
         for name in names:
-            entries["".join(t.text for t in tokenize(name))] = _Entry(
+            entries["".join(tokenize(name).words)] = _Entry(
                 _KABKOTA_NAME[region], PlaceKind.KABKOTA, (region,))
     for region, names in _KABKOTA_GATED.items():
         for name in names:
@@ -308,12 +332,12 @@ def _build_entries() -> dict[str, _Entry]:
     # "Raja Basa" (Lampung Selatan) and "Rajabasa" (Bandar Lampung) are one key once spaces are
     # ignored; the loop above already merged them into one ambiguous entry.
     for form in ("Lampung", "Provinsi Lampung", "Pemprov Lampung"):
-        entries["".join(t.text for t in tokenize(form))] = _Entry("Provinsi Lampung", PlaceKind.PROVINSI,
+        entries["".join(tokenize(form).words)] = _Entry("Provinsi Lampung", PlaceKind.PROVINSI,
                                                                    (PROVINCE_CODE,))
     for form in _STOP:
-        entries["".join(t.text for t in tokenize(form))] = _Entry(form, PlaceKind.OUTSIDE, (), gate=Gate.STOP)
+        entries["".join(tokenize(form).words)] = _Entry(form, PlaceKind.OUTSIDE, (), gate=Gate.STOP)
     for form in _OUTSIDE:
-        entries["".join(t.text for t in tokenize(form))] = _Entry(form, PlaceKind.OUTSIDE, ())
+        entries["".join(tokenize(form).words)] = _Entry(form, PlaceKind.OUTSIDE, ())
     return entries
 
 
@@ -321,14 +345,14 @@ _ENTRIES = _build_entries()
 _INDEX: PhraseIndex[_Entry] = PhraseIndex(_ENTRIES, joiner="")
 
 
-def scan(tokens: Sequence[Token], text: str) -> list[tuple[PlaceMatch, Gate]]:
+def scan(tokens: Tokens) -> list[tuple[PlaceMatch, Gate]]:
     """Every candidate place in one field, gated ones included, with the gate each needs."""
     out: list[tuple[PlaceMatch, Gate]] = []
-    for i, j, entry in _INDEX.scan(tokens):
+    for i, j, entry in _INDEX.scan(tokens.words):
         if entry.gate is Gate.STOP:
             continue
-        start, end = tokens[i].start, tokens[j - 1].end
-        match = PlaceMatch(text[start:end], entry.name, entry.kind, entry.region_codes, (start, end),
+        start, end = tokens.span(i, j)
+        match = PlaceMatch(tokens.text[start:end], entry.name, entry.kind, entry.region_codes, (start, end),
                            entry.kecamatan_code, entry.gate is not Gate.NONE)
         out.append((match, entry.gate))
     return out
@@ -364,7 +388,7 @@ def find_places(text: str, *, lampung_context: bool = False) -> list[PlaceMatch]
     `lampung_context=True` vouches that the text is about Lampung (e.g. a location field of a
     Lampung channel), which admits gated names even when nothing else in the text anchors them.
     """
-    candidates = scan(tokenize(text), text)
+    candidates = scan(tokenize(text))
     context = lampung_context or has_lampung_anchor(candidates)
     return admit(candidates, lampung_context=context, java_context=has_java_context(candidates))
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.routing.gazetteer import PhraseIndex, Token, tokenize
+from services.routing.gazetteer import PhraseIndex, Tokens, tokenize
 from shared.events import Level
 
 
@@ -56,6 +56,10 @@ class Classification:
 
 FALLBACK_URUSAN = "pemerintahan_umum"
 TITLE_FACTOR = 1.5
+_STREET = frozenset({"jl", "jln", "gg"})
+_LANDMARK = frozenset({"depan", "dpn", "dekat", "dkt", "samping", "sebelah", "sblh", "belakang", "seberang",
+                       "sebrang", "menuju", "sekitar", "seputaran", "sekitaran", "arah"})
+_LANDMARK_FACTOR = 0.3
 
 # ---------------------------------------------------------------------------------------------
 # Default scope per urusan (UU 23/2014): concurrent affairs are regional; forests and mining are
@@ -90,7 +94,7 @@ _TERMS: dict[str, dict[float, str]] = {
         1.0: "kelas, belajar, pendaftaran sekolah, les, pungutan sekolah, anak sekolah, mengajar, bimbel",
     },
     "kesehatan": {
-        3.0: "puskesmas, rumah sakit, rsud, dinas kesehatan, dinkes, posyandu, imunisasi, pustu, "
+        3.0: "puskesmas, pukesmas, rumah sakit, rsud, dinas kesehatan, dinkes, posyandu, imunisasi, pustu, "
              "rawat inap, igd, unit gawat darurat, poliklinik, bidan, apotek, "
              "demam berdarah, dbd, fogging, pengasapan nyamuk, gizi buruk, stunting",
         2.0: "rs, pasien, obat, berobat, rujukan, ambulans, ambulance, rawat jalan, klinik, persalinan, "
@@ -104,13 +108,15 @@ _TERMS: dict[str, dict[float, str]] = {
              "perbaikan jalan, pengaspalan, aspal, drainase, gorong gorong, jembatan, pdam, air pdam, "
              "irigasi, saluran irigasi, normalisasi sungai, tanggul, jalan rusak parah, betonisasi, "
              "air ledeng, air bersih, pipa air, pipa pdam, saluran air, box culvert, dinas pu, dinas pupr, "
-             "pekerjaan umum, bina marga, jalan longsor, jalan licin berlumpur, tambal sulam, hotmix",
-        0.5: "jalan, jln, jl",
+             "pekerjaan umum, bina marga, jalan longsor, jalan licin berlumpur, tambal sulam, hotmix, pekerjaan jalan, "
+             "pengecoran jalan, galian pipa, galian kabel, bekas galian, rumah pompa, pompa banjir, jalan tidak layak",
+        0.5: "jalan",
         2.0: "jalanan, selokan, got, banjir, genangan, genangan air, tergenang, sungai, "
              "bendungan, embung, trotoar, aspal rusak, berlubang, berlobang, lubang, rusak parah, "
              "air mati, air tidak mengalir, air keruh, air kotor, meteran air, tagihan air, gorong, "
              "saluran, pengerukan, sedimentasi, drainase tersumbat, tata ruang, rusak berat, tambal, "
-             "jalan poros, jalan utama, jalan raya, jalan penghubung, bahu jalan",
+             "jalan poros, jalan utama, jalan raya, jalan penghubung, bahu jalan, galian, pengecoran, pompa air, pompa, "
+             "pendangkalan, terisolir, terisolasi, akses jalan, jalan layang, flyover, underpass",
         1.0: "rusak, perbaikan, diperbaiki, pembangunan, proyek, kontraktor, becek, lumpur, berdebu, "
              "kendaraan, dibangun, pengerjaan, infrastruktur, mampet, tersumbat, meluap, hujan",
     },
@@ -119,16 +125,17 @@ _TERMS: dict[str, dict[float, str]] = {
              "rumah tidak layak huni, bedah rumah, rusunawa, rusun, pemakaman umum, tpu, perumahan, "
              "dinas perkim, perkim, kawasan kumuh, permukiman kumuh",
         2.0: "lampu penerangan, lampu mati, penerangan, makam, kuburan, pemakaman, developer, pengembang "
-             "perumahan, pengembang, fasum, fasos, fasilitas umum, kumuh, kpr, rumah subsidi, perum",
+             "perumahan, pengembang, fasum, fasos, fasilitas umum, kumuh, kpr, rumah subsidi",
+        0.5: "perum",
         1.0: "gelap, lampu",
     },
     "trantibum": {
         3.0: "satpol pp, satpol, pol pp, pkl, pedagang kaki lima, damkar, pemadam kebakaran, kebakaran, "
              "bpbd, tanah longsor, longsor, puting beliung, angin puting beliung, bencana alam, "
              "korban bencana, gempa, gempa bumi, tsunami, banjir bandang, pengungsi, penertiban pkl",
-        2.0: "penertiban, ditertibkan, tertibkan, menertibkan, pedagang liar, lapak, gerobak, bangunan liar, "
+        2.0: "penertiban, ditertibkan, tertibkan, menertibkan, mentertibkan, alih fungsi trotoar, pedagang liar, lapak, gerobak, bangunan liar, "
              "bangli, reklame liar, tempat hiburan malam, karaoke, miras, minuman keras, "
-             "tuak, prostitusi, pelacuran, warung remang remang, kafe remang, bencana, korban banjir, "
+             "tuak, alkohol, minuman beralkohol, prostitusi, pelacuran, warung remang remang, kafe remang, bencana, korban banjir, "
              "hunian liar, tambang ilegal, tempat hiburan, hiburan malam, menggunakan trotoar, berjualan, "
              "pedagang, kebisingan malam, mengganggu ketertiban, ketertiban umum, bantuan korban",
         1.5: "spanduk, baliho",
@@ -193,7 +200,8 @@ _TERMS: dict[str, dict[float, str]] = {
              "membakar sampah, dinas lingkungan hidup, dlh, dinas kebersihan, amdal, bau busuk, "
              "ruang terbuka hijau, rth, taman kota, limbah pabrik, limbah b3, pencemaran udara, "
              "pencemaran sungai, retribusi sampah, iuran sampah",
-        2.0: "kebersihan, kotor, bau, bau menyengat, asap, debu, bising, kebisingan, suara bising, "
+        2.0: "kebersihan, kotor, bau, bau menyengat, asap, debu, bising, kebisingan, suara bising, suara musik, "
+             "musik keras, suara keras, speaker, sound system, pengeras suara, "
              "penebangan pohon, pohon tumbang, lingkungan hidup, buang sampah, "
              "tumpukan sampah, menumpuk, berserakan, kumuh dan kotor, sampah menumpuk, ranting",
         1.5: "taman",
@@ -232,31 +240,35 @@ _TERMS: dict[str, dict[float, str]] = {
              "brt, terminal, halte, parkir, juru parkir, jukir, parkir liar, tarif parkir, "
              "retribusi parkir, lampu merah, traffic light, lampu lalu lintas, apill, rambu, rambu lalu lintas, "
              "marka jalan, kemacetan, macet, uji kir, kir, trayek, ojek online, ojol, taksi online, "
-             "jembatan penyeberangan, zebra cross, penyeberangan orang, kereta, kereta api, krl, commuter, "
+             "jembatan penyeberangan, jembatan penyebrangan, jpo, zebra cross, penyeberangan orang, bangjo, kereta, kereta api, krl, commuter, "
              "stasiun, rel, perlintasan, palang pintu, kapal, pelabuhan, dermaga, penyeberangan, feri, ferry, "
              "bandara, bandar udara, pesawat, maskapai, penerbangan, tiket pesawat, tiket kapal, "
-             "truk over dimensi, odol, overload, muatan berlebih, jembatan timbang, damri, travel gelap",
+             "truk over dimensi, odol, overload, muatan berlebih, jembatan timbang, damri, travel gelap, ngetem, "
+             "lawan arus, melawan arus, taksi, pak ogah, parkir sembarangan",
         2.0: "lalu lintas, lalin, kendaraan umum, sopir, supir, pengemudi, penumpang, ongkos, angkutan, trans, "
              "truk, truck, kendaraan berat, rute, jalan satu arah, putar balik, u turn, "
-             "speed bump, polisi tidur, pengendara, ojek, becak, bentor, pejalan kaki, "
+             "speed bump, polisi tidur, ojek, becak, bentor, "
              "penyeberang, jadwal keberangkatan, keberangkatan, kedatangan, transportasi",
         1.5: "tarif",
-        1.0: "kendaraan, mobil, motor, sepeda motor, jalur, tiket, loket, sepeda",
+        1.5: "pejalan kaki",
+        1.0: "kendaraan, mobil, motor, sepeda motor, jalur, tiket, loket, sepeda, pengendara",
     },
     "kominfo": {
-        3.0: "diskominfo, kominfo, situs web, situs resmi, registrasi kartu, "
+        # Words for the channel itself (e-mail, login, a website) describe how a citizen reached
+        # some other service, so they weigh little; telecoms and public information weigh more.
+        3.0: "diskominfo, kominfo, situs resmi pemerintah, registrasi kartu, "
              "registrasi ulang kartu, registrasi sim card, kartu prabayar, kartu perdana, sim card, simcard, "
              "sinyal, jaringan internet, wifi, indihome, telkom, telkomsel, speedy, telepon rumah, "
              "provider, operator seluler, bts, menara telekomunikasi, hoaks, hoax, kantor pos, pos indonesia, "
-             "paket pos, wesel, kiriman pos, jasa pengiriman, informasi publik, ppid, tv kabel",
-        2.5: "internet",
-        2.0: "website, pulsa, kuota, paket data, "
-             "nomor hp, nomor telepon, operator, indosat, xl, smartfren, tri, axis, telepon, telpon, "
-             "televisi, tv, radio, siaran, konten, media sosial, medsos, pengiriman, resi, kurir, "
-             "statistik, tidak bisa diakses, gangguan jaringan",
-        1.5: "aplikasi, situs, web, server, jaringan",
-        1.0: "hp, ponsel, sms, akun, login, password, registrasi, email, e mail, akses, link, paket, error",
-        0.5: "online, data, down",
+             "paket pos, wesel, jasa pengiriman, informasi publik, ppid, tv kabel, internet lemot, "
+             "gangguan internet, gangguan jaringan, tidak ada sinyal, nomor seluler, kartu seluler, prabayar, "
+             "pascabayar, registrasi nomor, registrasi prabayar",
+        2.0: "internet, pulsa, kuota, paket data, operator, indosat, xl, smartfren, axis, "
+             "televisi, siaran, konten, media sosial, medsos, statistik, telepon rumah mati",
+        1.0: "tv, radio, kurir, pengiriman, kiriman pos, jaringan, tri, pos, seluler, registrasi ulang",
+        0.5: "website, situs, web, server, aplikasi, nomor hp, nomor telepon, telepon, telpon, hp, ponsel, sms, "
+             "resi, tidak bisa diakses, error",
+        0.3: "akun, login, password, registrasi, email, e mail, akses, link, paket, online, data, down",
     },
     "koperasi_ukm": {
         3.0: "koperasi, ukm, umkm, usaha mikro, usaha kecil, simpan pinjam, ksp, dinas koperasi",
@@ -275,9 +287,10 @@ _TERMS: dict[str, dict[float, str]] = {
         2.0: "pemuda, lapangan, futsal, voli, bulu tangkis, kolam renang, jogging track, senam, liga",
     },
     "kebudayaan": {
-        3.0: "cagar budaya, kebudayaan, museum, kesenian, seni budaya, budaya, situs sejarah, bangunan "
+        3.0: "cagar budaya, kebudayaan, museum, kesenian, seni budaya, situs sejarah, bangunan "
              "bersejarah, tari tradisional, adat istiadat, sanggar seni, festival budaya",
         2.0: "adat, tradisi, seniman, sejarah, warisan budaya, pentas seni",
+        1.5: "budaya",
     },
     "perpustakaan_kearsipan": {
         3.0: "perpustakaan, perpusda, kearsipan, arsip, taman bacaan, pustakawan, perpustakaan daerah, "
@@ -353,14 +366,14 @@ _TERMS: dict[str, dict[float, str]] = {
         2.0: "retribusi, pungutan retribusi, dana hibah, hibah, belanja daerah, tagihan pbb",
     },
     "kepegawaian": {
-        3.0: "pns, asn, cpns, pppk, p3k, honorer, tenaga honorer, pegawai honorer, kenaikan pangkat, "
+        3.0: "cpns, pppk, p3k, honorer, tenaga honorer, pegawai honorer, kenaikan pangkat, "
              "naik pangkat, mutasi pegawai, pensiun, pensiunan, taspen, tunjangan kinerja, tukin, tpp, "
              "bkd, bkpsdm, bkn, nip, sk pns, sk cpns, formasi, seleksi cpns, sscn, sscasn, skd, skb, "
              "cat bkn, pegawai negeri, pegawai negeri sipil, aparatur sipil negara, kepegawaian, "
              "gaji pns, gaji ke 13, gaji ketiga belas, kgb, kenaikan gaji berkala, jabatan fungsional, "
              "angka kredit, tenaga kontrak, tkk, thl, pegawai kontrak, cuti pns, karpeg, "
              "ujian dinas, penyesuaian ijazah, pppk guru",
-        2.0: "jabatan, pangkat, golongan, mutasi, promosi, rekrutmen pegawai, seleksi, diklat, "
+        2.0: "pns, asn, jabatan, pangkat, golongan, mutasi, promosi, rekrutmen pegawai, seleksi, diklat, "
              "kelulusan, pengumuman kelulusan, lulus seleksi, pengangkatan, diangkat, absensi pegawai, "
              "disiplin pegawai, kinerja pegawai, tunjangan, insentif, pemberhentian",
         1.5: "pegawai, honor, sertifikasi",
@@ -395,7 +408,7 @@ _TERMS: dict[str, dict[float, str]] = {
         3.0: "bpjs, bpjs kesehatan, jkn, jkn kis, kis, kartu indonesia sehat, faskes, fktp, fkrtl, "
              "faskes pertama, pindah faskes, peserta bpjs, iuran bpjs, tunggakan bpjs, denda bpjs, "
              "kepesertaan, pbi, penerima bantuan iuran, mandiri bpjs, kartu bpjs, kelas rawat, "
-             "bpjs ketenagakerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, bpjamsostek, jht, "
+             "bpjs ketenagakerjaan, bpjs ketenaga kerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, bpjamsostek, jht, "
              "jaminan hari tua, jaminan pensiun, jkk, jaminan kecelakaan kerja, jaminan kematian, "
              "jkm, klaim jht, pencairan jht, saldo jht, jaminan kesehatan, jaminan sosial, "
              "jaminan kesehatan nasional, mobile jkn, denda pelayanan, pbpu, peserta mandiri, ppu, "
@@ -404,7 +417,7 @@ _TERMS: dict[str, dict[float, str]] = {
              "non aktif, nonaktif, tidak aktif, status kepesertaan, aktivasi kartu, cetak kartu, "
              "pencairan saldo, kartu jkn, rujukan online",
         1.5: "iuran, klaim, rujukan, nomor kartu",
-        1.0: "peserta, faskes tingkat, pendaftaran peserta",
+        1.0: "peserta, faskes tingkat, pendaftaran peserta, claim",
         0.5: "kartu",
     },
     "keamanan": {
@@ -420,7 +433,7 @@ _TERMS: dict[str, dict[float, str]] = {
         2.0: "penipuan, ditipu, tertipu, dicuri, hilang dicuri, pelaku, keamanan, ancaman, pemalsuan, "
              "rawan kejahatan, kejahatan, laporan ke polisi, melapor ke polisi, ugal ugalan, "
              "kecelakaan, tabrak lari, mengancam, diancam",
-        1.0: "aman, tidak aman, rawan, pelanggaran, korban, kehilangan, aparat",
+        1.0: "aman, tidak aman, rawan, pelanggaran, korban, kehilangan, aparat, pengamanan",
     },
     "yustisi": {
         3.0: "paspor, passport, pasport, imigrasi, kantor imigrasi, visa, kitas, kitap, deportasi, "
@@ -502,7 +515,7 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
     ("bandar negara husada, rsud bandar negara husada, rsud bnh, rs bnh",
      4.0, Authority("rsud-bandar-negara-husada", "kesehatan", Level.PROVINSI, "prov-rsud-bandar-negara-husada",
                     90, "RSUD Bandar Negara Husada is the province's hospital")),
-    ("puskesmas, pustu, puskesmas pembantu, posyandu, poskesdes, polindes, bidan desa, rsud kabupaten, "
+    ("puskesmas, pukesmas, pustu, puskesmas pembantu, posyandu, poskesdes, polindes, bidan desa, rsud kabupaten, "
      "rsud kota, rumah sakit daerah, rsud",
      3.0, Authority("puskesmas-rsud-kab", "kesehatan", Level.KABKOTA, None, 40,
                     f"puskesmas and kab/kota hospitals are kab/kota affairs ({_UU} I.B)", "prov-dinkes")),
@@ -524,7 +537,7 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
     ("jalan provinsi, ruas provinsi, ruas jalan provinsi, jalan milik provinsi, status jalan provinsi",
      3.0, Authority("jalan-provinsi", "pekerjaan_umum", Level.PROVINSI, "prov-bmbk", 55,
                     f"provincial roads are a provincial affair ({_UU} I.C)")),
-    ("jalan kabupaten, jalan kota, jalan desa, jalan lingkungan, jalan dusun, jalan gang, gang, "
+    ("jalan kabupaten, jalan kota, jalan desa, jalan lingkungan, jalan dusun, jalan gang, "
      "jalan kampung, jalan poros desa, jalan usaha tani, ruas kabupaten, jalan milik kabupaten",
      2.0, Authority("jalan-lokal", "pekerjaan_umum", Level.KABKOTA, None, 50,
                     f"kabupaten/kota and village roads are kab/kota affairs ({_UU} I.C)", "prov-bmbk")),
@@ -558,7 +571,7 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      "kartu bpjs, iuran bpjs, peserta bpjs",
      3.0, Authority("bpjs-kesehatan", "jaminan_sosial", Level.PUSAT, "pusat-bpjs-kesehatan", 60,
                     "BPJS Kesehatan (JKN-KIS) is a national social-security body")),
-    ("bpjs ketenagakerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, bpjamsostek, jht, jaminan hari tua, "
+    ("bpjs ketenagakerjaan, bpjs ketenaga kerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, bpjamsostek, jht, jaminan hari tua, "
      "jaminan pensiun, jkk, jaminan kecelakaan kerja, klaim jht, pencairan jht, saldo jht",
      3.0, Authority("bpjs-ketenagakerjaan", "jaminan_sosial", Level.PUSAT, "pusat-bpjs-ketenagakerjaan", 65,
                     "BPJS Ketenagakerjaan is a national social-security body")),
@@ -618,12 +631,13 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      "listrik padam, tiang listrik, kabel listrik, tagihan listrik, gardu, trafo, travo, pasang baru listrik, "
      "sambungan listrik, daya listrik, listrik desa",
      3.0, Authority("pln", "esdm", Level.BUMN, "bumn-pln", 50, "electricity supply is PLN (a BUMN)")),
-    ("subsidi listrik, desa belum teraliri listrik, lpg, elpiji, gas melon, gas 3 kg, gas 3kg, tabung gas, "
-     "pangkalan gas, gas lpg, agen gas, kementerian esdm, kesdm, subsidi bbm",
+    ("subsidi listrik, desa belum teraliri listrik, kementerian esdm, kesdm, subsidi bbm",
      3.0, Authority("esdm-pusat", "esdm", Level.PUSAT, "pusat-kemenesdm", 55,
                     "energy subsidies and LPG 3 kg quotas are set by Kementerian ESDM")),
-    ("pertamina, spbu, bbm, solar, premium, pertalite, pertamax, bensin, pom bensin, antrian bbm",
-     3.0, Authority("pertamina", "esdm", Level.BUMN, "bumn-pertamina", 50, "fuel supply is Pertamina (a BUMN)")),
+    ("pertamina, spbu, bbm, solar, premium, pertalite, pertamax, bensin, pom bensin, antrian bbm, lpg, elpiji, "
+     "gas melon, gas 3 kg, gas 3kg, tabung gas, pangkalan gas, gas lpg, agen gas, agen lpg",
+     3.0, Authority("pertamina", "esdm", Level.BUMN, "bumn-pertamina", 50,
+                    "fuel and LPG distribution (agents, pangkalan) is Pertamina (a BUMN)")),
     ("tambang, pertambangan, galian c, tambang pasir, tambang batu, air tanah, sumur bor, tambang ilegal",
      2.0, Authority("minerba", "esdm", Level.PROVINSI, "prov-desdm", 40,
                     "non-metal mining and groundwater permits sit with the province (UU 23/2014; Perpres 55/2022)")),
@@ -637,9 +651,11 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      2.0, Authority("komdigi", "kominfo", Level.PUSAT, "pusat-komdigi", 45,
                     "telecom operators, SIM registration and online content are regulated centrally")),
     # Transport operated by state companies or the ministry.
-    ("kereta, kereta api, krl, commuter, commuter line, stasiun, kai, pt kai, perlintasan kereta, "
-     "perlintasan sebidang, palang pintu, rel kereta, tiket kereta, lrt",
+    ("kereta, kereta api, krl, commuter, commuter line, stasiun, kai, pt kai, rel kereta, tiket kereta, lrt",
      3.0, Authority("kai", "perhubungan", Level.BUMN, "bumn-kai", 55, "railways are run by PT KAI (a BUMN)")),
+    ("perlintasan kereta, perlintasan sebidang, perlintasan rel, palang pintu, palang pintu kereta, penjaga perlintasan",
+     3.0, Authority("perlintasan", "perhubungan", None, None, 58,
+                    "level crossings on local roads are kept by the road's authority (Dishub)", "prov-dishub")),
     ("asdp, kapal feri, kapal ferry, feri, ferry, penyeberangan, pelabuhan penyeberangan, dermaga eksekutif, "
      "tiket kapal",
      3.0, Authority("asdp", "perhubungan", Level.BUMN, "bumn-asdp", 55,
@@ -649,11 +665,15 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      2.0, Authority("kemenhub", "perhubungan", Level.PUSAT, "pusat-kemenhub", 50,
                     "air and sea transport are regulated by Kementerian Perhubungan")),
     # Social aid programmes of the ministry.
-    ("pkh, program keluarga harapan, bpnt, bantuan pangan non tunai, kks, kartu keluarga sejahtera, "
-     "kartu sembako, rastra, raskin, beras sejahtera, beras miskin, dtks, kps, kartu perlindungan sosial, "
-     "e warong, ewarong, pendamping pkh, kemensos, kementerian sosial, bansos tunai",
+    ("pkh, program keluarga harapan, kks, kartu keluarga sejahtera, dtks, kps, kartu perlindungan sosial, "
+     "pendamping pkh, kemensos, kementerian sosial, bansos tunai",
      2.0, Authority("kemensos", "sosial", Level.PUSAT, "pusat-kemensos", 50,
-                    "PKH, BPNT/kartu sembako and the DTKS are Kementerian Sosial programmes")),
+                    "PKH, KKS and the DTKS are Kementerian Sosial programmes")),
+    ("rastra, raskin, beras sejahtera, beras miskin, bpnt, bantuan pangan non tunai, kartu sembako, "
+     "e warong, ewarong",
+     2.0, Authority("bansos-pangan", "sosial", None, None, 55,
+                    "food aid (Rastra/BPNT) reaches households through the kab/kota (Tikor bansos pangan)",
+                    "prov-dinsos")),
     # Labour: migrants and the ministry central; labour inspection provincial.
     ("tki, tkw, pekerja migran, buruh migran, bp2mi, bnp2tki",
      3.0, Authority("pekerja-migran", "tenaga_kerja", Level.PUSAT, "pusat-bp2mi", 55,
@@ -731,9 +751,9 @@ _INDEX: PhraseIndex[_Hit] = PhraseIndex(_HITS, joiner=" ")
 KNOWN_URUSAN = frozenset(_TERMS)
 
 
-def classify_tokens(fields: Sequence[tuple[str, Sequence[Token], float]],
+def classify_tokens(fields: Sequence[tuple[Tokens, float]],
                     bonus: Mapping[str, float] | None = None) -> Classification:
-    """Classify one complaint given its fields as (text, tokens, weight factor).
+    """Classify one complaint given its fields as (tokens, weight factor).
 
     `bonus` adds prior weight per urusan (a channel category, a reporter-chosen agency).
     """
@@ -741,17 +761,23 @@ def classify_tokens(fields: Sequence[tuple[str, Sequence[Token], float]],
     support: dict[str, list[str]] = {}
     rules: dict[str, list[tuple[int, int, Authority]]] = {}
     order = 0
-    for text, tokens, factor in fields:
+    for tokens, factor in fields:
+        # "macetnya", "sampahnya": drop the enclitic so the stem matches (short words keep it: "hanya").
+        words = [w[:-3] if len(w) > 6 and w.endswith("nya") else w for w in tokens.words]
         seen: set[str] = set()
-        for i, j, hit in _INDEX.scan(tokens):
-            surface = text[tokens[i].start : tokens[j - 1].end]
-            key = surface.lower()
+        for i, j, hit in _INDEX.scan(words):
+            before = words[i - 1] if i else ""
+            if before in _STREET:  # "Jl. Pemuda", "Gg. Sekolah": a street name, not a topic
+                continue
+            key = " ".join(words[i:j])
             if key in seen:  # a phrase counts once per field, however often it is repeated
                 continue
             seen.add(key)
+            # "di depan stasiun", "dekat pasar": a landmark giving the location, not the topic.
+            weight_factor = factor * (_LANDMARK_FACTOR if before in _LANDMARK else 1.0)
             for urusan, weight in hit.scores:
-                totals[urusan] = totals.get(urusan, 0.0) + weight * factor
-                support.setdefault(urusan, []).append(surface)
+                totals[urusan] = totals.get(urusan, 0.0) + weight * weight_factor
+                support.setdefault(urusan, []).append(key)
             if hit.authority is not None:
                 rules.setdefault(hit.authority.urusan, []).append((hit.authority.priority, -order, hit.authority))
             order += 1
@@ -771,7 +797,7 @@ def classify_tokens(fields: Sequence[tuple[str, Sequence[Token], float]],
 
 def classify(title: str, body: str, *, category: str | None = None) -> Classification:
     """Classify a complaint's title and body (and a channel category, when there is one)."""
-    fields = [(title, tokenize(title), TITLE_FACTOR), (body, tokenize(body), 1.0)]
+    fields = [(tokenize(title), TITLE_FACTOR), (tokenize(body), 1.0)]
     if category:
-        fields.append((category, tokenize(category), TITLE_FACTOR))
+        fields.append((tokenize(category), TITLE_FACTOR))
     return classify_tokens(fields)
