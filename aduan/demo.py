@@ -227,15 +227,19 @@ def render(summary: dict[str, Any]) -> str:
 
 def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     started = time.monotonic()
+    run = uuid.uuid4().hex[:8]
     infra = stack.infra_up()
-    stack.create_topics(infra.kafka)
-    local = stack.Stack(infra)
+    # A run of its own: fresh topics under a prefix, so nothing left from an earlier run is counted.
+    topics = Topics(f"demo-{run}.")
+    stack.create_topics(infra.kafka, topics.prefix)
+    local = stack.Stack(infra, topic_prefix=topics.prefix)
     print("starting the LAPOR! simulator and the four services …", flush=True)
     local.start()
     try:
-        summary = asyncio.run(_run(samples_path, local, infra, timeout, started))
+        summary = asyncio.run(_run(samples_path, run, topics, local, infra, timeout, started))
     finally:
         local.stop()
+        stack.drop_topics(infra.kafka, topics.prefix)
         stack.infra_down(infra)
     SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY_PATH.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
@@ -247,14 +251,13 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     return 0 if complete else 1
 
 
-async def _run(samples_path: str, local: stack.Stack, infra: stack.Infra, timeout: float,
-               started: float) -> dict[str, Any]:
-    run = uuid.uuid4().hex[:8]
+async def _run(samples_path: str, run: str, topics: Topics, local: stack.Stack, infra: stack.Infra,
+               timeout: float, started: float) -> dict[str, Any]:
     samples = load_samples(Path(samples_path), run)
     deadline = time.monotonic() + timeout
     print(f"sending {len(samples)} sample complaints through {len(Counter(s.channel for s in samples))} channels …",
           flush=True)
-    await send(samples, local.url("intake"), infra.kafka, Topics())
+    await send(samples, local.url("intake"), infra.kafka, topics)
     pool = await asyncpg.create_pool(infra.database_url, min_size=1, max_size=2)
     try:
         await resolve_kafka_samples(samples, pool, deadline)

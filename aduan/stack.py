@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.kafka import ensure_topics
+from shared.kafka import delete_topics, ensure_topics
 from shared.topics import Topics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +76,13 @@ def infra_status() -> str:
 
 def create_topics(kafka: str, prefix: str = "") -> list[str]:
     return asyncio.run(ensure_topics(kafka, Topics(prefix).specs()))
+
+
+def drop_topics(kafka: str, prefix: str) -> None:
+    """Delete a run's own topics; refuses the unprefixed production names."""
+    if not prefix:
+        raise ValueError("refusing to delete the unprefixed topics")
+    asyncio.run(delete_topics(kafka, [t.name for t in Topics(prefix).specs()]))
 
 
 # ---------------------------------------------------------------------------------------------

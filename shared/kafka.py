@@ -163,6 +163,19 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeou
         await asyncio.sleep(0.1)
 
 
+async def delete_topics(bootstrap_servers: str, names: list[str]) -> None:
+    """Remove topics (a test's or a demo run's own, under their prefix)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        doomed = [n for n in names if n in existing]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
+
+
 async def ensure_topics(bootstrap_servers: str, specs: tuple[TopicSpec, ...]) -> list[str]:
     """Create the declared topics that do not exist yet; return the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin")

@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 
 from aduan import stack
-from shared.kafka import ensure_topics
+from shared.kafka import delete_topics, ensure_topics
 from shared.topics import Topics
 
 
@@ -74,11 +74,12 @@ async def database_url(infra: stack.Infra) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def topics(infra: stack.Infra) -> Topics:
-    """Every declared topic, created under a prefix of this test's own."""
+async def topics(infra: stack.Infra) -> AsyncIterator[Topics]:
+    """Every declared topic, created under a prefix of this test's own, deleted afterwards."""
     declared = Topics(f"t{uuid.uuid4().hex[:10]}.")
     await ensure_topics(infra.kafka, declared.specs())
-    return declared
+    yield declared
+    await delete_topics(infra.kafka, [t.name for t in declared.specs()])
 
 
 @pytest.fixture

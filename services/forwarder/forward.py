@@ -19,10 +19,15 @@ def report_for(routed: RoutedComplaint) -> LaporReport:
     c, d = routed.complaint, routed.decision
     # An anonymous report keeps the reporter's identity from the agency (LAPOR!'s "anonim"): it is not sent.
     reporter = None if c.anonymous or c.reporter is None else c.reporter.model_dump(exclude_none=True)
+    # LAPOR! takes files whose type and size are known (it enforces 2 MB in total); a bare link, as
+    # Open311 clients send, travels in the text instead, so the agency still sees it.
+    files = [a for a in c.attachments if a.media_type and a.size_bytes is not None]
+    links = [a.url for a in c.attachments if a not in files]
+    content = c.body + "".join(f"\n\nLampiran: {url}" for url in links)
     return LaporReport(
         reference=reference_for(routed),
         title=c.title[:150],
-        content=c.body,
+        content=content,
         incident_date=c.incident_date,
         category=d.urusan,
         agency_code=d.agency_code,
@@ -33,7 +38,7 @@ def report_for(routed: RoutedComplaint) -> LaporReport:
         channel=c.channel.value,
         location=c.location.model_dump(exclude_none=True) or None,
         reporter=reporter,
-        attachments=[a.model_dump(exclude_none=True) for a in c.attachments],
+        attachments=[a.model_dump(exclude_none=True) for a in files],
     )
 
 

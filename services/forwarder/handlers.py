@@ -76,7 +76,8 @@ class ForwarderHandlers:
         try:
             receipt, attempts = await self._create_once(routed, in_doubt=row.attempts > 0)
         except LaporPermanentError as exc:
-            await self._park(envelope, routed, f"LAPOR! refused the report: {exc}", permanent=True)
+            await self._park(envelope, routed, f"LAPOR! refused the report: {exc}: {exc.body[:1000]}",
+                             permanent=True)
             return
         except RetryLater as exc:
             await self._retry_or_park(envelope, routed, level_done, str(exc), exc.retry_after)

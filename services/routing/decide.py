@@ -86,45 +86,43 @@ def _find_region(inp: RoutingInput, fields: list[gz.Tokens], hint_agency: Agency
     channel_code = inp.region_code if inp.region_code in KABKOTA_BY_REGION else None
     if inp.region_code and channel_code is None and inp.region_code != PROVINCE_CODE:
         reasons.append(f"ignored channel region_code {inp.region_code!r}: not a Lampung kab/kota code")
-    anchored = (bool(loc_cands) or channel_code is not None or inp.region_code == PROVINCE_CODE
-                or gz.has_lampung_anchor(text_cands) or gz.has_lampung_anchor(loc_cands))
     # A location field on a Lampung channel vouches for its own place names.
     loc = gz.admit(loc_cands, lampung_context=True, java_context=java)
+    anchored = (channel_code is not None or inp.region_code == PROVINCE_CODE or bool(loc)
+                or gz.has_lampung_anchor(text_cands))
     text = gz.admit(text_cands, lampung_context=anchored, java_context=java)
     text_ev = gz.resolve_region(text)
     province_named = text_ev.province_named or any(m.kind is gz.PlaceKind.PROVINSI for m in loc)
 
+    def overridden(code: str, by: str) -> bool:
+        if text_ev.region_code in (None, code):
+            return False
+        reasons.append(f"text names {_kab_name(text_ev.region_code)} ({text_ev.region_code}); {by} wins")
+        return True
+
     if channel_code is not None:
         reasons.append(f"region: channel region_code {channel_code} ({_kab_name(channel_code)})")
-        conflict = text_ev.region_code not in (None, channel_code)
-        if conflict:
-            reasons.append(f"text names {_kab_name(text_ev.region_code)} ({text_ev.region_code}); "
-                           "the channel's region wins")
+        conflict = overridden(channel_code, "the channel's region")
         return _Region(channel_code, 1.0, province_named, False, tuple(reasons), conflict)
 
-    if loc:
-        joint = gz.resolve_region(loc + text)
-        own = gz.resolve_region(loc)
-        ev = own if own.region_code is not None else joint
-        if ev.region_code is not None:
-            reasons += [f"location: {gz.describe(m)}" for m in ev.support if m in loc]
-            reasons += [f"place: {gz.describe(m)}" for m in ev.support if m not in loc]
-            conflict = text_ev.region_code not in (None, ev.region_code)
-            if conflict:
-                reasons.append(f"text names {_kab_name(text_ev.region_code)} ({text_ev.region_code}); "
-                               "the location field wins")
-            return _Region(ev.region_code, max(ev.strength, 0.9), province_named, False, tuple(reasons), conflict)
+    # The location field first; text places only help it to resolve an ambiguous name.
+    loc_ev = gz.resolve_region(loc)
+    joint_ev = gz.resolve_region(loc + text) if loc else text_ev
+    if loc_ev.region_code is not None or (loc and joint_ev.region_code is not None):
+        ev = loc_ev if loc_ev.region_code is not None else joint_ev
+        reasons += [f"location: {gz.describe(m)}" for m in ev.support if m in loc]
+        reasons += [f"place: {gz.describe(m)}" for m in ev.support if m not in loc]
+        conflict = overridden(ev.region_code, "the location field")
+        strength = max(ev.strength, 0.9) if ev is loc_ev else ev.strength
+        return _Region(ev.region_code, strength, province_named, False, tuple(reasons), conflict)
 
     if hint_agency is not None and hint_agency.level is Level.KABKOTA:
         code = hint_agency.region_code
         reasons.append(f"region: reporter chose {hint_agency.code} ({_kab_name(code)})")
-        conflict = text_ev.region_code not in (None, code)
-        if conflict:
-            reasons.append(f"text names {_kab_name(text_ev.region_code)} ({text_ev.region_code}); "
-                           "the reporter's choice wins")
+        conflict = overridden(code, "the reporter's choice")
         return _Region(code, 0.9, province_named, False, tuple(reasons), conflict)
 
-    ev = gz.resolve_region(loc + text) if loc else text_ev
+    ev = joint_ev
     if ev.region_code is not None:
         reasons += [f"place: {gz.describe(m)}" for m in ev.support]
         if ev.conflicting:
@@ -132,7 +130,7 @@ def _find_region(inp: RoutingInput, fields: list[gz.Tokens], hint_agency: Agency
             reasons.append(f"place conflict: text also names {others}; chose the most/first named")
     for m in ev.unresolved:
         reasons.append(f"ambiguous place: {gz.describe(m)} — no other clue, not used")
-    if ev.region_code is None and ev.province_named:
+    if ev.region_code is None and province_named:
         reasons.append("place: 'Lampung' named without a kab/kota → province")
     return _Region(ev.region_code, ev.strength, province_named, bool(ev.unresolved), tuple(reasons),
                    bool(ev.conflicting))

@@ -5,11 +5,12 @@ tokens is looked up in a dict, longest match first. Keys ignore spaces and hyphe
 Lampung", "Bandarlampung" and "Bandar-Lampung" are one key, and "Metro Kibang" beats "Metro".
 Pure and fast: no regex alternation over hundreds of names, no I/O.
 
-Names that are also common words or places elsewhere are *gated*: they count only with Lampung
-context (another Lampung place or "Lampung" in the text, or the caller vouching for the field).
-Names shared with Java (Banyumas, Sukoharjo, Wonosobo, Sukabumi, …) are also dropped when the text
-names Java. Kecamatan names used twice inside Lampung carry both candidate codes; `resolve_region`
-picks one only when other evidence points at it.
+Names that also name places elsewhere are *gated*: they count only with Lampung context (another
+Lampung place or "Lampung" in the text, or the caller vouching for the field). Names that are
+everyday words ("Panjang") also need a capital letter. Names shared with Java (Banyumas, Sukoharjo,
+Wonosobo, Sukabumi, …) are dropped when the text names Java. Kecamatan names used twice inside
+Lampung (Pagar Dewa, Bumi Agung, Labuhan Ratu; "Raja Basa"/"Rajabasa" once spaces are ignored)
+carry both candidate codes; `resolve_region` picks one only when other evidence points at it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------------
 # Tokens and a phrase index shared with the taxonomy
-
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -132,7 +132,8 @@ class PlaceKind(StrEnum):
 
 class Gate(StrEnum):
     NONE = "none"  # counts on its own
-    CONTEXT = "context"  # a common word or a name used elsewhere too: needs Lampung context
+    CONTEXT = "context"  # a name used elsewhere too: needs Lampung context
+    COMMON = "common"  # an everyday word ("panjang"): needs Lampung context and a capital letter
     JAVA = "java"  # also a Java place: needs Lampung context and no Java context
     STOP = "stop"  # a phrase that looks like a place and is not one ("metro mini")
 
@@ -162,7 +163,7 @@ class PlaceMatch:
 
 
 # Kecamatan per kab/kota (domain/lampung.md §3.2): code suffix and name.
-_KECAMATAN: dict[str, tuple[tuple[str, str], ...]] = {
+KECAMATAN: dict[str, tuple[tuple[str, str], ...]] = {
     "18.01": (("04", "Natar"), ("05", "Tanjung Bintang"), ("06", "Kalianda"), ("07", "Sidomulyo"),
               ("08", "Katibung"), ("09", "Penengahan"), ("10", "Palas"), ("13", "Jati Agung"),
               ("14", "Ketapang"), ("15", "Sragi"), ("16", "Raja Basa"), ("17", "Candipuro"),
@@ -233,7 +234,7 @@ _KECAMATAN: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # Kab/kota names and the spellings and abbreviations people use.
-_KABKOTA_NAMES: dict[str, tuple[str, ...]] = {
+KABKOTA_NAMES: dict[str, tuple[str, ...]] = {
     "18.01": ("Lampung Selatan", "Lamsel"),
     "18.02": ("Lampung Tengah", "Lamteng"),
     "18.03": ("Lampung Utara", "Lampura"),
@@ -264,13 +265,18 @@ _PLACES: dict[str, tuple[str, ...]] = {
     "18.71": ("Tanjungkarang", "Telukbetung", "Terminal Rajabasa"),
 }
 
-# Kecamatan names that are ordinary words or name places outside Lampung too.
+# Kecamatan names that are everyday words ("panjang" = long, "kedamaian" = peace).
+_COMMON_WORDS = frozenset({
+    "Panjang", "Kedamaian", "Enggal", "Limau", "Kedondong", "Rumbia", "Ketapang", "Pagelaran", "Kebun Tebu",
+    "Air Hitam", "Batu Putih", "Palas",
+})
+
+# Kecamatan names that also name places outside Lampung.
 _CONTEXT_GATED = frozenset({
-    "Panjang", "Kedamaian", "Enggal", "Limau", "Kedondong", "Rumbia", "Ketapang", "Pagelaran",
-    "Kebun Tebu", "Air Hitam", "Batu Putih", "Gunung Agung", "Sumber Jaya", "Tanjung Sari",
+    "Gunung Agung", "Sumber Jaya", "Tanjung Sari",
     "Tanjung Raya", "Tanjung Raja", "Sukadana", "Teluk Pandan", "Bunga Mayang", "Punggur", "Sukarame",
     "Kedaton", "Batanghari", "Banjar Agung", "Banjar Baru", "Pulau Panggung", "Mataram Baru",
-    "Gunung Terang", "Negeri Agung", "Negeri Besar", "Palas", "Sidomulyo", "Sumberejo", "Kalirejo",
+    "Gunung Terang", "Negeri Agung", "Negeri Besar", "Sidomulyo", "Sumberejo", "Kalirejo",
     "Bangun Rejo", "Jati Agung", "Jabung", "Sragi", "Candipuro", "Pulau Pisang", "Bumi Agung",
     "Pagar Dewa", "Labuhan Ratu", "Rajabasa", "Raja Basa", "Panca Jaya", "Sendang Agung", "Way Lima",
 })
@@ -315,22 +321,21 @@ def _build_entries() -> dict[str, _Entry]:
             return  # a kab/kota named like one of its own kecamatan (Mesuji, Pringsewu): kab/kota wins
         entries[key] = entry
 
-    for region, kecs in _KECAMATAN.items():
+    for region, kecs in KECAMATAN.items():
         for suffix, name in kecs:
-            gate = Gate.JAVA if name in _JAVA_TWINS else Gate.CONTEXT if name in _CONTEXT_GATED else Gate.NONE
+            gate = (Gate.JAVA if name in _JAVA_TWINS else Gate.COMMON if name in _COMMON_WORDS
+                    else Gate.CONTEXT if name in _CONTEXT_GATED else Gate.NONE)
             add(name, _Entry(name, PlaceKind.KECAMATAN, (region,), f"{region}.{suffix}", gate))
     for region, names in _PLACES.items():
         for name in names:
             add(name, _Entry(name, PlaceKind.PLACE, (region,)))
-    for region, names in _KABKOTA_NAMES.items():
+    for region, names in KABKOTA_NAMES.items():
         for name in names:
             entries["".join(tokenize(name).words)] = _Entry(
                 _KABKOTA_NAME[region], PlaceKind.KABKOTA, (region,))
     for region, names in _KABKOTA_GATED.items():
         for name in names:
             add(name, _Entry(_KABKOTA_NAME[region], PlaceKind.KABKOTA, (region,), gate=Gate.CONTEXT))
-    # "Raja Basa" (Lampung Selatan) and "Rajabasa" (Bandar Lampung) are one key once spaces are
-    # ignored; the loop above already merged them into one ambiguous entry.
     for form in ("Lampung", "Provinsi Lampung", "Pemprov Lampung"):
         entries["".join(tokenize(form).words)] = _Entry("Provinsi Lampung", PlaceKind.PROVINSI,
                                                                    (PROVINCE_CODE,))
@@ -375,6 +380,8 @@ def admit(candidates: Sequence[tuple[PlaceMatch, Gate]], *, lampung_context: boo
         if match.kind is PlaceKind.OUTSIDE:
             continue
         if gate is Gate.CONTEXT and not lampung_context:
+            continue
+        if gate is Gate.COMMON and not (lampung_context and match.text[:1].isupper()):
             continue
         if gate is Gate.JAVA and (not lampung_context or java_context):
             continue
