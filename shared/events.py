@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 SCHEMA_VERSION = 1
 KNOWN_SCHEMA_VERSIONS = frozenset({1})
@@ -190,12 +190,11 @@ class Forwarded(Model):
     attempts: int = Field(ge=1)
     error: str | None = None
 
-    @field_validator("lapor_tracking_id")
-    @classmethod
-    def _created_has_id(cls, value: str | None, info: Any) -> str | None:
-        if info.data.get("outcome") == ForwardOutcome.CREATED and not value:
+    @model_validator(mode="after")
+    def _created_has_id(self) -> Forwarded:
+        if self.outcome == ForwardOutcome.CREATED and not self.lapor_tracking_id:
             raise ValueError("a created report carries its LAPOR! tracking id")
-        return value
+        return self
 
 
 class ForwardRetry(Model):

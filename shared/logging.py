@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
+from pydantic import BaseModel
 
 PERSONAL_KEYS = frozenset({"reporter", "name", "phone", "email", "nik", "reporter_name", "reporter_phone",
                            "reporter_email", "phoneNumber", "from", "first_name", "last_name"})
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
-_PHONE = re.compile(r"(?<![\w+])(\+?62|0)8[\d\s-]{7,14}\d(?!\d)")
+_PHONE = re.compile(r"(?<![\w+])(\+?62[\s-]?|0)8[\d\s-]{7,14}\d(?!\d)")
 
 
 def fingerprint(value: object) -> str:
@@ -39,6 +40,10 @@ def scrub(text: str) -> str:
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
+    if isinstance(value, BaseModel):  # a whole model (a Complaint) must not slip through as its repr
+        return _redact(value.model_dump(mode="json"))
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 10:
+        return scrub(str(value))  # a NIK or a phone number logged as a number
     if isinstance(value, dict):
         return {k: (fingerprint(v) if k in PERSONAL_KEYS and v else _redact(v)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

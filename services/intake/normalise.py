@@ -134,8 +134,10 @@ def clean_text(text: str, *, email: bool = False) -> str:
 
 
 # Abbreviations common in Indonesian addresses and names: their full stop does not end a sentence.
-_ABBREVIATIONS = frozenset({"jl", "jln", "no", "kec", "kel", "kab", "ds", "dsn", "gg", "rt", "rw", "dr", "drs",
-                            "h", "hj", "ir", "bpk", "ibu", "sdr", "yth", "a.n", "tgl", "prov", "pt", "cv", "st"})
+_ABBREVIATIONS = frozenset({
+    "jl", "jln", "gg", "no", "blok", "perum", "komp", "kav", "rt", "rw", "ds", "dsn", "kp", "kel", "kec", "kab",
+    "prov", "jend", "mayjen", "brigjen", "letjen", "kol", "kapt", "dr", "drs", "dra", "ir", "prof", "h", "hj", "kh",
+    "bpk", "sdr", "sdri", "yth", "a.n", "tgl", "telp", "hp", "pt", "cv", "st", "sd", "smp", "sma", "smk", "rs"})
 
 
 def first_sentence(text: str) -> str:

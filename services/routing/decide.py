@@ -13,6 +13,7 @@ Pure and deterministic. Steps:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import takewhile
 
 from services.routing import gazetteer as gz
 from services.routing.taxonomy import (
@@ -50,14 +51,15 @@ class RoutingInput:
 
 
 # Confidence factors. Honest rather than flattering: a province-by-default decision is a guess
-# about level, a gated or conflicting place is a guess about region.
+# about level (most of Lampung's 2,600 desa are not in the gazetteer, so "no kab/kota named" often
+# means "not recognised"), a gated or conflicting place is a guess about region.
 _NO_REGION_FACTOR = 0.5  # regional urusan, no kab/kota named: the province disposes
 _PROVINCE_NAMED_FACTOR = 0.7  # … but the text names the province itself
 _UNRESOLVED_FACTOR = 0.5  # … and an ambiguous kecamatan was named without a disambiguating clue
 _KAB_RULE_NO_REGION_FACTOR = 0.5  # the rule wants a kab/kota and none is known
 _DEFAULT_SCOPE_FACTOR = 0.85  # level from the urusan's default scope, not from a rule
 _RULE_FACTOR = 0.9  # level from an authority rule: keyword-triggered, so not certain either
-_LOCATION_CONFLICT_FACTOR = 0.8  # location field and text name different kab/kota
+_CONFLICT_FACTOR = 0.8  # the sources or places name different kab/kota
 _EXCLUSION_FACTOR = 0.75  # per excluded candidate skipped
 _CATEGORY_BONUS = 2.5  # a channel category that is itself an urusan code
 _HINT_AGENCY_BONUS = 2.0  # a reporter-chosen agency's urusan
@@ -240,20 +242,19 @@ def decide(inp: RoutingInput) -> RoutingDecision:
 
     confidence = cls.confidence * level_factor
     if region.conflict:
-        confidence *= _LOCATION_CONFLICT_FACTOR
+        confidence *= _CONFLICT_FACTOR
 
-    chosen = primary
     excluded = inp.excluded_agencies
+    chosen = primary
     if primary.code in excluded:
-        chosen = None
-        for candidate in _candidates(primary, cls.urusan, region.code):
-            if candidate.code in excluded:
-                reasons.append(f"skipped {candidate.code}: answered bukan wewenang")
-                confidence *= _EXCLUSION_FACTOR
-                continue
-            chosen = candidate
-            break
-        if chosen is None:  # every usual candidate refused: any body not excluded, LAPOR! disposes
+        candidates = _candidates(primary, cls.urusan, region.code)
+        for skipped in takewhile(lambda a: a.code in excluded, candidates):
+            reasons.append(f"skipped {skipped.code}: answered bukan wewenang")
+            confidence *= _EXCLUSION_FACTOR
+        allowed = [a for a in candidates if a.code not in excluded]
+        if allowed:
+            chosen = allowed[0]
+        else:  # every usual candidate refused: any body not excluded, LAPOR! disposes
             chosen = next(a for a in AGENCIES.values() if a.code not in excluded)
             confidence = min(confidence, 0.05)
 

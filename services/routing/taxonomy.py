@@ -2,8 +2,9 @@
 
 Each urusan (domain/urusan.md) has weighted phrases written from the affair's description and
 everyday Indonesian complaint vocabulary (including common SMS spellings). A phrase matched in the
-title counts more than in the body; each phrase counts once per field. The urusan with the highest
-score wins.
+title counts more than in the body; each phrase counts once per field; the enclitic "-nya" is
+dropped ("macetnya"); a word right after "Jl."/"Gg." is a street name and does not count; a phrase
+after "depan"/"dekat"/… is a landmark and counts little. The urusan with the highest score wins.
 
 Authority rules attach to phrases that settle *who* is responsible for an urusan, because the same
 topic sits at different levels: SMA/SMK/SLB at the province, SD/SMP/PAUD at the kab/kota,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from services.routing.decide import RoutingInput, decide
 from services.routing.gazetteer import KABKOTA_NAMES
+from services.routing.taxonomy import classify
 from shared.agencies import AGENCIES, KABKOTA_BY_REGION
 from shared.events import Level, RoutingDecision
 
@@ -221,6 +222,46 @@ def test_pbb_is_kabkota() -> None:
 def test_disaster_at_province_goes_to_bpbd() -> None:
     d = route("Longsor", "Tanah longsor menutup jalan, warga butuh bantuan bencana segera.")
     assert (d.urusan, d.agency_code) == ("trantibum", "prov-bpbd")
+
+
+# ---------------------------------------------------------------------------------------------
+# Urusan classification
+
+
+@pytest.mark.parametrize(("title", "body", "urusan"), [
+    ("Blanko KTP habis", "Sudah tiga bulan e-KTP saya belum dicetak, katanya blanko kosong.", "adminduk"),
+    ("Sampah", "Truk sampah tidak datang, TPS penuh dan berserakan.", "lingkungan_hidup"),
+    ("Lampu jalan mati", "PJU di gang kami mati sebulan.", "perumahan"),
+    ("PKL di trotoar", "Pedagang kaki lima memenuhi trotoar, mohon Satpol PP menertibkan.", "trantibum"),
+    ("Bantuan PKH", "Keluarga miskin di desa kami tidak terdaftar PKH.", "sosial"),
+    ("Gaji di bawah UMK", "Perusahaan membayar buruh di bawah UMK dan tanpa uang lembur.", "tenaga_kerja"),
+    ("KDRT", "Tetangga saya korban KDRT, anaknya juga dipukuli.", "pppa"),
+    ("Pupuk langka", "Petani kesulitan mendapat pupuk subsidi menjelang musim tanam padi.", "pertanian"),
+    ("Dana desa", "Kepala desa tidak transparan soal penggunaan dana desa.", "pmd"),
+    ("Parkir liar", "Juru parkir liar menarik tarif parkir dua kali lipat.", "perhubungan"),
+    ("Pungli", "Oknum pegawai meminta pungli saat mengurus izin.", "pengawasan"),
+    ("Pembalakan liar", "Hutan lindung dirambah, terjadi pembalakan liar setiap malam.", "kehutanan"),
+])
+def test_urusan_vocabulary(title: str, body: str, urusan: str) -> None:
+    assert classify(title, body).urusan == urusan
+
+
+def test_classify_without_any_term() -> None:
+    c = classify("Mohon perhatian", "Terima kasih atas tanggapannya.")
+    assert (c.matched, c.authority, c.urusan) == (False, None, "pemerintahan_umum")
+    assert c.confidence <= 0.1
+
+
+def test_enclitic_street_names_and_landmarks() -> None:
+    assert classify("Macetnya parah", "Setiap sore kemacetannya parah.").urusan == "perhubungan"
+    # "Jl. Pendidikan" names a street; the complaint is about the road.
+    assert classify("Jalan berlubang", "Jalan berlubang di Jl. Pendidikan belum ditambal.").urusan == "pekerjaan_umum"
+    # "depan sekolah" only says where the rubbish is.
+    assert classify("Sampah", "Sampah menumpuk di depan sekolah.").urusan == "lingkungan_hidup"
+
+
+def test_category_hint_counts() -> None:
+    assert classify("Mohon bantuan", "Belum ada tindak lanjut.", category="Kesehatan").urusan == "kesehatan"
 
 
 # ---------------------------------------------------------------------------------------------
