@@ -102,22 +102,25 @@ _TERMS: dict[str, dict[float, str]] = {
              "melahirkan, vaksin, vaksinasi, jamkesda, pengobatan, dirawat, kesehatan, dokter, perawat, "
              "tenaga kesehatan, nakes, poli, ugd, kamar inap, icu, nicu, diare, tbc, malaria, "
              "puskesmas keliling, antrian pasien",
-        1.0: "penyakit, medis, dokter gigi, laboratorium, cek darah, kamar, ruang perawatan, sakit, operasi, nyamuk",
+        1.0: "penyakit, medis, dokter gigi, laboratorium, cek darah, kamar, ruang perawatan, sakit, operasi, "
+             "nyamuk",
     },
     "pekerjaan_umum": {
         3.0: "jalan rusak, jalan berlubang, jalan berlobang, lubang jalan, jalan hancur, jalan ambles, "
              "perbaikan jalan, pengaspalan, aspal, drainase, gorong gorong, jembatan, pdam, air pdam, "
              "irigasi, saluran irigasi, normalisasi sungai, tanggul, jalan rusak parah, betonisasi, "
              "air ledeng, air bersih, pipa air, pipa pdam, saluran air, box culvert, dinas pu, dinas pupr, "
-             "pekerjaan umum, bina marga, jalan longsor, jalan licin berlumpur, tambal sulam, hotmix, pekerjaan jalan, "
-             "pengecoran jalan, galian pipa, galian kabel, bekas galian, rumah pompa, pompa banjir, jalan tidak layak",
+             "pekerjaan umum, bina marga, jalan longsor, jalan licin berlumpur, tambal sulam, hotmix, "
+             "pekerjaan jalan, "
+             "pengecoran jalan, galian pipa, galian kabel, bekas galian, rumah pompa, pompa banjir, "
+             "jalan tidak layak",
         0.5: "jalan",
         2.0: "jalanan, selokan, got, banjir, genangan, genangan air, tergenang, sungai, "
              "bendungan, embung, trotoar, aspal rusak, berlubang, berlobang, lubang, rusak parah, "
              "air mati, air tidak mengalir, air keruh, air kotor, meteran air, tagihan air, gorong, "
              "saluran, pengerukan, sedimentasi, drainase tersumbat, tata ruang, rusak berat, tambal, "
-             "jalan poros, jalan utama, jalan raya, jalan penghubung, bahu jalan, galian, pengecoran, pompa air, pompa, "
-             "pendangkalan, terisolir, terisolasi, akses jalan, jalan layang, flyover, underpass",
+             "jalan poros, jalan utama, jalan raya, jalan penghubung, bahu jalan, galian, pengecoran, "
+             "pompa air, pompa, pendangkalan, terisolir, terisolasi, akses jalan, jalan layang, flyover, underpass",
         1.0: "rusak, perbaikan, diperbaiki, pembangunan, proyek, kontraktor, becek, lumpur, berdebu, "
              "kendaraan, dibangun, pengerjaan, infrastruktur, mampet, tersumbat, meluap, hujan",
     },
@@ -134,9 +137,11 @@ _TERMS: dict[str, dict[float, str]] = {
         3.0: "satpol pp, satpol, pol pp, pkl, pedagang kaki lima, damkar, pemadam kebakaran, kebakaran, "
              "bpbd, tanah longsor, longsor, puting beliung, angin puting beliung, bencana alam, "
              "korban bencana, gempa, gempa bumi, tsunami, banjir bandang, pengungsi, penertiban pkl",
-        2.0: "penertiban, ditertibkan, tertibkan, menertibkan, mentertibkan, alih fungsi trotoar, pedagang liar, lapak, gerobak, bangunan liar, "
+        2.0: "penertiban, ditertibkan, tertibkan, menertibkan, mentertibkan, alih fungsi trotoar, "
+             "pedagang liar, lapak, gerobak, bangunan liar, "
              "bangli, reklame liar, tempat hiburan malam, karaoke, miras, minuman keras, "
-             "tuak, alkohol, minuman beralkohol, prostitusi, pelacuran, warung remang remang, kafe remang, bencana, korban banjir, "
+             "tuak, alkohol, minuman beralkohol, prostitusi, pelacuran, warung remang remang, kafe remang, "
+             "bencana, korban banjir, "
              "hunian liar, tambang ilegal, tempat hiburan, hiburan malam, menggunakan trotoar, berjualan, "
              "pedagang, kebisingan malam, mengganggu ketertiban, ketertiban umum, bantuan korban",
         1.5: "spanduk, baliho",
@@ -241,7 +246,8 @@ _TERMS: dict[str, dict[float, str]] = {
              "brt, terminal, halte, parkir, juru parkir, jukir, parkir liar, tarif parkir, "
              "retribusi parkir, lampu merah, traffic light, lampu lalu lintas, apill, rambu, rambu lalu lintas, "
              "marka jalan, kemacetan, macet, uji kir, kir, trayek, ojek online, ojol, taksi online, "
-             "jembatan penyeberangan, jembatan penyebrangan, jpo, zebra cross, penyeberangan orang, bangjo, kereta, kereta api, krl, commuter, "
+             "jembatan penyeberangan, jembatan penyebrangan, jpo, zebra cross, penyeberangan orang, bangjo, "
+             "kereta, kereta api, krl, commuter, "
              "stasiun, rel, perlintasan, palang pintu, kapal, pelabuhan, dermaga, penyeberangan, feri, ferry, "
              "bandara, bandar udara, pesawat, maskapai, penerbangan, tiket pesawat, tiket kapal, "
              "truk over dimensi, odol, overload, muatan berlebih, jembatan timbang, damri, travel gelap, ngetem, "
@@ -409,12 +415,14 @@ _TERMS: dict[str, dict[float, str]] = {
         3.0: "bpjs, bpjs kesehatan, jkn, jkn kis, kis, kartu indonesia sehat, faskes, fktp, fkrtl, "
              "faskes pertama, pindah faskes, peserta bpjs, iuran bpjs, tunggakan bpjs, denda bpjs, "
              "kepesertaan, pbi, penerima bantuan iuran, mandiri bpjs, kartu bpjs, kelas rawat, "
-             "bpjs ketenagakerjaan, bpjs ketenaga kerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, bpjamsostek, jht, "
+             "bpjs ketenagakerjaan, bpjs ketenaga kerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, "
+             "bpjamsostek, jht, "
              "jaminan hari tua, jaminan pensiun, jkk, jaminan kecelakaan kerja, jaminan kematian, "
              "jkm, klaim jht, pencairan jht, saldo jht, jaminan kesehatan, jaminan sosial, "
              "jaminan kesehatan nasional, mobile jkn, denda pelayanan, pbpu, peserta mandiri, ppu, "
              "penerima upah, bukan penerima upah, penjaminan, hak kelas rawat",
-        2.0: "premi, tunggakan, kartu peserta, tanggungan, anggota keluarga, naik kelas, turun kelas, virtual account, autodebet, "
+        2.0: "premi, tunggakan, kartu peserta, tanggungan, anggota keluarga, naik kelas, turun kelas, "
+             "virtual account, autodebet, "
              "non aktif, nonaktif, tidak aktif, status kepesertaan, aktivasi kartu, cetak kartu, "
              "pencairan saldo, kartu jkn, rujukan online",
         1.5: "iuran, klaim, rujukan, nomor kartu",
@@ -465,7 +473,8 @@ _TERMS: dict[str, dict[float, str]] = {
              "bri, bni, btn, bank mandiri, bsi, bank syariah, deposito, "
              "kemenkeu, kementerian keuangan, pegadaian, investasi bodong, robot trading, "
              "pajak online, lapor pajak, wajib pajak, kanwil djp",
-        2.0: "bank, rekening, atm, kredit, tabungan, impor, pajak, cicilan, angsuran, pinjaman, utang, hutang, tagihan kartu, saldo rekening, "
+        2.0: "bank, rekening, atm, kredit, tabungan, impor, pajak, cicilan, angsuran, pinjaman, utang, hutang, "
+             "tagihan kartu, saldo rekening, "
              "mutasi rekening, penarikan tunai, setor tunai, uang hilang, paket tertahan, kiriman luar negeri, "
              "barang kiriman, dana nasabah",
         1.5: "transfer",
@@ -484,7 +493,8 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      "sekolah menengah kejuruan, sekolah luar biasa, pendidikan khusus, smalb, sekolah kejuruan, stm",
      3.0, Authority("sma-smk-slb", "pendidikan", Level.PROVINSI, "prov-disdikbud", 50,
                     f"SMA/SMK/SLB: pendidikan menengah dan khusus is provincial ({_UU} I.A)")),
-    ("sd, sdn, smp, smpn, sltp, sekolah dasar, sekolah menengah pertama, paud, tk negeri, guru tk, sekolah tk, taman kanak kanak, "
+    ("sd, sdn, smp, smpn, sltp, sekolah dasar, sekolah menengah pertama, paud, tk negeri, guru tk, sekolah tk, "
+     "taman kanak kanak, "
      "kelompok bermain, pkbm, paket a, paket b, paket c, kejar paket, sd negeri, smp negeri",
      3.0, Authority("sd-smp-paud", "pendidikan", Level.KABKOTA, None, 40,
                     f"SD/SMP/PAUD and nonformal education are kab/kota affairs ({_UU} I.A)",
@@ -572,7 +582,8 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      "kartu bpjs, iuran bpjs, peserta bpjs",
      3.0, Authority("bpjs-kesehatan", "jaminan_sosial", Level.PUSAT, "pusat-bpjs-kesehatan", 60,
                     "BPJS Kesehatan (JKN-KIS) is a national social-security body")),
-    ("bpjs ketenagakerjaan, bpjs ketenaga kerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, bpjamsostek, jht, jaminan hari tua, "
+    ("bpjs ketenagakerjaan, bpjs ketenaga kerjaan, bpjstk, bpjs tk, jamsostek, bp jamsostek, bpjamsostek, jht, "
+     "jaminan hari tua, "
      "jaminan pensiun, jkk, jaminan kecelakaan kerja, klaim jht, pencairan jht, saldo jht",
      3.0, Authority("bpjs-ketenagakerjaan", "jaminan_sosial", Level.PUSAT, "pusat-bpjs-ketenagakerjaan", 65,
                     "BPJS Ketenagakerjaan is a national social-security body")),
@@ -643,7 +654,8 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      2.0, Authority("minerba", "esdm", Level.PROVINSI, "prov-desdm", 40,
                     "non-metal mining and groundwater permits sit with the province (UU 23/2014; Perpres 55/2022)")),
     ("telkom, indihome, speedy, telepon rumah, telkomsel, wifi id",
-     3.0, Authority("telkom", "kominfo", Level.BUMN, "bumn-telkom", 55, "Telkom/IndiHome/Telkomsel is a BUMN group")),
+     3.0, Authority("telkom", "kominfo", Level.BUMN, "bumn-telkom", 55,
+                    "Telkom/IndiHome/Telkomsel is a BUMN group")),
     ("kantor pos, pos indonesia, paket pos, wesel, kiriman pos, wesel pos",
      3.0, Authority("pos", "kominfo", Level.BUMN, "bumn-pos", 55, "PT Pos Indonesia is a BUMN")),
     ("registrasi kartu, registrasi ulang kartu, registrasi sim card, kartu prabayar, kartu perdana, sim card, "
@@ -654,7 +666,8 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
     # Transport operated by state companies or the ministry.
     ("kereta, kereta api, krl, commuter, commuter line, stasiun, kai, pt kai, rel kereta, tiket kereta, lrt",
      3.0, Authority("kai", "perhubungan", Level.BUMN, "bumn-kai", 55, "railways are run by PT KAI (a BUMN)")),
-    ("perlintasan kereta, perlintasan sebidang, perlintasan rel, palang pintu, palang pintu kereta, penjaga perlintasan",
+    ("perlintasan kereta, perlintasan sebidang, perlintasan rel, palang pintu, palang pintu kereta, "
+     "penjaga perlintasan",
      3.0, Authority("perlintasan", "perhubungan", None, None, 58,
                     "level crossings on local roads are kept by the road's authority (Dishub)", "prov-dishub")),
     ("asdp, kapal feri, kapal ferry, feri, ferry, penyeberangan, pelabuhan penyeberangan, dermaga eksekutif, "
@@ -679,7 +692,8 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
     ("tki, tkw, pekerja migran, buruh migran, bp2mi, bnp2tki",
      3.0, Authority("pekerja-migran", "tenaga_kerja", Level.PUSAT, "pusat-bp2mi", 55,
                     "migrant-worker placement and protection is BP2MI (a central body)")),
-    ("pengawas ketenagakerjaan, pengawasan ketenagakerjaan, pengawas tenaga kerja, hak normatif, upah di bawah umr, "
+    ("pengawas ketenagakerjaan, pengawasan ketenagakerjaan, pengawas tenaga kerja, hak normatif, "
+     "upah di bawah umr, "
      "tidak sesuai umr, di bawah ump, pelanggaran norma kerja",
      2.0, Authority("pengawasan-naker", "tenaga_kerja", Level.PROVINSI, "prov-disnakertrans", 45,
                     f"labour inspection is a provincial affair ({_UU} I.G)")),
@@ -692,7 +706,8 @@ _RULES: tuple[tuple[str, float, Authority], ...] = (
      3.0, Authority("bkn", "kepegawaian", Level.PUSAT, "pusat-bkn", 55,
                     "civil-service selection and records are run by BKN")),
     ("taspen, tabungan hari tua pns, pensiun pns, dana pensiun pns",
-     3.0, Authority("taspen", "kepegawaian", Level.BUMN, "bumn-taspen", 55, "civil-service pensions are PT Taspen")),
+     3.0, Authority("taspen", "kepegawaian", Level.BUMN, "bumn-taspen", 55,
+                    "civil-service pensions are PT Taspen")),
     # Oversight: national anti-corruption and ombudsman.
     ("kpk, komisi pemberantasan korupsi",
      3.0, Authority("kpk", "pengawasan", Level.PUSAT, "pusat-kpk", 55, "corruption cases for the KPK")),
