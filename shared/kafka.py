@@ -3,7 +3,8 @@
 Guarantees (DESIGN.md §6): the producer is idempotent with acks=all; every subscriber has an explicit
 group id and commits only after its handler returned (AckPolicy.NACK_ON_ERROR: an exception rewinds
 the partition to the failed message instead of committing past it, which FastStream's default
-auto-commit would do). Messages that can never be read (bad JSON, unknown schema_version, wrong
+auto-commit would do). Records are consumed in batches and the batch is committed once, which is
+what makes the per-record commit cost affordable. Messages that can never be read (bad JSON, unknown schema_version, wrong
 shape) are parked on `aduan.parked` with the reason, so one bad message does not block a partition.
 """
 
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
@@ -80,6 +82,9 @@ def parse_envelope(body: bytes, payload_type: type[P]) -> Envelope[P]:
     return envelope
 
 
+Record = ConsumerRecord  # one Kafka record as aiokafka delivers it
+
+
 def subscribe(
     broker: KafkaBroker,
     topic: str,
@@ -88,13 +93,19 @@ def subscribe(
     payload: type[P],
     parked_topic: str,
     name: str,
-    on_unreadable: Callable[[KafkaMessage, str], Awaitable[None]] | None = None,
+    on_unreadable: Callable[[Record, str], Awaitable[None]] | None = None,
+    max_records: int = 200,
 ) -> Callable[[Callable[[Envelope[P]], Awaitable[None]]], Callable[[Envelope[P]], Awaitable[None]]]:
     """Register `handler(envelope)` as a consumer of `topic` with the project's delivery guarantees.
 
-    A message that is not a readable envelope goes to `on_unreadable(message, reason)` when given
-    (intake answers bad channel input on complaints.rejected), else it is parked.
+    Records arrive in batches and are handled one by one, in partition order; the batch's offsets
+    are committed once, after the last handler returned. When a handler raises, the batch is rewound
+    (NACK) and delivered again after a pause; the records handled before are skipped by their
+    handlers' idempotency. A record that is not a readable envelope goes to
+    `on_unreadable(record, reason)` when given (intake answers bad channel input on
+    complaints.rejected), else it is parked.
     """
+    failures = 0
 
     def register(handler: Callable[[Envelope[P]], Awaitable[None]]) -> Callable[[Envelope[P]], Awaitable[None]]:
         @broker.subscriber(
@@ -102,17 +113,31 @@ def subscribe(
             group_id=group_id,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
-            max_poll_records=100,
+            batch=True,
+            max_records=max_records,
+            batch_timeout_ms=100,
         )
         async def consume(message: KafkaMessage) -> None:
+            nonlocal failures
+            for record in message.raw_message:
+                try:
+                    await _handle(record)
+                except Exception:
+                    failures += 1
+                    # Back off before the redelivery, so a broken dependency is not hammered.
+                    await asyncio.sleep(min(0.1 * 2 ** min(failures, 6), 5.0))
+                    raise
+            failures = 0
+
+        async def _handle(record: Record) -> None:
             started = time.perf_counter()
             try:
-                envelope = parse_envelope(message.body, payload)
+                envelope = parse_envelope(record.value, payload)
             except Unreadable as exc:
                 if on_unreadable is not None:
-                    await on_unreadable(message, str(exc))
+                    await on_unreadable(record, str(exc))
                 else:
-                    await park(broker, parked_topic, message, str(exc), consumer=name)
+                    await park(broker, parked_topic, record, str(exc), consumer=name)
                 HANDLED.labels(handler=name, outcome="parked").inc()
                 return
             with bound(event_id=envelope.event_id, complaint_id=envelope.complaint_id,
@@ -121,7 +146,7 @@ def subscribe(
                     await handler(envelope)
                 except Exception:
                     HANDLED.labels(handler=name, outcome="error").inc()
-                    log.exception("handler failed; the message will be redelivered", handler=name)
+                    log.exception("handler failed; the batch will be redelivered", handler=name)
                     raise
             HANDLED.labels(handler=name, outcome="ok").inc()
             HANDLE_SECONDS.labels(handler=name).observe(time.perf_counter() - started)
@@ -131,20 +156,19 @@ def subscribe(
     return register
 
 
-async def park(broker: KafkaBroker, parked_topic: str, message: KafkaMessage, reason: str, *, consumer: str) -> None:
-    raw = message.raw_message
-    log.warning("message parked", consumer=consumer, reason=reason, topic=raw.topic,
-                partition=raw.partition, offset=raw.offset)
+async def park(broker: KafkaBroker, parked_topic: str, record: Record, reason: str, *, consumer: str) -> None:
+    log.warning("message parked", consumer=consumer, reason=reason, topic=record.topic,
+                partition=record.partition, offset=record.offset)
     await broker.publish(
-        message.body,
+        record.value,
         topic=parked_topic,
-        key=raw.key,
+        key=record.key,
         headers={
             "parked_by": consumer,
             "parked_reason": reason[:1000],
-            "source_topic": raw.topic,
-            "source_partition": str(raw.partition),
-            "source_offset": str(raw.offset),
+            "source_topic": record.topic,
+            "source_partition": str(record.partition),
+            "source_offset": str(record.offset),
             "parked_id": str(uuid.uuid4()),
         },
     )

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -36,11 +35,12 @@ from shared.events import (
     Rejection,
     RejectReason,
     complaint_id_for,
+    derived_id,
     new_envelope,
     utcnow,
 )
 from shared.idempotency import once
-from shared.kafka import publish
+from shared.kafka import Record, publish
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -257,13 +257,12 @@ class IntakeHandlers:
                 log.info("complaint rejected", channel=msg.channel.value,
                          reasons=[r.code for r in verdict.reasons])
 
-    async def on_unreadable_inbound(self, message: KafkaMessage, reason: str) -> None:
+    async def on_unreadable_inbound(self, record: Record, reason: str) -> None:
         """A channel published something that is not an inbound envelope: answer on complaints.rejected."""
-        raw_text = message.body.decode("utf-8", errors="replace")
+        raw_text = (record.value or b"").decode("utf-8", errors="replace")
         rejection = Rejection(channel="unknown", channel_message_id=None, raw=raw_text[:100_000], reasons=(
             RejectReason(code="invalid_envelope", field=None, message=reason[:2000]),))
-        event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{message.raw_message.topic}/{message.raw_message.partition}/"
-                                                  f"{message.raw_message.offset}")
+        event_id = derived_id("unreadable", record.topic, record.partition, record.offset)
         envelope = new_envelope(EventType.REJECTED, rejection, producer=PRODUCER, event_id=event_id)
         await publish(self.broker, self.topics.rejected, envelope, key=str(event_id))
         log.warning("unreadable inbound message rejected", reason=reason[:500])

@@ -16,8 +16,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Real tracking ids are a 7-digit integer sequence (#9165816, #9197446 in mid-2025).
-FIRST_TRACKING_ID = 9_200_001
 INITIAL_STATUS = "menunggu_verifikasi"
 Status = Literal["verified", "disposed", "followed_up", "closed", "not_our_authority"]
 REQUEST_KINDS = ("create", "lookup", "get", "changed_since")
@@ -48,9 +46,10 @@ class SimulatorState:
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         # The sequence survives reset(): an id handed out once never names another report.
-        # Every simulator run continues where a real LAPOR! would be later in time, so ids from two
-        # runs never collide in a database that outlives the simulator (tests, repeated demos).
-        self._next_id = FIRST_TRACKING_ID + int(time.time() * 10) % 10**8
+        # Every simulator run starts where a real LAPOR! would be later in time (a million ids per
+        # second since the epoch), so ids of two runs never collide in a database that outlives the
+        # simulator (tests, repeated demos). Real ids are shorter; clients must not assume a width.
+        self._next_id = int(time.time()) * 1_000_000
         self._reset_locked()
 
     def _reset_locked(self) -> None:

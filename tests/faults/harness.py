@@ -1,0 +1,373 @@
+"""What the fault tests share: the whole stack as processes, realistic complaints, posting them the way a
+channel would (retrying a failed POST with the same Idempotency-Key), and counting what arrived where.
+
+Nothing here knows a fault; each test file breaks its own thing and then asks `Tally` what survived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from aduan import stack
+from shared.events import complaint_id_for
+
+SIM_KEY = {"X-Api-Key": "sim-key"}
+
+# ---------------------------------------------------------------------------------------------
+# the stack
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_stack(infra: stack.Infra, database_url: str, prefix: str,
+                  extra_env: dict[str, str] | None = None) -> Iterator[stack.Stack]:
+    """The simulator and the four services on free ports, on this test's topics; stopped afterwards.
+
+    Every complaint is routed (no triage) so that each one has to reach LAPOR!."""
+    ports = {name: free_port() for name in stack.DEFAULT_PORTS}
+    local = stack.Stack(stack.Infra(infra.kafka, database_url), topic_prefix=prefix, ports=ports,
+                        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **(extra_env or {})})
+    marks = LogMarks(local)
+    local.log_marks = marks  # type: ignore[attr-defined]
+    try:
+        local.start(timeout=90)
+        yield local
+    finally:
+        local.stop()
+
+
+class LogMarks:
+    """Where each process's log stood when the test began, so a failure shows only this test's lines."""
+
+    def __init__(self, local: stack.Stack) -> None:
+        self.offsets = {name: _size(proc.log_path) for name, proc in local.procs.items()}
+        self.paths = {name: proc.log_path for name, proc in local.procs.items()}
+
+    def tail(self, name: str, chars: int = 4000, grep: str | None = None) -> str:
+        path = self.paths[name]
+        try:
+            with path.open("rb") as f:
+                f.seek(self.offsets[name])
+                text = f.read().decode(errors="replace")
+        except OSError:
+            return ""
+        if grep:
+            text = "\n".join(line for line in text.splitlines() if grep in line)
+        return text[-chars:]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+async def kill(proc: stack.Proc) -> None:
+    """SIGKILL one service process (no graceful shutdown, no final commit)."""
+    await asyncio.to_thread(proc.kill)
+
+
+async def restart(proc: stack.Proc, timeout: float = 60.0) -> None:
+    """Start a process again and wait until its readiness probe answers."""
+    await asyncio.to_thread(proc.start)
+    await asyncio.to_thread(stack.wait_ready, [proc], timeout)
+
+
+# ---------------------------------------------------------------------------------------------
+# complaints, written for these tests: everyday problems in named places of Lampung
+
+PLACES = [
+    "Kecamatan Natar, Lampung Selatan", "Kalianda, Lampung Selatan", "Kecamatan Pringsewu",
+    "Gadingrejo, Pringsewu", "Metro Pusat, Kota Metro", "Way Halim, Bandar Lampung",
+    "Kedaton, Kota Bandar Lampung", "Sukarame, Bandar Lampung", "Gunung Sugih, Lampung Tengah",
+    "Terbanggi Besar, Lampung Tengah", "Kotabumi, Lampung Utara", "Liwa, Lampung Barat",
+    "Kota Agung, Tanggamus", "Sukadana, Lampung Timur", "Menggala, Tulang Bawang",
+    "Blambangan Umpu, Way Kanan", "Gedong Tataan, Pesawaran", "Panaragan, Tulang Bawang Barat",
+    "Krui, Pesisir Barat", "Mesuji, Kabupaten Mesuji", "Telukbetung, Bandar Lampung",
+    "Seputih Banyak, Lampung Tengah",
+]
+
+PROBLEMS = [
+    "Jalan utama di {place} rusak parah dan berlubang sepanjang kurang lebih {n}00 meter. Sudah {d} kali "
+    "pengendara motor jatuh, terutama saat hujan karena lubang tertutup genangan air. Mohon segera diperbaiki.",
+    "Lampu penerangan jalan umum di {place} padam sejak {d} minggu yang lalu. Kawasan ini gelap gulita pada "
+    "malam hari dan warga khawatir dengan maraknya begal. Sudah dilaporkan ke kelurahan tetapi belum ada tindakan.",
+    "Sampah di tempat pembuangan sementara dekat pasar di {place} tidak diangkut sudah {d} hari. Baunya "
+    "menyengat sampai ke permukiman dan banyak lalat. Kami minta jadwal pengangkutan sampah diperbaiki.",
+    "Air PDAM di wilayah {place} tidak mengalir selama {d} hari berturut-turut, padahal tagihan bulan ini tetap "
+    "naik. Warga terpaksa membeli air galon untuk mandi dan memasak. Mohon penjelasan dan perbaikannya.",
+    "Pelayanan di puskesmas {place} sangat lambat; antrean pasien BPJS bisa {d} jam dan petugas sering datang "
+    "terlambat. Kemarin ada lansia yang pingsan saat menunggu. Mohon dievaluasi.",
+    "Saluran drainase di {place} tersumbat lumpur dan sampah sehingga setiap hujan deras {d} rumah warga "
+    "kebanjiran setinggi lutut. Mohon dinas terkait segera melakukan normalisasi saluran.",
+    "Atap ruang kelas SD negeri di {place} bocor dan plafonnya hampir runtuh. Sebanyak {d} kelas terpaksa "
+    "belajar bergantian di musala. Kami khawatir keselamatan anak-anak kami.",
+    "Ada pungutan sebesar Rp{n}00.000 untuk uang gedung di sebuah SMA negeri di {place}, padahal katanya "
+    "sekolah gratis. Orang tua yang tidak mampu membayar diancam rapornya ditahan.",
+    "Jembatan gantung penghubung dua desa di {place} talinya putus sebagian dan papan lantainya lapuk. "
+    "Setiap hari sekitar {d}0 anak sekolah melewatinya. Mohon segera diperbaiki sebelum ada korban.",
+    "Pengurusan KTP elektronik di Disdukcapil untuk warga {place} sudah {d} bulan belum jadi, blangko "
+    "katanya habis terus. Kami butuh KTP untuk mendaftar kerja dan mengurus bantuan sosial.",
+    "Pupuk bersubsidi di kios resmi wilayah {place} langka menjelang musim tanam, sementara di pengecer lain "
+    "dijual jauh di atas HET, sekitar Rp{n}0.000 per karung. Petani padi sangat dirugikan.",
+    "Truk angkutan batu bara melintas di jalan provinsi {place} melebihi tonase sehingga aspal amblas di "
+    "{d} titik. Debunya juga mengganggu warga sepanjang jalan. Mohon ada penertiban.",
+]
+
+NAMES = ["Siti Rahmawati", "Agus Setiawan", "Made Wirawan", "Nurhayati", "Rudi Hartono", "Dewi Lestari",
+         "Sutrisno", "Yuliana Sari", "Hendra Saputra", "Wayan Sudarma", "Ratna Juwita", "Bambang Irawan"]
+
+
+def complaint_form(i: int, rng: random.Random) -> dict[str, Any]:
+    place = PLACES[i % len(PLACES)]
+    body = PROBLEMS[(i // len(PLACES) + i) % len(PROBLEMS)].format(
+        place=place, n=rng.randint(2, 9), d=rng.randint(2, 9))
+    form: dict[str, Any] = {
+        "body": f"{body} (laporan warga no. {i + 1})",
+        "reporter": {"name": rng.choice(NAMES), "phone": f"0812{rng.randint(1000, 9999)}{i % 10000:04d}"},
+        "location": {"text": place},
+    }
+    if i % 3 == 0:
+        form["title"] = f"Keluhan warga {place.split(',')[0]}"
+    if i % 7 == 0:
+        form["anonymous"] = True
+    return form
+
+
+# ---------------------------------------------------------------------------------------------
+# posting like a channel does
+
+
+@dataclass
+class Posted:
+    key: str
+    complaint_id: str
+    tracking_number: str
+    tries: int
+    answered_at: float
+
+
+@dataclass
+class Channel:
+    """A web-form client: every complaint is retried with its own Idempotency-Key until intake answers 202
+    (connection refused, a broken connection, 500, 503 and timeouts are retried; a 4xx is a test failure)."""
+
+    intake_url: str
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    give_up_after_s: float = 90.0
+    http_timeout_s: float = 60.0
+    accepted: dict[str, Posted] = field(default_factory=dict)  # complaint_id -> Posted
+    failures: list[str] = field(default_factory=list)
+    retried_answers: list[str] = field(default_factory=list)  # what made us retry, for the report
+    rng: random.Random = field(default_factory=lambda: random.Random(20241129))
+
+    def __post_init__(self) -> None:
+        self._http = httpx.AsyncClient(base_url=self.intake_url, timeout=self.http_timeout_s,
+                                       limits=httpx.Limits(max_connections=16))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def key(self, i: int) -> str:
+        return f"faults-{self.run}-{i:04d}"
+
+    def expected_id(self, i: int) -> str:
+        """The complaint id intake derives from the channel message id (the Idempotency-Key)."""
+        return str(complaint_id_for("web", self.key(i)))
+
+    async def post(self, i: int) -> Posted | None:
+        key, form = self.key(i), complaint_form(i, self.rng)
+        deadline = time.monotonic() + self.give_up_after_s
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                response = await self._http.post("/v1/complaints", json=form, headers={"Idempotency-Key": key})
+                if response.status_code == 202:
+                    body = response.json()
+                    posted = Posted(key, body["complaint_id"], body["tracking_number"], tries, time.monotonic())
+                    previous = self.accepted.get(posted.complaint_id)
+                    if previous is not None and previous.key != key:
+                        self.failures.append(f"two keys share complaint {posted.complaint_id}")
+                    self.accepted[posted.complaint_id] = posted
+                    return posted
+                if response.status_code < 500:
+                    self.failures.append(f"{key}: intake answered {response.status_code}: {response.text[:300]}")
+                    return None
+                self.retried_answers.append(f"{response.status_code}")
+            except httpx.TransportError as exc:  # refused, reset, timed out: the channel tries again
+                self.retried_answers.append(type(exc).__name__)
+            if time.monotonic() > deadline:
+                self.failures.append(f"{key}: no 202 after {tries} tries in {self.give_up_after_s:.0f} s")
+                return None
+            await asyncio.sleep(min(0.2 * tries, 1.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# counting what arrived
+
+
+@dataclass
+class Snapshot:
+    intake_accepted: int
+    routed_once: int
+    decisions: dict[str, list[str]]  # complaint_id -> outcomes
+    reports: dict[str, dict[str, Any]]  # complaint_id -> forwarder row
+    open_verification: int
+
+    def created(self) -> set[str]:
+        return {cid for cid, r in self.reports.items() if r["state"] == "created"}
+
+    def states(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.reports.values():
+            counts[r["state"]] = counts.get(r["state"], 0) + 1
+        return counts
+
+
+class Tally:
+    """Reads every service's own schema for a given set of complaints (read-only; the tests own nothing)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def snapshot(self, complaint_ids: set[str] | list[str]) -> Snapshot:
+        ids = [uuid.UUID(c) for c in complaint_ids]
+        accepted = await self.pool.fetchval(
+            "SELECT count(*) FROM intake.complaints WHERE complaint_id = ANY($1::uuid[])", ids)
+        rows = await self.pool.fetch(
+            "SELECT complaint_id, outcome FROM routing.decisions WHERE complaint_id = ANY($1::uuid[])", ids)
+        decisions: dict[str, list[str]] = {}
+        for r in rows:
+            decisions.setdefault(str(r["complaint_id"]), []).append(r["outcome"])
+        reports = {str(r["complaint_id"]): dict(r) for r in await self.pool.fetch(
+            "SELECT complaint_id, state, attempts, lapor_tracking_id, reference, last_error"
+            " FROM forwarder.reports WHERE complaint_id = ANY($1::uuid[])", ids)}
+        verification = await self.pool.fetchval(
+            "SELECT count(*) FROM notifier.deadlines WHERE clock = 'verification' AND stopped_at IS NULL"
+            " AND complaint_id = ANY($1::uuid[])", ids)
+        return Snapshot(accepted, sum(1 for v in decisions.values() if v == ["routed"]), decisions, reports,
+                        verification)
+
+    async def count_created(self, complaint_ids: set[str]) -> int:
+        return await self.pool.fetchval(
+            "SELECT count(*) FROM forwarder.reports WHERE state = 'created' AND complaint_id = ANY($1::uuid[])",
+            [uuid.UUID(c) for c in complaint_ids])
+
+    async def count_decisions(self, complaint_ids: set[str]) -> int:
+        return await self.pool.fetchval(
+            "SELECT count(*) FROM routing.decisions WHERE complaint_id = ANY($1::uuid[])",
+            [uuid.UUID(c) for c in complaint_ids])
+
+    async def wait_all_created(self, complaint_ids: set[str], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await self.count_created(complaint_ids) == len(complaint_ids):
+                return True
+            await asyncio.sleep(0.3)
+        return await self.count_created(complaint_ids) == len(complaint_ids)
+
+    async def wait_complete(self, complaint_ids: set[str], timeout: float) -> Snapshot:
+        """Until every complaint is created, routed once and has its verification clock (or the timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            snap = await self.snapshot(complaint_ids)
+            n = len(complaint_ids)
+            if (len(snap.created()) == n and snap.routed_once == n and snap.open_verification == n) \
+                    or time.monotonic() > deadline:
+                return snap
+            await asyncio.sleep(0.5)
+
+
+class Simulator:
+    """The LAPOR! simulator's control plane."""
+
+    def __init__(self, url: str) -> None:
+        self._http = httpx.AsyncClient(base_url=url, timeout=10)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def faults(self, **patch: Any) -> dict[str, Any]:
+        response = await self._http.post("/_sim/faults", json=patch)
+        response.raise_for_status()
+        return response.json()
+
+    async def healthy(self) -> None:
+        await self.faults(error_rate=0.0, rate_limit_rate=0.0, slow_create_rate=0.0, latency_ms=0, fail_next=0,
+                          reject_next=0)
+
+    async def stats(self) -> dict[str, Any]:
+        response = await self._http.get("/_sim/stats")
+        response.raise_for_status()
+        return response.json()
+
+    async def references_of(self, tracking_ids: list[str]) -> dict[str, str]:
+        """tracking id -> the reference LAPOR! stored with it (faults must be off)."""
+        sem = asyncio.Semaphore(8)
+
+        async def one(tid: str) -> tuple[str, str]:
+            async with sem:
+                response = await self._http.get(f"/api/v1/reports/{tid}", headers=SIM_KEY)
+                response.raise_for_status()
+                return tid, response.json()["reference"]
+
+        return dict(await asyncio.gather(*(one(t) for t in tracking_ids)))
+
+
+def describe(snap: Snapshot, expected: set[str], stats: dict[str, Any]) -> str:
+    """A failure message that says what went missing where."""
+    missing_created = sorted(expected - snap.created())[:10]
+    not_routed_once = sorted(c for c in expected if snap.decisions.get(c) != ["routed"])[:10]
+    stuck = [{k: (str(v)[:200] if v is not None else None) for k, v in snap.reports[c].items()}
+             for c in missing_created if c in snap.reports]
+    return (f"expected {len(expected)}: intake accepted {snap.intake_accepted}, routed once {snap.routed_once}, "
+            f"forwarder states {snap.states()}, open verification clocks {snap.open_verification}; "
+            f"LAPOR! reports {stats.get('reports')} duplicates {stats.get('duplicates')}; "
+            f"first not created {missing_created} (rows: {stuck}); first not routed once "
+            f"{[(c, snap.decisions.get(c)) for c in not_routed_once]}")
+
+
+async def assert_exactly_once(tally: Tally, sim: Simulator, expected: set[str], *, timeout: float,
+                              log_marks: LogMarks | None = None) -> Snapshot:
+    """Every expected complaint accepted once, routed once, created in LAPOR! once, with an open clock;
+    and LAPOR! holds exactly these reports and nothing else."""
+    snap = await tally.wait_complete(expected, timeout)
+    await sim.healthy()  # whatever fault a test left on, the checks below read LAPOR! through its API
+    stats = await sim.stats()
+    context = describe(snap, expected, stats)
+    if log_marks is not None and len(snap.created()) != len(expected):
+        context += "\n--- forwarder log (errors) ---\n" + log_marks.tail("forwarder", 3000, grep='"error"')
+    assert snap.intake_accepted == len(expected), context
+    assert snap.created() == expected, context
+    assert snap.routed_once == len(expected), context
+    assert snap.open_verification == len(expected), context
+    # A late redelivery would make a duplicate after everything looked done: give it a moment.
+    await asyncio.sleep(2.0)
+    stats = await sim.stats()
+    assert stats["reports"] == len(expected), describe(snap, expected, stats)
+    assert stats["duplicates"] == 0, stats["duplicate_references"]
+    # Each LAPOR! report is the one its complaint points at, under the complaint's stable reference.
+    tracking = {cid: r["lapor_tracking_id"] for cid, r in snap.reports.items()}
+    assert len(set(tracking.values())) == len(expected)
+    references = await sim.references_of(list(tracking.values()))
+    assert {cid: references[tid] for cid, tid in tracking.items()} == {c: f"aduan-{c}" for c in expected}
+    return snap

@@ -1,0 +1,116 @@
+"""LAPOR! misbehaving: errors, rate limits and creates that answer only after the forwarder gave up.
+
+Part one: with 30 % 5xx, 10 % 429 and 20 % of creates stored but answered later than the forwarder's
+timeout, every complaint still ends up as exactly one LAPOR! report (a timed-out create is looked up
+by its reference before anything is created again; retries go through the delayed retry topics).
+
+Part two: LAPOR! down for longer than every retry: the complaints are parked on the DLQ with the
+reason, nothing is created; LAPOR! comes back, one replay, and each is created exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from aduan import stack
+from aduan.replay import replay
+from services.forwarder.settings import ForwarderSettings
+from shared.topics import Topics
+from tests.faults.harness import Channel, Simulator, Tally, assert_exactly_once, running_stack
+from tests.support import read_topic
+
+pytestmark = pytest.mark.faults
+
+N_FLAKY = 60
+N_OUTAGE = 20
+RETRY_DELAYS_S = [0.5, 1, 2]
+FORWARDER_ENV = {
+    "ADUAN_LAPOR_TIMEOUT_S": "0.5",
+    "ADUAN_INLINE_BACKOFF_S": "0.05",
+    "ADUAN_RETRY_DELAYS_S": json.dumps(RETRY_DELAYS_S),  # pydantic-settings reads a tuple from JSON
+}
+
+
+def test_the_forwarder_reads_the_short_retry_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in FORWARDER_ENV.items():
+        monkeypatch.setenv(name, value)
+    settings = ForwarderSettings()
+    assert settings.retry_delays_s == (0.5, 1.0, 2.0)
+    assert settings.lapor_timeout_s == 0.5 and settings.inline_backoff_s == 0.05
+
+
+@pytest.fixture
+def pipeline(infra, database_url, topics) -> Iterator[stack.Stack]:  # type: ignore[no-untyped-def]
+    with running_stack(infra, database_url, topics.prefix, extra_env=FORWARDER_ENV) as local:
+        yield local
+
+
+@pytest.fixture
+async def tally(database_url: str) -> AsyncIterator[Tally]:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
+    try:
+        yield Tally(pool)
+    finally:
+        await pool.close()
+
+
+async def post_all(channel: Channel, numbers: range) -> set[str]:
+    await asyncio.gather(*(channel.post(i) for i in numbers))
+    assert not channel.failures, channel.failures
+    expected = {channel.expected_id(i) for i in numbers}
+    assert expected <= set(channel.accepted)
+    return expected
+
+
+async def test_a_flaky_lapor_and_an_outage_still_give_one_report_per_complaint(
+        pipeline: stack.Stack, tally: Tally, infra: stack.Infra, topics: Topics) -> None:
+    started = time.monotonic()
+    sim = Simulator(pipeline.url("lapor-sim"))
+    channel = Channel(pipeline.url("intake"))
+    try:
+        # -- part one: flaky LAPOR! -------------------------------------------------------------
+        await sim.faults(error_rate=0.3, rate_limit_rate=0.1, slow_create_rate=0.2, slow_create_ms=1500)
+        flaky = await post_all(channel, range(N_FLAKY))
+        await assert_exactly_once(tally, sim, flaky, timeout=90,
+                                  log_marks=pipeline.log_marks)  # type: ignore[attr-defined]
+        stats = await sim.stats()
+        injected = stats["faults_injected"]
+        # The faults really happened, the slow creates among them (each one a timeout in the forwarder).
+        assert injected["error"] > 0 and injected["rate_limit"] > 0 and injected["slow_create"] > 0, injected
+        assert stats["requests"]["lookup"] > 0
+        print(f"\nflaky part done after {time.monotonic() - started:.1f}s: {stats['requests']} "
+              f"faults {injected}")
+
+        # -- part two: LAPOR! down for longer than all retries ----------------------------------
+        await sim.faults(error_rate=1.0)
+        outage = await post_all(channel, range(N_FLAKY, N_FLAKY + N_OUTAGE))
+        parked_events = await read_topic(infra.kafka, topics.forward_dlq, expect=N_OUTAGE, timeout=60, settle=1.0)
+        parked = {e["complaint_id"] for e in parked_events}
+        assert parked == outage, f"parked {len(parked)} of {N_OUTAGE}; unexpected: {parked - outage}"
+        assert all(not e["payload"]["permanent"] and "retries exhausted" in e["payload"]["reason"]
+                   for e in parked_events), parked_events[0]["payload"]["reason"]
+        snap = await tally.snapshot(outage)
+        assert {cid: r["state"] for cid, r in snap.reports.items()} == {c: "parked" for c in outage}
+        assert (await sim.stats())["reports"] == N_FLAKY  # nothing of the outage reached LAPOR!
+        print(f"outage parked after {time.monotonic() - started:.1f}s")
+
+        # -- LAPOR! is back: one replay ----------------------------------------------------------
+        await sim.healthy()
+        replayed = await replay(infra.kafka, topics, None)
+        assert replayed == len(parked_events)
+        await assert_exactly_once(tally, sim, flaky | outage, timeout=60,
+                                  log_marks=pipeline.log_marks)  # type: ignore[attr-defined]
+        # A second replay finds nothing new to send (its consumer group remembers), and creates nothing.
+        assert await replay(infra.kafka, topics, None) == 0
+        await asyncio.sleep(1.0)
+        assert (await sim.stats())["reports"] == N_FLAKY + N_OUTAGE
+        print(f"replayed and created after {time.monotonic() - started:.1f}s")
+    finally:
+        await channel.aclose()
+        await sim.aclose()
