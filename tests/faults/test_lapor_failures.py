@@ -22,7 +22,7 @@ from aduan import stack
 from aduan.replay import replay
 from services.forwarder.settings import ForwarderSettings
 from shared.topics import Topics
-from tests.faults.harness import Channel, Simulator, Tally, assert_exactly_once, running_stack
+from tests.faults.harness import Channel, Simulator, Snapshot, Tally, assert_exactly_once, running_stack
 from tests.support import read_topic
 
 pytestmark = pytest.mark.faults
@@ -68,6 +68,17 @@ async def post_all(channel: Channel, numbers: range) -> set[str]:
     return expected
 
 
+async def settled(tally: Tally, complaint_ids: set[str], timeout: float) -> Snapshot:
+    """Until every complaint is either created or parked (or the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = await tally.snapshot(complaint_ids)
+        done = sum(1 for r in snap.reports.values() if r["state"] in ("created", "parked"))
+        if done == len(complaint_ids) or time.monotonic() > deadline:
+            return snap
+        await asyncio.sleep(0.5)
+
+
 async def test_a_flaky_lapor_and_an_outage_still_give_one_report_per_complaint(
         pipeline: stack.Stack, tally: Tally, infra: stack.Infra, topics: Topics) -> None:
     started = time.monotonic()
@@ -77,27 +88,34 @@ async def test_a_flaky_lapor_and_an_outage_still_give_one_report_per_complaint(
         # -- part one: flaky LAPOR! -------------------------------------------------------------
         await sim.faults(error_rate=0.3, rate_limit_rate=0.1, slow_create_rate=0.2, slow_create_ms=1500)
         flaky = await post_all(channel, range(N_FLAKY))
-        await assert_exactly_once(tally, sim, flaky, timeout=90,
-                                  log_marks=pipeline.log_marks)  # type: ignore[attr-defined]
+        snap = await settled(tally, flaky, timeout=90)
         stats = await sim.stats()
+        created, parked_flaky = snap.created(), {c for c, r in snap.reports.items() if r["state"] == "parked"}
+        assert created | parked_flaky == flaky, f"not settled: {snap.states()}"
+        # Exactly once so far: LAPOR! holds one report per created complaint and nothing else.
+        assert stats["reports"] == len(created) and stats["duplicates"] == 0, stats
+        # Parked only because its retries ran out (12 tries against this fault mix: rare, not lost).
+        assert all("retries exhausted" in (snap.reports[c]["last_error"] or "") for c in parked_flaky)
         injected = stats["faults_injected"]
         # The faults really happened, the slow creates among them (each one a timeout in the forwarder).
         assert injected["error"] > 0 and injected["rate_limit"] > 0 and injected["slow_create"] > 0, injected
         assert stats["requests"]["lookup"] > 0
-        print(f"\nflaky part done after {time.monotonic() - started:.1f}s: {stats['requests']} "
-              f"faults {injected}")
+        print(f"\nflaky part settled after {time.monotonic() - started:.1f}s: {len(created)} created, "
+              f"{len(parked_flaky)} parked; requests {stats['requests']}; faults {injected}")
 
         # -- part two: LAPOR! down for longer than all retries ----------------------------------
         await sim.faults(error_rate=1.0)
         outage = await post_all(channel, range(N_FLAKY, N_FLAKY + N_OUTAGE))
-        parked_events = await read_topic(infra.kafka, topics.forward_dlq, expect=N_OUTAGE, timeout=60, settle=1.0)
+        expect_parked = outage | parked_flaky
+        parked_events = await read_topic(infra.kafka, topics.forward_dlq, expect=len(expect_parked), timeout=60,
+                                         settle=1.0)
         parked = {e["complaint_id"] for e in parked_events}
-        assert parked == outage, f"parked {len(parked)} of {N_OUTAGE}; unexpected: {parked - outage}"
+        assert parked == expect_parked, f"parked {len(parked)} of {len(expect_parked)}: {parked ^ expect_parked}"
         assert all(not e["payload"]["permanent"] and "retries exhausted" in e["payload"]["reason"]
-                   for e in parked_events), parked_events[0]["payload"]["reason"]
+                   for e in parked_events), [e["payload"]["reason"] for e in parked_events]
         snap = await tally.snapshot(outage)
         assert {cid: r["state"] for cid, r in snap.reports.items()} == {c: "parked" for c in outage}
-        assert (await sim.stats())["reports"] == N_FLAKY  # nothing of the outage reached LAPOR!
+        assert (await sim.stats())["reports"] == len(created)  # nothing of the outage reached LAPOR!
         print(f"outage parked after {time.monotonic() - started:.1f}s")
 
         # -- LAPOR! is back: one replay ----------------------------------------------------------

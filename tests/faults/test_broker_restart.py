@@ -1,0 +1,123 @@
+"""Restart the Kafka broker while complaints flow: every complaint intake answered 202 reaches LAPOR!
+exactly once, and the services recover by themselves (no restart of theirs).
+
+Only possible against the local single-node broker run by deploy/local/kafka.sh; against any other
+broker (CI's, testcontainers', a shared cluster) the test skips rather than restart what is not ours.
+During the outage intake answers 5xx (or holds the request until the broker is back); the channel
+retries with the same Idempotency-Key until it gets 202, as a real web-form client would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from aduan import stack
+from tests.faults.harness import Channel, Simulator, Tally, assert_exactly_once, running_stack
+
+pytestmark = pytest.mark.faults
+
+BEFORE = 100  # posted before the broker goes down
+DURING = 20  # posted while it is down or coming back
+AFTER = 50  # posted once it answers again
+KAFKA_SH = stack.LOCAL / "kafka.sh"
+PIDFILE = stack.VAR / "kafka" / "kafka.pid"
+
+
+def _local_broker_or_skip(infra: stack.Infra) -> None:
+    local = f"127.0.0.1:{os.environ.get('ADUAN_KAFKA_PORT', '9092')}"
+    if infra.kafka != local:
+        pytest.skip(f"the broker at {infra.kafka} is not the local one deploy/local/kafka.sh runs ({local}); "
+                    "restarting it is not this test's business")
+    if not PIDFILE.exists():
+        pytest.skip(f"no {PIDFILE.relative_to(stack.ROOT)}: the broker at {local} was not started by "
+                    "deploy/local/kafka.sh, so the test cannot restart it")
+
+
+def _kafka(action: str) -> float:
+    """Run `kafka.sh <action>`; return how long it took."""
+    t = time.monotonic()
+    subprocess.run(["bash", str(KAFKA_SH), action], check=True, capture_output=True, text=True, timeout=120)
+    return time.monotonic() - t
+
+
+@pytest.fixture
+def local_broker(infra, topics) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The local broker, brought back up at the end whatever happened (before `topics` deletes its topics)."""
+    _local_broker_or_skip(infra)
+    try:
+        yield
+    finally:
+        _kafka("up")
+
+
+@pytest.fixture
+def pipeline(local_broker, infra, database_url, topics) -> Iterator[stack.Stack]:  # type: ignore[no-untyped-def]
+    with running_stack(infra, database_url, topics.prefix) as local:
+        yield local
+
+
+@pytest.fixture
+async def tally(database_url: str) -> AsyncIterator[Tally]:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
+    try:
+        yield Tally(pool)
+    finally:
+        await pool.close()
+
+
+async def test_a_broker_restart_loses_and_duplicates_nothing(pipeline: stack.Stack, tally: Tally) -> None:
+    started = time.monotonic()
+    sim = Simulator(pipeline.url("lapor-sim"))
+    channel = Channel(pipeline.url("intake"), give_up_after_s=120)
+    timeline: list[str] = []
+
+    def note(what: str) -> None:
+        timeline.append(f"{time.monotonic() - started:6.1f}s {what}")
+
+    async def post_paced(numbers: range, pace_s: float) -> None:
+        posts = []
+        for i in numbers:
+            posts.append(asyncio.create_task(channel.post(i)))
+            await asyncio.sleep(pace_s)
+        await asyncio.gather(*posts)
+
+    try:
+        first = asyncio.create_task(post_paced(range(BEFORE), 0.03))
+        # Take the broker down while the first hundred are still being posted and forwarded.
+        while len(channel.accepted) < BEFORE * 3 // 4 and not first.done():
+            await asyncio.sleep(0.05)
+        note(f"{len(channel.accepted)} answered 202; broker going down")
+        down = asyncio.create_task(asyncio.to_thread(_kafka, "down"))
+        await asyncio.sleep(0.5)
+        during = asyncio.create_task(post_paced(range(BEFORE, BEFORE + DURING), 0.1))
+        note(f"broker down after {await down:.1f}s")
+        await asyncio.sleep(3.0)  # stay down a moment: clients must notice, not just reconnect
+        note(f"broker up again after {await asyncio.to_thread(_kafka, 'up'):.1f}s")
+        await post_paced(range(BEFORE + DURING, BEFORE + DURING + AFTER), 0.03)
+        await asyncio.gather(first, during)
+        note(f"all {BEFORE + DURING + AFTER} answered 202 ({len(channel.retried_answers)} retried answers: "
+             f"{sorted(set(channel.retried_answers))})")
+
+        assert not channel.failures, channel.failures
+        expected = {channel.expected_id(i) for i in range(BEFORE + DURING + AFTER)}
+        assert set(channel.accepted) == expected
+
+        # The services were not restarted: they have to come back by themselves.
+        assert all(proc.alive() for proc in pipeline.procs.values()), \
+            {name: proc.alive() for name, proc in pipeline.procs.items()}
+        await assert_exactly_once(tally, sim, expected, timeout=90,
+                                  log_marks=pipeline.log_marks)  # type: ignore[attr-defined]
+        stats = await sim.stats()
+        note(f"done: {stats['reports']} LAPOR! reports, {stats['duplicates']} duplicates")
+    finally:
+        _kafka("up")  # before the services are stopped: with no broker their shutdown would hang
+        print("\n" + "\n".join(timeline))
+        await channel.aclose()
+        await sim.aclose()
