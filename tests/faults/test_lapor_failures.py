@@ -29,6 +29,8 @@ pytestmark = pytest.mark.faults
 
 N_FLAKY = 60
 N_OUTAGE = 20
+# slow creates are stored by LAPOR! at once and answered after 1.5 s, three times the forwarder's timeout
+FLAKY = {"error_rate": 0.55, "rate_limit_rate": 0.1, "slow_create_rate": 0.2, "slow_create_ms": 1500}
 RETRY_DELAYS_S = [0.5, 1, 2]
 FORWARDER_ENV = {
     "ADUAN_LAPOR_TIMEOUT_S": "0.5",
@@ -86,7 +88,7 @@ async def test_a_flaky_lapor_and_an_outage_still_give_one_report_per_complaint(
     channel = Channel(pipeline.url("intake"))
     try:
         # -- part one: flaky LAPOR! -------------------------------------------------------------
-        await sim.faults(error_rate=0.3, rate_limit_rate=0.1, slow_create_rate=0.2, slow_create_ms=1500)
+        await sim.faults(**FLAKY)
         flaky = await post_all(channel, range(N_FLAKY))
         snap = await settled(tally, flaky, timeout=90)
         stats = await sim.stats()

@@ -1,0 +1,87 @@
+"""routing against the real broker and database: decisions published where they belong, explained,
+recorded once, and triage decided by a human."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from services.routing.app import build
+from services.routing.settings import RoutingSettings
+from shared.kafka import make_broker, publish
+from tests.factories import accepted_event, complaint
+from tests.support import read_topic, running
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def routing(service_env):  # type: ignore[no-untyped-def]
+    service = build(RoutingSettings(**service_env, triage_threshold=0.3))
+    async with running(service):
+        transport = httpx.ASGITransport(app=service.asgi())
+        async with httpx.AsyncClient(transport=transport, base_url="http://routing") as client:
+            yield client
+
+
+async def _send(infra, topic, *events):  # type: ignore[no-untyped-def]
+    broker = make_broker(infra.kafka, "test-intake")
+    await broker.connect()
+    try:
+        for event in events:
+            await publish(broker, topic, event)
+    finally:
+        await broker.stop()
+
+
+async def test_a_complaint_naming_a_kecamatan_goes_to_its_kabupaten_and_its_topic(routing, infra, topics):
+    event = accepted_event(complaint("Jalan kabupaten di Kecamatan Natar rusak parah dan berlubang besar."))
+    await _send(infra, topics.accepted, event, event)  # a redelivery decides nothing new
+
+    routed = await read_topic(infra.kafka, topics.routed, expect=1, settle=1.5)
+    assert len(routed) == 1
+    decision = routed[0]["payload"]["decision"]
+    assert (decision["agency_code"], decision["region_code"], decision["level"]) == (
+        "kab-lampung-selatan", "18.01", "kabkota")
+    assert any("Natar" in reason for reason in decision["reasons"])
+    assert routed[0]["correlation_id"] == event.correlation_id
+
+    copies = await read_topic(infra.kafka, topics.agency("kab-lampung-selatan"), expect=1)
+    assert [c["complaint_id"] for c in copies] == [str(event.complaint_id)]
+    assert copies[0]["event_id"] != routed[0]["event_id"]
+
+    explained = (await routing.get(f"/v1/decisions/{event.payload.tracking_number}")).json()
+    assert len(explained) == 1 and explained[0]["outcome"] == "routed"
+
+
+async def test_national_bodies_get_no_lampung_agency_topic(routing, infra, topics):
+    event = accepted_event(complaint("Kartu BPJS Kesehatan saya tidak aktif padahal iuran sudah dibayar tiap bulan."))
+    await _send(infra, topics.accepted, event)
+    routed = await read_topic(infra.kafka, topics.routed, expect=1)
+    decision = routed[0]["payload"]["decision"]
+    assert decision["level"] == "pusat" and decision["agency_code"].startswith("pusat-")
+
+
+async def test_a_doubtful_complaint_waits_in_triage_until_a_human_decides(routing, infra, topics):
+    vague = accepted_event(complaint("Tolong ditindaklanjuti, sudah lama tidak ada kabar sama sekali dari petugas.",
+                                     location={"text": None}))
+    await _send(infra, topics.accepted, vague)
+    triaged = await read_topic(infra.kafka, topics.triage, expect=1)
+    assert triaged[0]["payload"]["suggestion"]["confidence"] < 0.3
+    assert await read_topic(infra.kafka, topics.routed, expect=1, timeout=1.0) == []
+
+    tracking = vague.payload.tracking_number
+    refused = await routing.post(f"/v1/triage/{tracking}", json={"agency_code": "no-such-agency", "operator": "ana"})
+    assert refused.status_code == 422
+    decided = await routing.post(f"/v1/triage/{tracking}", json={"agency_code": "kab-pesawaran", "operator": "ana",
+                                                                 "note": "lokasi dikonfirmasi lewat telepon"})
+    assert decided.status_code == 202
+    again = await routing.post(f"/v1/triage/{tracking}", json={"agency_code": "kab-pesawaran", "operator": "ana"})
+    assert again.status_code == 404  # no longer waiting
+
+    routed = await read_topic(infra.kafka, topics.routed, expect=1, settle=1.0)
+    assert len(routed) == 1
+    decision = routed[0]["payload"]["decision"]
+    assert decision["agency_code"] == "kab-pesawaran" and decision["confidence"] == 1.0
+    assert decision["reasons"][0].startswith("human triage by ana")
+    assert routed[0]["correlation_id"] == vague.correlation_id
