@@ -96,7 +96,7 @@ def evaluate(csv_path: Path) -> dict:
 
     gold = Counter(r.urusan for r in rows)
     predicted = Counter(d.urusan for d in decisions)
-    correct = Counter(r.urusan for r, d in zip(rows, decisions) if r.urusan == d.urusan)
+    correct = Counter(r.urusan for r, d in zip(rows, decisions, strict=True) if r.urusan == d.urusan)
     per_urusan = [
         {"urusan": u, "support": gold[u], "predicted": predicted[u],
          "precision": _share(correct[u], predicted[u]), "recall": _share(correct[u], gold[u])}
@@ -112,9 +112,12 @@ def evaluate(csv_path: Path) -> dict:
         "above": scores(high),
     }
 
-    confusions = Counter((r.urusan, d.urusan) for r, d in zip(rows, decisions) if r.urusan != d.urusan)
+    confusions = Counter((r.urusan, d.urusan) for r, d in zip(rows, decisions, strict=True) if r.urusan != d.urusan)
     level_confusions = Counter(
-        (r.level, d.level.value) for r, d in zip(rows, decisions) if _regional(r.level) != _regional(d.level.value))
+        (r.level, d.level.value)
+        for r, d in zip(rows, decisions, strict=True)
+        if _regional(r.level) != _regional(d.level.value)
+    )
 
     return {
         "data": str(csv_path),

@@ -159,10 +159,8 @@ def _terminate(pid: int, timeout: float, sig: int) -> None:
         except ProcessLookupError:
             return
         time.sleep(0.1)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def wait_ready(procs: list[Proc], timeout: float = 60.0) -> None:

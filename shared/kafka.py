@@ -4,8 +4,9 @@ Guarantees (DESIGN.md §6): the producer is idempotent with acks=all; every subs
 group id and commits only after its handler returned (AckPolicy.NACK_ON_ERROR: an exception rewinds
 the partition to the failed message instead of committing past it, which FastStream's default
 auto-commit would do). Records are consumed in batches and the batch is committed once, which is
-what makes the per-record commit cost affordable. Messages that can never be read (bad JSON, unknown schema_version, wrong
-shape) are parked on `aduan.parked` with the reason, so one bad message does not block a partition.
+what makes the commit cost affordable. Messages that can never be read (bad JSON, unknown
+schema_version, wrong shape) are parked on `aduan.parked` with the reason, so one bad message does
+not block a partition.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ answers 200 only while both the broker and the database answer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from shared.db import Database, apply_migrations
+from shared.kafka import make_broker
 from shared.logging import configure_logging, get_logger
 from shared.settings import ServiceSettings
 
@@ -36,10 +37,21 @@ class Service:
     broker: KafkaBroker
     db: Database
     migrations: Path
-    routes: Sequence[BaseRoute] = ()
+    routes: list[BaseRoute] = field(default_factory=list)
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
     started: bool = False
+
+    @classmethod
+    def create(cls, name: str, settings: ServiceSettings, migrations: Path) -> Service:
+        """A service with its broker and database built from its settings; handlers are added next."""
+        return cls(
+            name=name,
+            settings=settings,
+            broker=make_broker(settings.kafka_bootstrap_servers, name),
+            db=Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max),
+            migrations=migrations,
+        )
 
     async def start(self) -> None:
         await self.db.connect()

@@ -25,6 +25,7 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "ADUAN_DATABASE_URL"),
     )
     topic_prefix: str = ""
+    group_id: str = "aduan"  # each service sets its own; see consumer_group()
     log_level: str = "INFO"
     log_json: bool = True
     http_host: str = "127.0.0.1"
@@ -49,3 +50,8 @@ class ServiceSettings(BaseSettings):
     @property
     def topics(self) -> Topics:
         return Topics(self.topic_prefix)
+
+    def consumer_group(self, subscription: str) -> str:
+        """One consumer group per subscription (a member joining one never rebalances the others),
+        behind the topic prefix (isolated pipelines never share a group)."""
+        return f"{self.topic_prefix}{self.group_id}.{subscription}"

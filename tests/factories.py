@@ -7,6 +7,7 @@ import uuid
 from shared.events import (
     Channel,
     Complaint,
+    Envelope,
     EventType,
     Level,
     Location,
@@ -16,7 +17,6 @@ from shared.events import (
     new_envelope,
     utcnow,
 )
-from shared.events import Envelope
 
 
 def complaint(body: str = "Jalan di Kecamatan Natar rusak parah dan berlubang, mohon segera diperbaiki.",

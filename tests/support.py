@@ -12,6 +12,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from shared.events import Envelope
+from shared.kafka import make_broker, publish
 from shared.service import Service
 
 
@@ -57,3 +59,14 @@ async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.2) -
         if result or time.monotonic() > deadline:
             return result
         await asyncio.sleep(interval)
+
+
+async def publish_events(bootstrap: str, topic: str, *events: Envelope[Any]) -> None:
+    """Publish as another service or a channel would."""
+    broker = make_broker(bootstrap, "test-publisher")
+    await broker.connect()
+    try:
+        for event in events:
+            await publish(broker, topic, event)
+    finally:
+        await broker.stop()

@@ -116,7 +116,8 @@ class ForwarderHandlers:
             return
         attempts = await self.db.pool.fetchval(
             "SELECT attempts FROM forwarder.reports WHERE complaint_id = $1", routed.complaint.complaint_id)
-        retry = ForwardRetry(routed=routed, level=plan.level, attempts=attempts, not_before=plan.not_before, last_error=error[:2000])
+        retry = ForwardRetry(routed=routed, level=plan.level, attempts=attempts, not_before=plan.not_before,
+                             last_error=error[:2000])
         await publish(self.broker, self.topics.forward_retry(plan.level),
                       envelope.follow(EventType.FORWARD_RETRY, retry, producer=PRODUCER,
                                       discriminator=f"retry-{plan.level}"))

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.settings import ServiceSettings
+from shared.topics import FORWARD_RETRY_LEVELS
 
 
 class ForwarderSettings(ServiceSettings):
@@ -16,3 +17,10 @@ class ForwarderSettings(ServiceSettings):
     inline_backoff_s: float = Field(default=0.2, ge=0)
     # Delay before each retry level (complaints.forward.retry.1, .2, .3); then the DLQ.
     retry_delays_s: tuple[float, ...] = (5.0, 30.0, 120.0)
+
+    @field_validator("retry_delays_s")
+    @classmethod
+    def _one_delay_per_retry_topic(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not 1 <= len(value) <= FORWARD_RETRY_LEVELS or any(d < 0 for d in value):
+            raise ValueError(f"give 1 to {FORWARD_RETRY_LEVELS} non-negative delays, one per retry topic")
+        return value

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from services.intake.handlers import IntakeHandlers
 from services.intake.settings import IntakeSettings
-from shared.db import Database
 from shared.events import InboundMessage
-from shared.kafka import make_broker, subscribe
+from shared.kafka import subscribe
 from shared.service import Service
 
 NAME = "intake"
@@ -16,10 +15,10 @@ NAME = "intake"
 
 def build(settings: IntakeSettings | None = None) -> Service:
     settings = settings or IntakeSettings()
-    broker = make_broker(settings.kafka_bootstrap_servers, NAME)
-    db = Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
-    handlers = IntakeHandlers(broker, db, settings)
-    subscribe(broker, settings.topics.inbound, group_id=settings.group_id, payload=InboundMessage,
-              parked_topic=settings.topics.parked, name="intake.inbound",
+    service = Service.create(NAME, settings, Path(__file__).parent / "migrations")
+    handlers = IntakeHandlers(service.broker, service.db, settings)
+    subscribe(service.broker, settings.topics.inbound, group_id=settings.consumer_group("inbound"),
+              payload=InboundMessage, parked_topic=settings.topics.parked, name="intake.inbound",
               on_unreadable=handlers.on_unreadable_inbound)(handlers.on_inbound)
-    return Service(NAME, settings, broker, db, Path(__file__).parent / "migrations", routes=handlers.routes())
+    service.routes.extend(handlers.routes())
+    return service

@@ -124,4 +124,4 @@ def parse_raw(channel: Channel, raw: dict[str, Any]) -> RawModel:
     return RAW_MODEL[channel].model_validate(raw)
 
 
-__all__ = ["RAW_MODEL", "OPEN311_SERVICES", "RawModel", "ValidationError", "parse_raw"]
+__all__ = ["OPEN311_SERVICES", "RAW_MODEL", "RawModel", "ValidationError", "parse_raw"]

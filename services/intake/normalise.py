@@ -13,7 +13,7 @@ import hashlib
 import html
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parseaddr
 from html.parser import HTMLParser
@@ -213,9 +213,9 @@ class Draft:
     anonymous: bool = False
     confidential: bool = False
     incident_date: date | None = None
-    location: Location = Location()
+    location: Location = field(default_factory=Location)
     attachments: tuple[Attachment, ...] = ()
-    hints: ChannelHints = ChannelHints()
+    hints: ChannelHints = field(default_factory=ChannelHints)
 
 
 def _from_web(m: WebForm, reasons: list[RejectReason]) -> Draft:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from services.routing.handlers import RoutingHandlers
 from services.routing.settings import RoutingSettings
-from shared.db import Database
 from shared.events import Complaint
-from shared.kafka import make_broker, subscribe
+from shared.kafka import subscribe
 from shared.service import Service
 
 NAME = "routing"
@@ -16,9 +15,9 @@ NAME = "routing"
 
 def build(settings: RoutingSettings | None = None) -> Service:
     settings = settings or RoutingSettings()
-    broker = make_broker(settings.kafka_bootstrap_servers, NAME)
-    db = Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
-    handlers = RoutingHandlers(broker, db, settings)
-    subscribe(broker, settings.topics.accepted, group_id=settings.group_id, payload=Complaint,
-              parked_topic=settings.topics.parked, name="routing.accepted")(handlers.on_accepted)
-    return Service(NAME, settings, broker, db, Path(__file__).parent / "migrations", routes=handlers.routes())
+    service = Service.create(NAME, settings, Path(__file__).parent / "migrations")
+    handlers = RoutingHandlers(service.broker, service.db, settings)
+    subscribe(service.broker, settings.topics.accepted, group_id=settings.consumer_group("accepted"),
+              payload=Complaint, parked_topic=settings.topics.parked, name="routing.accepted")(handlers.on_accepted)
+    service.routes.extend(handlers.routes())
+    return service

@@ -38,7 +38,7 @@ class Tokens:
     Most tokens never match anything, so building a span per token would be wasted work.
     """
 
-    __slots__ = ("text", "words", "_spans")
+    __slots__ = ("_spans", "text", "words")
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -12,8 +12,8 @@ from starlette.routing import Route
 from services.routing import store
 from services.routing.decide import RoutingInput, decide
 from services.routing.settings import RoutingSettings
-from shared.db import Database
 from shared.agencies import AGENCIES
+from shared.db import Database
 from shared.events import (
     Complaint,
     Envelope,

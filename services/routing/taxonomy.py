@@ -256,8 +256,7 @@ _TERMS: dict[str, dict[float, str]] = {
              "truk, truck, kendaraan berat, rute, jalan satu arah, putar balik, u turn, "
              "speed bump, polisi tidur, ojek, becak, bentor, "
              "penyeberang, jadwal keberangkatan, keberangkatan, kedatangan, transportasi",
-        1.5: "tarif",
-        1.5: "pejalan kaki",
+        1.5: "tarif, pejalan kaki",
         1.0: "kendaraan, mobil, motor, sepeda motor, jalur, tiket, loket, sepeda, pengendara",
     },
     "kominfo": {

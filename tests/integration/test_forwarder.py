@@ -9,10 +9,9 @@ import pytest
 from aduan.replay import replay
 from services.forwarder.app import build
 from services.forwarder.settings import ForwarderSettings
-from shared.kafka import make_broker, publish
 from simulators.lapor.server import SimulatorServer
 from tests.factories import complaint, routed_event
-from tests.support import eventually, read_topic, running
+from tests.support import eventually, publish_events, read_topic, running
 
 pytestmark = pytest.mark.integration
 
@@ -31,20 +30,13 @@ async def forwarder(service_env, simulator):  # type: ignore[no-untyped-def]
         yield service
 
 
-async def _send(infra, topic, events):  # type: ignore[no-untyped-def]
-    broker = make_broker(infra.kafka, "test-routing")
-    await broker.connect()
-    try:
-        for event in events:
-            await publish(broker, topic, event)
-    finally:
-        await broker.stop()
 
 
 async def test_each_routed_complaint_becomes_exactly_one_lapor_report(forwarder, simulator, infra, topics):
     events = [routed_event() for _ in range(10)]
     # redeliveries: the same event again, and a second event for an already sent complaint
-    await _send(infra, topics.routed, [*events, events[0], routed_event(events[1].payload.complaint)])
+    await publish_events(infra.kafka, topics.routed, *events, events[0],
+                         routed_event(events[1].payload.complaint))
 
     forwarded = await read_topic(infra.kafka, topics.forwarded, expect=12, timeout=30, settle=1.0)
     by_complaint = {f["complaint_id"]: f["payload"] for f in forwarded}
@@ -60,7 +52,7 @@ async def test_a_timeout_after_lapor_stored_the_report_does_not_create_a_second(
                                                                                  topics):
     simulator.state.set_faults({"slow_create_rate": 1.0, "slow_create_ms": 900})
     event = routed_event()
-    await _send(infra, topics.routed, [event])
+    await publish_events(infra.kafka, topics.routed, event)
     forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1, timeout=30)
     assert forwarded[0]["payload"]["outcome"] == "created"
     assert forwarded[0]["payload"]["attempts"] >= 2
@@ -70,7 +62,7 @@ async def test_a_timeout_after_lapor_stored_the_report_does_not_create_a_second(
 
 async def test_failures_that_may_pass_are_retried_later_and_then_succeed(forwarder, simulator, infra, topics):
     simulator.state.set_faults({"fail_next": 4})  # more than the inline tries
-    await _send(infra, topics.routed, [routed_event()])
+    await publish_events(infra.kafka, topics.routed, routed_event())
     forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1, timeout=30)
     assert forwarded[0]["payload"]["outcome"] == "created"
     retries = await read_topic(infra.kafka, topics.forward_retry(1), expect=1, timeout=5)
@@ -82,7 +74,7 @@ async def test_a_report_lapor_refuses_is_parked_with_the_reason(forwarder, simul
                                                                  database_url):
     simulator.state.set_faults({"reject_next": 1})
     event = routed_event()
-    await _send(infra, topics.routed, [event])
+    await publish_events(infra.kafka, topics.routed, event)
     parked = await read_topic(infra.kafka, topics.forward_dlq, expect=1, timeout=30)
     assert parked[0]["payload"]["permanent"] is True
     assert "422" in parked[0]["payload"]["reason"]
@@ -102,7 +94,7 @@ async def test_retries_run_out_to_the_dlq_and_a_replay_delivers_once_lapor_is_ba
                                                                                     topics):
     simulator.state.set_faults({"error_rate": 1.0})
     events = [routed_event(complaint()) for _ in range(3)]
-    await _send(infra, topics.routed, events)
+    await publish_events(infra.kafka, topics.routed, *events)
     parked = await read_topic(infra.kafka, topics.forward_dlq, expect=3, timeout=60)
     assert len(parked) == 3 and not any(p["payload"]["permanent"] for p in parked)
     assert simulator.state.stats()["reports"] == 0

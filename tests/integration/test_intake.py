@@ -32,7 +32,7 @@ async def intake(service_env):  # type: ignore[no-untyped-def]
 
 
 async def test_web_form_is_accepted_normalised_and_answered_with_its_tracking_number(intake, infra, topics):
-    service, client = intake
+    _, client = intake
     response = await client.post("/v1/complaints", json=FORM, headers={"Idempotency-Key": "form-1"})
     assert response.status_code == 202
     tracking = response.json()["tracking_number"]

@@ -10,9 +10,8 @@ import pytest
 from services.notifier.app import build
 from services.notifier.settings import NotifierSettings
 from shared.events import ComplaintStatus, EventType, StatusChanged, new_envelope, utcnow
-from shared.kafka import make_broker, publish
 from tests.factories import accepted_event, complaint
-from tests.support import eventually, read_topic, running
+from tests.support import eventually, publish_events, read_topic, running
 
 pytestmark = pytest.mark.integration
 
@@ -23,14 +22,6 @@ async def notifier(service_env):  # type: ignore[no-untyped-def]
         yield service
 
 
-async def _send(infra, topic, *events):  # type: ignore[no-untyped-def]
-    broker = make_broker(infra.kafka, "test")
-    await broker.connect()
-    try:
-        for event in events:
-            await publish(broker, topic, event)
-    finally:
-        await broker.stop()
 
 
 async def _deadlines(database_url, complaint_id):  # type: ignore[no-untyped-def]
@@ -44,7 +35,7 @@ async def _deadlines(database_url, complaint_id):  # type: ignore[no-untyped-def
 
 async def test_an_accepted_complaint_opens_its_verification_deadline(notifier, infra, topics, database_url):
     event = accepted_event()
-    await _send(infra, topics.accepted, event, event)  # the redelivery changes nothing
+    await publish_events(infra.kafka, topics.accepted, event, event)  # the redelivery changes nothing
 
     async def opened():  # type: ignore[no-untyped-def]
         return await _deadlines(database_url, event.complaint_id)
@@ -59,12 +50,13 @@ async def test_an_accepted_complaint_opens_its_verification_deadline(notifier, i
 
 async def test_disposition_stops_verification_and_starts_follow_up(notifier, infra, topics, database_url):
     event = accepted_event()
-    await _send(infra, topics.accepted, event)
+    await publish_events(infra.kafka, topics.accepted, event)
     await eventually(lambda: _deadlines(database_url, event.complaint_id))
     change = StatusChanged(tracking_number=event.payload.tracking_number, status=ComplaintStatus.DISPOSED,
                            agency_code="kab-lampung-selatan", changed_at=utcnow())
-    await _send(infra, topics.status, new_envelope(EventType.STATUS_CHANGED, change, producer="test-lapor-sync",
-                                                   complaint_id=event.complaint_id))
+    status = new_envelope(EventType.STATUS_CHANGED, change, producer="test-lapor-sync",
+                          complaint_id=event.complaint_id)
+    await publish_events(infra.kafka, topics.status, status)
 
     async def follow_up_open():  # type: ignore[no-untyped-def]
         clocks = await _deadlines(database_url, event.complaint_id)
@@ -79,7 +71,7 @@ async def test_an_overdue_clock_is_announced_once_as_warning_breach_and_escalati
                                                                                    database_url):
     # received three weeks ago: every accepted-clock is past its warning, its deadline and its escalation
     event = accepted_event(complaint(received_at=utcnow() - timedelta(days=21)))
-    await _send(infra, topics.accepted, event)
+    await publish_events(infra.kafka, topics.accepted, event)
     alerts = await read_topic(infra.kafka, topics.sla_alerts, expect=6, timeout=20, settle=1.0)
     kinds = sorted((a["payload"]["clock"], a["payload"]["kind"]) for a in alerts)
     assert kinds == sorted([("verification", "warning"), ("verification", "breach"),

@@ -8,9 +8,8 @@ import pytest
 
 from services.routing.app import build
 from services.routing.settings import RoutingSettings
-from shared.kafka import make_broker, publish
 from tests.factories import accepted_event, complaint
-from tests.support import read_topic, running
+from tests.support import publish_events, read_topic, running
 
 pytestmark = pytest.mark.integration
 
@@ -24,19 +23,11 @@ async def routing(service_env):  # type: ignore[no-untyped-def]
             yield client
 
 
-async def _send(infra, topic, *events):  # type: ignore[no-untyped-def]
-    broker = make_broker(infra.kafka, "test-intake")
-    await broker.connect()
-    try:
-        for event in events:
-            await publish(broker, topic, event)
-    finally:
-        await broker.stop()
 
 
 async def test_a_complaint_naming_a_kecamatan_goes_to_its_kabupaten_and_its_topic(routing, infra, topics):
     event = accepted_event(complaint("Jalan kabupaten di Kecamatan Natar rusak parah dan berlubang besar."))
-    await _send(infra, topics.accepted, event, event)  # a redelivery decides nothing new
+    await publish_events(infra.kafka, topics.accepted, event, event)  # a redelivery decides nothing new
 
     routed = await read_topic(infra.kafka, topics.routed, expect=1, settle=1.5)
     assert len(routed) == 1
@@ -56,7 +47,7 @@ async def test_a_complaint_naming_a_kecamatan_goes_to_its_kabupaten_and_its_topi
 
 async def test_national_bodies_get_no_lampung_agency_topic(routing, infra, topics):
     event = accepted_event(complaint("Kartu BPJS Kesehatan saya tidak aktif padahal iuran sudah dibayar tiap bulan."))
-    await _send(infra, topics.accepted, event)
+    await publish_events(infra.kafka, topics.accepted, event)
     routed = await read_topic(infra.kafka, topics.routed, expect=1)
     decision = routed[0]["payload"]["decision"]
     assert decision["level"] == "pusat" and decision["agency_code"].startswith("pusat-")
@@ -65,7 +56,7 @@ async def test_national_bodies_get_no_lampung_agency_topic(routing, infra, topic
 async def test_a_doubtful_complaint_waits_in_triage_until_a_human_decides(routing, infra, topics):
     vague = accepted_event(complaint("Tolong ditindaklanjuti, sudah lama tidak ada kabar sama sekali dari petugas.",
                                      location={"text": None}))
-    await _send(infra, topics.accepted, vague)
+    await publish_events(infra.kafka, topics.accepted, vague)
     triaged = await read_topic(infra.kafka, topics.triage, expect=1)
     assert triaged[0]["payload"]["suggestion"]["confidence"] < 0.3
     assert await read_topic(infra.kafka, topics.routed, expect=1, timeout=1.0) == []

@@ -208,8 +208,8 @@ def test_latency_delays_api_requests(http: httpx.Client) -> None:
 
 def test_slow_create_stores_the_report_even_when_the_client_gives_up(sim: SimulatorServer, http: httpx.Client) -> None:
     set_faults(http, slow_create_rate=1.0, slow_create_ms=300)
-    with httpx.Client(base_url=sim.base_url, headers={"X-Api-Key": KEY}, timeout=0.1) as impatient:
-        with pytest.raises(httpx.ReadTimeout):
+    with httpx.Client(base_url=sim.base_url, headers={"X-Api-Key": KEY}, timeout=0.1) as impatient, \
+            pytest.raises(httpx.ReadTimeout):
             impatient.post("/api/v1/reports", json=payload())
     found = http.get("/api/v1/reports", params={"reference": "aduan-0001"}).json()["reports"]
     assert len(found) == 1
