@@ -38,12 +38,14 @@ HANDLE_SECONDS = Histogram("aduan_event_handle_seconds", "Time to handle one eve
 PUBLISHED = Counter("aduan_events_published_total", "Events published", ["topic_kind"])
 
 
-def make_broker(bootstrap_servers: str, service: str) -> KafkaBroker:
+def make_broker(bootstrap_servers: str, service: str, *, request_timeout_ms: int = 15_000) -> KafkaBroker:
     return KafkaBroker(
         bootstrap_servers,
         client_id=f"aduan-{service}",
         enable_idempotence=True,
         acks="all",
+        # how long a publish may wait for the broker before failing (intake then answers 503)
+        request_timeout_ms=request_timeout_ms,
         logger=None,  # our own structured logs say what happened; FastStream's would repeat it
     )
 

@@ -17,7 +17,7 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import make_asgi_app
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from shared.db import Database, apply_migrations
@@ -38,6 +38,7 @@ class Service:
     db: Database
     migrations: Path
     routes: list[BaseRoute] = field(default_factory=list)
+    exception_handlers: dict[type[Exception], Callable[..., Awaitable[Response]]] = field(default_factory=dict)
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
     started: bool = False
@@ -48,7 +49,8 @@ class Service:
         return cls(
             name=name,
             settings=settings,
-            broker=make_broker(settings.kafka_bootstrap_servers, name),
+            broker=make_broker(settings.kafka_bootstrap_servers, name,
+                               request_timeout_ms=settings.kafka_request_timeout_ms),
             db=Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max),
             migrations=migrations,
         )
@@ -100,6 +102,7 @@ class Service:
                 *self.routes,
             ],
             lifespan=lifespan,
+            exception_handlers=dict(self.exception_handlers),  # type: ignore[arg-type]
         )
 
 

@@ -24,6 +24,7 @@ class ServiceSettings(BaseSettings):
         default="postgresql://aduan:aduan@127.0.0.1:55432/aduan",
         validation_alias=AliasChoices("DATABASE_URL", "ADUAN_DATABASE_URL"),
     )
+    kafka_request_timeout_ms: int = Field(default=15_000, ge=1_000)
     topic_prefix: str = ""
     group_id: str = "aduan"  # each service sets its own; see consumer_group()
     log_level: str = "INFO"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aiokafka.errors import KafkaError
+
 from services.intake.handlers import IntakeHandlers
 from services.intake.settings import IntakeSettings
 from shared.events import InboundMessage
@@ -21,4 +23,6 @@ def build(settings: IntakeSettings | None = None) -> Service:
               payload=InboundMessage, parked_topic=settings.topics.parked, name="intake.inbound",
               on_unreadable=handlers.on_unreadable_inbound)(handlers.on_inbound)
     service.routes.extend(handlers.routes())
+    service.exception_handlers[KafkaError] = handlers.broker_unavailable
+    service.exception_handlers[TimeoutError] = handlers.broker_unavailable
     return service

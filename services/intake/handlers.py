@@ -193,6 +193,13 @@ class IntakeHandlers:
             "service_notice": "Pengaduan diterima; simpan nomor ini untuk memantau tindak lanjut.",
         }], status_code=201)
 
+    async def broker_unavailable(self, _: Request, exc: Exception) -> Response:
+        """Kafka did not take the event: nothing was promised, so the caller may simply retry."""
+        log.error("could not publish to Kafka; answering 503", error=repr(exc)[:300])
+        response = problem(503, "Complaint intake is temporarily unavailable", [], detail="please retry shortly")
+        response.headers["Retry-After"] = "5"
+        return response
+
     @staticmethod
     def _gateway_answer(verdicts: list[Verdict]) -> Response:
         return JSONResponse({
