@@ -49,18 +49,25 @@ class Infra:
     started_postgres: bool = False
 
 
+def _running(name: str) -> bool:
+    return ": running" in _script(name, "status")
+
+
 def infra_up() -> Infra:
-    """Start what is not given by the environment; return where everything is."""
+    """Start what the environment does not give and is not running yet; return where everything is.
+    The result remembers what this call started, so `infra_down(infra)` stops only that."""
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     database_url = os.environ.get("DATABASE_URL")
+    started_kafka = started_postgres = False
     if not kafka:
+        started_kafka = not _running("kafka")
         _script("kafka", "up")
         kafka = f"127.0.0.1:{os.environ.get('ADUAN_KAFKA_PORT', '9092')}"
     if not database_url:
+        started_postgres = not _running("postgres")
         _script("postgres", "up")
         database_url = _script("postgres", "url")
-    return Infra(kafka, database_url, started_kafka="KAFKA_BOOTSTRAP_SERVERS" not in os.environ,
-                 started_postgres="DATABASE_URL" not in os.environ)
+    return Infra(kafka, database_url, started_kafka=started_kafka, started_postgres=started_postgres)
 
 
 def infra_down(infra: Infra | None = None) -> None:
