@@ -7,6 +7,7 @@ answers 200 only while both the broker and the database answer.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 import uvicorn
 from faststream.kafka import KafkaBroker
 from prometheus_client import make_asgi_app
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -107,8 +109,14 @@ class Service:
 
 
 def run(build: Callable[[], Service]) -> None:
-    """Entry point of `python -m services.<name>`: configure logging, build, serve until SIGTERM."""
-    service = build()
+    """Entry point of `python -m services.<name>`: configure logging, build, serve until SIGTERM.
+
+    Misconfiguration stops the process before it touches anything, naming each bad setting."""
+    try:
+        service = build()
+    except (ValidationError, ValueError) as exc:
+        print(f"aduan: invalid configuration, not starting:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     configure_logging(service.name, service.settings.log_level, service.settings.log_json)
     uvicorn.run(
         service.asgi(),
