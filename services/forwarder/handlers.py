@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import asyncpg
 from faststream.kafka import KafkaBroker
 
 from services.forwarder import store
@@ -82,7 +83,14 @@ class ForwarderHandlers:
         except RetryLater as exc:
             await self._retry_or_park(envelope, routed, level_done, str(exc), exc.retry_after)
             return
-        await store.mark_created(self.db.pool, complaint.complaint_id, receipt.tracking_id)
+        try:
+            await store.mark_created(self.db.pool, complaint.complaint_id, receipt.tracking_id)
+        except asyncpg.UniqueViolationError:
+            # LAPOR! answered with a tracking id another complaint already holds: retrying cannot
+            # change that, and a human must look at both reports.
+            await self._park(envelope, routed, f"LAPOR! returned tracking id {receipt.tracking_id}, which is "
+                             "already recorded for another complaint", permanent=True)
+            return
         await self._announce(routed, ForwardOutcome.CREATED, attempts, lapor_tracking_id=receipt.tracking_id)
         log.info("forwarded to LAPOR!", tracking_number=complaint.tracking_number,
                  lapor_tracking_id=receipt.tracking_id, attempts=attempts)

@@ -9,6 +9,7 @@ always published, and the consumer answers a bad one on complaints.rejected with
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -108,7 +109,11 @@ class IntakeHandlers:
             tracking_number=verdict.complaint.tracking_number if verdict.complaint else None,
         )
         envelope = new_envelope(EventType.RECEIVED, inbound, producer=f"{PRODUCER}-http", complaint_id=complaint_id)
-        await publish(self.broker, self.topics.inbound, envelope, key=channel_message_id)
+        # The caller waits for this answer: bound it (the idempotent producer itself never gives up on
+        # a queued record). A record that still goes out later is deduplicated by the consumer, since
+        # the same channel message always becomes the same complaint.
+        await asyncio.wait_for(publish(self.broker, self.topics.inbound, envelope, key=channel_message_id),
+                               self.settings.publish_timeout_s)
         return verdict
 
     async def submit_complaint(self, request: Request) -> Response:

@@ -46,10 +46,10 @@ class SimulatorState:
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         # The sequence survives reset(): an id handed out once never names another report.
-        # Every simulator run starts where a real LAPOR! would be later in time (a million ids per
-        # second since the epoch), so ids of two runs never collide in a database that outlives the
-        # simulator (tests, repeated demos). Real ids are shorter; clients must not assume a width.
-        self._next_id = int(time.time()) * 1_000_000
+        # Every simulator run starts where a real LAPOR! would be later in time (one id per
+        # microsecond since the epoch), so ids of two runs never collide in a database that outlives
+        # the simulator (tests, repeated demos). Real ids are shorter; clients must not assume a width.
+        self._next_id = time.time_ns() // 1_000
         self._reset_locked()
 
     def _reset_locked(self) -> None:

@@ -35,17 +35,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class FaultStack(stack.Stack):
+    """The stack, plus where its logs stood when the test began."""
+
+    log_marks: LogMarks | None = None
+
+
 @contextmanager
 def running_stack(infra: stack.Infra, database_url: str, prefix: str,
-                  extra_env: dict[str, str] | None = None) -> Iterator[stack.Stack]:
+                  extra_env: dict[str, str] | None = None) -> Iterator[FaultStack]:
     """The simulator and the four services on free ports, on this test's topics; stopped afterwards.
 
     Every complaint is routed (no triage) so that each one has to reach LAPOR!."""
     ports = {name: free_port() for name in stack.DEFAULT_PORTS}
-    local = stack.Stack(stack.Infra(infra.kafka, database_url), topic_prefix=prefix, ports=ports,
-                        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **(extra_env or {})})
-    marks = LogMarks(local)
-    local.log_marks = marks  # type: ignore[attr-defined]
+    local = FaultStack(stack.Infra(infra.kafka, database_url), topic_prefix=prefix, ports=ports,
+                       extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **(extra_env or {})})
+    local.log_marks = LogMarks(local)
     try:
         local.start(timeout=90)
         yield local
@@ -162,6 +168,7 @@ class Posted:
     complaint_id: str
     tracking_number: str
     tries: int
+    first_tried_at: float
     answered_at: float
 
 
@@ -177,11 +184,12 @@ class Channel:
     accepted: dict[str, Posted] = field(default_factory=dict)  # complaint_id -> Posted
     failures: list[str] = field(default_factory=list)
     retried_answers: list[str] = field(default_factory=list)  # what made us retry, for the report
+    slowest_attempt_s: float = 0.0  # the longest single HTTP attempt, answered or timed out
     rng: random.Random = field(default_factory=lambda: random.Random(20241129))
 
     def __post_init__(self) -> None:
         self._http = httpx.AsyncClient(base_url=self.intake_url, timeout=self.http_timeout_s,
-                                       limits=httpx.Limits(max_connections=16))
+                                       limits=httpx.Limits(max_connections=256))  # never queue on our side
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -195,15 +203,22 @@ class Channel:
 
     async def post(self, i: int) -> Posted | None:
         key, form = self.key(i), complaint_form(i, self.rng)
-        deadline = time.monotonic() + self.give_up_after_s
+        first_tried_at = time.monotonic()
+        deadline = first_tried_at + self.give_up_after_s
         tries = 0
         while True:
             tries += 1
+            attempt_started = time.monotonic()
             try:
-                response = await self._http.post("/v1/complaints", json=form, headers={"Idempotency-Key": key})
+                try:
+                    response = await self._http.post("/v1/complaints", json=form,
+                                                     headers={"Idempotency-Key": key})
+                finally:
+                    self.slowest_attempt_s = max(self.slowest_attempt_s, time.monotonic() - attempt_started)
                 if response.status_code == 202:
                     body = response.json()
-                    posted = Posted(key, body["complaint_id"], body["tracking_number"], tries, time.monotonic())
+                    posted = Posted(key, body["complaint_id"], body["tracking_number"], tries, first_tried_at,
+                                    time.monotonic())
                     previous = self.accepted.get(posted.complaint_id)
                     if previous is not None and previous.key != key:
                         self.failures.append(f"two keys share complaint {posted.complaint_id}")

@@ -21,8 +21,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import asyncpg
 import pytest
 
-from aduan import stack
-from tests.faults.harness import Channel, Simulator, Tally, assert_exactly_once, kill, restart, running_stack
+from tests.faults.harness import (
+    Channel,
+    FaultStack,
+    Simulator,
+    Tally,
+    assert_exactly_once,
+    kill,
+    restart,
+    running_stack,
+)
 
 pytestmark = pytest.mark.faults
 
@@ -32,7 +40,7 @@ KILL_INTAKE_AFTER = 100  # 202 answers
 
 
 @pytest.fixture
-def pipeline(infra, database_url, topics) -> Iterator[stack.Stack]:  # type: ignore[no-untyped-def]
+def pipeline(infra, database_url, topics) -> Iterator[FaultStack]:  # type: ignore[no-untyped-def]
     with running_stack(infra, database_url, topics.prefix) as local:
         yield local
 
@@ -55,7 +63,7 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float, interval: 
     return False
 
 
-async def test_killed_services_lose_and_duplicate_nothing(pipeline: stack.Stack, tally: Tally) -> None:
+async def test_killed_services_lose_and_duplicate_nothing(pipeline: FaultStack, tally: Tally) -> None:
     started = time.monotonic()
     procs = pipeline.procs
     sim = Simulator(pipeline.url("lapor-sim"))
@@ -124,7 +132,7 @@ async def test_killed_services_lose_and_duplicate_nothing(pipeline: stack.Stack,
         assert in_doubt_at_kill >= 1, "the forwarder was not killed in the middle of a LAPOR! create"
 
         snap = await assert_exactly_once(tally, sim, expected, timeout=120,
-                                         log_marks=pipeline.log_marks)  # type: ignore[attr-defined]
+                                         log_marks=pipeline.log_marks)
         assert acked_before_intake_kill <= snap.created()
         stats = await sim.stats()
         # The interrupted create was resolved by looking its reference up, not by creating again.
