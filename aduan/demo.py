@@ -23,7 +23,7 @@ import httpx
 
 from aduan import stack
 from shared.events import Channel, EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
-from shared.kafka import make_broker, publish
+from shared.kafka import Publisher
 from shared.topics import Topics
 
 SUMMARY_PATH = stack.VAR / "demo-summary.json"
@@ -61,24 +61,20 @@ def load_samples(path: Path, run: str) -> list[Sample]:
 
 
 async def send(samples: list[Sample], intake_url: str, kafka: str, topics: Topics) -> None:
-    broker = make_broker(kafka, "demo-channels")
-    await broker.connect()
-    try:
-        async with httpx.AsyncClient(base_url=intake_url, timeout=30) as http:
-            for s in samples:
-                await _send_one(s, http, broker, topics)
-    finally:
-        await broker.stop()
+    async with Publisher(kafka, "demo-mobile-app") as publisher, \
+            httpx.AsyncClient(base_url=intake_url, timeout=30) as http:
+        for s in samples:
+            await _send_one(s, http, publisher, topics)
 
 
-async def _send_one(s: Sample, http: httpx.AsyncClient, broker: Any, topics: Topics) -> None:
+async def _send_one(s: Sample, http: httpx.AsyncClient, publisher: Publisher, topics: Topics) -> None:
     if s.channel == "app":
         # A channel that speaks Kafka publishes the inbound event itself.
         inbound = InboundMessage(channel=Channel.APP, channel_message_id=s.channel_message_id or s.id,
                                  received_at=utcnow(), raw=s.raw)
         envelope = new_envelope(EventType.RECEIVED, inbound, producer="demo-mobile-app",
                                 complaint_id=complaint_id_for("app", inbound.channel_message_id))
-        await publish(broker, topics.inbound, envelope, key=inbound.channel_message_id)
+        await publisher.publish(topics.inbound, envelope, key=inbound.channel_message_id)
         return
     if s.channel == "web":
         r = await http.post("/v1/complaints", json=s.raw, headers={"Idempotency-Key": s.channel_message_id or ""})

@@ -11,7 +11,7 @@ import asyncio
 from aiokafka import AIOKafkaConsumer
 
 from shared.events import EventType, ForwardParked
-from shared.kafka import Unreadable, make_broker, parse_envelope, publish
+from shared.kafka import Publisher, Unreadable, parse_envelope
 from shared.logging import get_logger
 from shared.topics import Topics
 
@@ -21,9 +21,9 @@ log = get_logger(__name__)
 async def replay(bootstrap: str, topics: Topics, limit: int | None) -> int:
     consumer = AIOKafkaConsumer(topics.forward_dlq, bootstrap_servers=bootstrap, group_id="aduan-replay-dlq",
                                 enable_auto_commit=False, auto_offset_reset="earliest")
-    broker = make_broker(bootstrap, "replay")
+    publisher = Publisher(bootstrap, "aduan-replay-dlq")
     await consumer.start()
-    await broker.connect()
+    await publisher.start()
     replayed = 0
     try:
         while limit is None or replayed < limit:
@@ -37,13 +37,13 @@ async def replay(bootstrap: str, topics: Topics, limit: int | None) -> int:
                     except Unreadable as exc:
                         log.warning("skipping an unreadable DLQ message", reason=str(exc), offset=record.offset)
                         continue
-                    await publish(broker, topics.routed, parked.follow(
+                    await publisher.publish(topics.routed, parked.follow(
                         EventType.ROUTED, parked.payload.routed, producer="replay-dlq",
                         discriminator=f"replay:{record.partition}:{record.offset}"))
                     replayed += 1
             await consumer.commit()
     finally:
-        await broker.stop()
+        await publisher.stop()
         await consumer.stop()
     return replayed
 

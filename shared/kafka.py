@@ -12,14 +12,21 @@ not block a partition.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    TopicAlreadyExistsError,
+    UnknownProducerId,
+)
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -38,36 +45,83 @@ HANDLE_SECONDS = Histogram("aduan_event_handle_seconds", "Time to handle one eve
 PUBLISHED = Counter("aduan_events_published_total", "Events published", ["topic_kind"])
 
 
-def make_broker(bootstrap_servers: str, service: str, *, request_timeout_ms: int = 15_000) -> KafkaBroker:
+def make_broker(bootstrap_servers: str, service: str) -> KafkaBroker:
+    """The consuming side: FastStream subscribers. Publishing goes through `Publisher`."""
     return KafkaBroker(
         bootstrap_servers,
         client_id=f"aduan-{service}",
-        enable_idempotence=True,
-        acks="all",
-        # how long a publish may wait for the broker before failing (intake then answers 503)
-        request_timeout_ms=request_timeout_ms,
         logger=None,  # our own structured logs say what happened; FastStream's would repeat it
     )
 
 
-def _key(envelope: Envelope[Any], key: str | None) -> bytes:
-    return (key or str(envelope.complaint_id or envelope.event_id)).encode()
+# After these the idempotent producer cannot go on (its sequence numbers no longer match the
+# broker's, e.g. after a broker restart lost in-flight batches): a new producer must take over.
+FATAL_PRODUCER_ERRORS = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch, ProducerFenced)
 
 
-async def publish(broker: KafkaBroker, topic: str, envelope: Envelope[Any], *, key: str | None = None) -> None:
-    """Publish and wait for the broker's acknowledgement (acks=all): on return the event is durable."""
-    await broker.publish(
-        envelope.model_dump_json().encode(),
-        topic=topic,
-        key=_key(envelope, key),
-        headers={
-            "event_type": envelope.event_type.value,
-            "schema_version": str(envelope.schema_version),
-            "correlation_id": envelope.correlation_id,
-            "content-type": "application/json",
-        },
-    )
-    PUBLISHED.labels(topic_kind=topic.split(".")[-1] if topic.startswith("agency.") else topic).inc()
+class Publisher:
+    """Publishes envelopes with the project's guarantees: idempotent producer, acks=all, and a
+    publish returns only once the broker has acknowledged (the event is durable).
+
+    The project owns this producer rather than FastStream's so that it can replace it after a
+    fatal idempotence error; the failing publish still raises, the consumer's batch is redelivered,
+    and the repeated events carry the same ids, which consumers dedupe.
+    """
+
+    def __init__(self, bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 15_000) -> None:
+        self._config = {"bootstrap_servers": bootstrap_servers, "client_id": client_id, "acks": "all",
+                        "enable_idempotence": True, "request_timeout_ms": request_timeout_ms}
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(**self._config)
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def publish(self, topic: str, envelope: Envelope[Any], *, key: str | None = None) -> None:
+        await self.send(
+            topic,
+            envelope.model_dump_json().encode(),
+            key=(key or str(envelope.complaint_id or envelope.event_id)).encode(),
+            headers={
+                "event_type": envelope.event_type.value,
+                "schema_version": str(envelope.schema_version),
+                "correlation_id": envelope.correlation_id,
+                "content-type": "application/json",
+            },
+        )
+        PUBLISHED.labels(topic_kind="agency" if ".agency." in f".{topic}" else topic.rsplit(".", 1)[-1]).inc()
+
+    async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: dict[str, str]) -> None:
+        producer = self._producer
+        if producer is None:
+            raise RuntimeError("publisher not started")
+        try:
+            await producer.send_and_wait(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+        except FATAL_PRODUCER_ERRORS as exc:
+            await self._replace(producer, exc)
+            raise
+
+    async def _replace(self, broken: AIOKafkaProducer, exc: Exception) -> None:
+        async with self._lock:
+            if self._producer is not broken:
+                return  # another publish replaced it already
+            log.warning("idempotent producer failed fatally; replacing it", error=repr(exc))
+            with contextlib.suppress(Exception):
+                await broken.stop()
+            await self.start()
+
+    async def __aenter__(self) -> Publisher:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
 
 
 class Unreadable(Exception):
@@ -90,6 +144,7 @@ Record = ConsumerRecord  # one Kafka record as aiokafka delivers it
 
 def subscribe(
     broker: KafkaBroker,
+    publisher: Publisher,
     topic: str,
     *,
     group_id: str,
@@ -140,7 +195,7 @@ def subscribe(
                 if on_unreadable is not None:
                     await on_unreadable(record, str(exc))
                 else:
-                    await park(broker, parked_topic, record, str(exc), consumer=name)
+                    await park(publisher, parked_topic, record, str(exc), consumer=name)
                 HANDLED.labels(handler=name, outcome="parked").inc()
                 return
             with bound(event_id=envelope.event_id, complaint_id=envelope.complaint_id,
@@ -159,12 +214,12 @@ def subscribe(
     return register
 
 
-async def park(broker: KafkaBroker, parked_topic: str, record: Record, reason: str, *, consumer: str) -> None:
+async def park(publisher: Publisher, parked_topic: str, record: Record, reason: str, *, consumer: str) -> None:
     log.warning("message parked", consumer=consumer, reason=reason, topic=record.topic,
                 partition=record.partition, offset=record.offset)
-    await broker.publish(
+    await publisher.send(
+        parked_topic,
         record.value,
-        topic=parked_topic,
         key=record.key,
         headers={
             "parked_by": consumer,

@@ -12,24 +12,28 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 from faststream.kafka import KafkaBroker
 from prometheus_client import make_asgi_app
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from shared.db import Database, apply_migrations
-from shared.kafka import make_broker
+from shared.events import Envelope
+from shared.kafka import Publisher, Record, make_broker, subscribe
 from shared.logging import configure_logging, get_logger
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
+P = TypeVar("P", bound=BaseModel)
+Handler = Callable[[Envelope[P]], Awaitable[None]]
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Service:
     name: str
     settings: ServiceSettings
     broker: KafkaBroker
+    publisher: Publisher
     db: Database
     migrations: Path
     routes: list[BaseRoute] = field(default_factory=list)
@@ -51,15 +56,25 @@ class Service:
         return cls(
             name=name,
             settings=settings,
-            broker=make_broker(settings.kafka_bootstrap_servers, name,
-                               request_timeout_ms=settings.kafka_request_timeout_ms),
+            broker=make_broker(settings.kafka_bootstrap_servers, name),
+            publisher=Publisher(settings.kafka_bootstrap_servers, f"aduan-{name}",
+                                request_timeout_ms=settings.kafka_request_timeout_ms),
             db=Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max),
             migrations=migrations,
         )
 
+    def subscribe(self, topic: str, payload: type[P], subscription: str, *,
+                  on_unreadable: Callable[[Record, str], Awaitable[None]] | None = None,
+                  max_records: int = 200) -> Callable[[Handler[P]], Handler[P]]:
+        """Register a handler of `topic` in this service's consumer group for `subscription`."""
+        return subscribe(self.broker, self.publisher, topic, group_id=self.settings.consumer_group(subscription),
+                         payload=payload, parked_topic=self.settings.topics.parked,
+                         name=f"{self.name}.{subscription}", on_unreadable=on_unreadable, max_records=max_records)
+
     async def start(self) -> None:
         await self.db.connect()
         await apply_migrations(self.db.pool, self.name, self.migrations)
+        await self.publisher.start()  # before the subscribers: their handlers publish
         await self.broker.start()
         for hook in self.on_start:
             await hook()
@@ -72,6 +87,7 @@ class Service:
         for hook in reversed(self.on_stop):
             await hook()
         await self.broker.stop()
+        await self.publisher.stop()
         await self.db.close()
         log.info("service stopped")
 

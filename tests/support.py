@@ -13,7 +13,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 
 from shared.events import Envelope
-from shared.kafka import make_broker, publish
+from shared.kafka import Publisher
 from shared.service import Service
 
 
@@ -63,10 +63,6 @@ async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.2) -
 
 async def publish_events(bootstrap: str, topic: str, *events: Envelope[Any]) -> None:
     """Publish as another service or a channel would."""
-    broker = make_broker(bootstrap, "test-publisher")
-    await broker.connect()
-    try:
+    async with Publisher(bootstrap, "test-publisher") as publisher:
         for event in events:
-            await publish(broker, topic, event)
-    finally:
-        await broker.stop()
+            await publisher.publish(topic, event)

@@ -8,7 +8,6 @@ from services.forwarder.handlers import ForwarderHandlers
 from services.forwarder.lapor import LaporClient
 from services.forwarder.settings import ForwarderSettings
 from shared.events import ForwardRetry, RoutedComplaint
-from shared.kafka import subscribe
 from shared.service import Service
 
 NAME = "forwarder"
@@ -19,13 +18,12 @@ def build(settings: ForwarderSettings | None = None) -> Service:
     topics = settings.topics
     service = Service.create(NAME, settings, Path(__file__).parent / "migrations")
     lapor = LaporClient(settings.lapor_base_url, settings.lapor_api_key, settings.lapor_timeout_s)
-    handlers = ForwarderHandlers(service.broker, service.db, lapor, settings)
-    subscribe(service.broker, topics.routed, group_id=settings.consumer_group("routed"),
-              payload=RoutedComplaint, parked_topic=topics.parked, name="forwarder.routed")(handlers.on_routed)
-    # One consumer group per retry level, so a long delay on level 3 never holds up level 1.
+    handlers = ForwarderHandlers(service.publisher, service.db, lapor, settings)
+    service.subscribe(topics.routed, RoutedComplaint, "routed")(handlers.on_routed)
+    # One consumer group per retry level, so a long delay on level 3 never holds up level 1; small
+    # batches, because a handler may sleep until its retry is due.
     for level in range(1, len(settings.retry_delays_s) + 1):
-        subscribe(service.broker, topics.forward_retry(level), group_id=settings.consumer_group(f"retry-{level}"),
-                  payload=ForwardRetry, parked_topic=topics.parked, name=f"forwarder.retry.{level}",
-                  max_records=20)(handlers.on_retry)
+        service.subscribe(topics.forward_retry(level), ForwardRetry, f"retry-{level}",
+                          max_records=20)(handlers.on_retry)
     service.on_stop.append(lapor.aclose)
     return service

@@ -13,7 +13,6 @@ import asyncio
 import uuid
 
 import asyncpg
-from faststream.kafka import KafkaBroker
 
 from services.forwarder import store
 from services.forwarder.forward import inline_backoff, next_retry, reference_for, report_for
@@ -35,7 +34,7 @@ from shared.events import (
     RoutedComplaint,
     utcnow,
 )
-from shared.kafka import publish
+from shared.kafka import Publisher
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -49,8 +48,8 @@ class RetryLater(Exception):
 
 
 class ForwarderHandlers:
-    def __init__(self, broker: KafkaBroker, db: Database, lapor: LaporClient, settings: ForwarderSettings) -> None:
-        self.broker = broker
+    def __init__(self, publisher: Publisher, db: Database, lapor: LaporClient, settings: ForwarderSettings) -> None:
+        self.publisher = publisher
         self.db = db
         self.lapor = lapor
         self.settings = settings
@@ -126,7 +125,7 @@ class ForwarderHandlers:
             "SELECT attempts FROM forwarder.reports WHERE complaint_id = $1", routed.complaint.complaint_id)
         retry = ForwardRetry(routed=routed, level=plan.level, attempts=attempts, not_before=plan.not_before,
                              last_error=error[:2000])
-        await publish(self.broker, self.topics.forward_retry(plan.level),
+        await self.publisher.publish(self.topics.forward_retry(plan.level),
                       envelope.follow(EventType.FORWARD_RETRY, retry, producer=PRODUCER,
                                       discriminator=f"retry-{plan.level}"))
         log.info("forward scheduled for retry", level=plan.level, not_before=plan.not_before.isoformat())
@@ -137,7 +136,7 @@ class ForwarderHandlers:
         attempts = await self.db.pool.fetchval(
             "SELECT attempts FROM forwarder.reports WHERE complaint_id = $1", complaint_id)
         parked = ForwardParked(routed=routed, attempts=attempts, reason=reason[:2000], permanent=permanent)
-        await publish(self.broker, self.topics.forward_dlq,
+        await self.publisher.publish(self.topics.forward_dlq,
                       envelope.follow(EventType.FORWARD_PARKED, parked, producer=PRODUCER, discriminator="dlq"))
         await self._announce(routed, ForwardOutcome.FAILED, max(attempts, 1), error=reason)
         log.warning("forward parked on the DLQ", reason=reason[:300], permanent=permanent)
@@ -158,4 +157,4 @@ class ForwarderHandlers:
             producer=PRODUCER,
             payload=forwarded,
         )
-        await publish(self.broker, self.topics.forwarded, event)
+        await self.publisher.publish(self.topics.forwarded, event)

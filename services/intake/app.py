@@ -9,7 +9,6 @@ from aiokafka.errors import KafkaError
 from services.intake.handlers import IntakeHandlers
 from services.intake.settings import IntakeSettings
 from shared.events import InboundMessage
-from shared.kafka import subscribe
 from shared.service import Service
 
 NAME = "intake"
@@ -18,10 +17,9 @@ NAME = "intake"
 def build(settings: IntakeSettings | None = None) -> Service:
     settings = settings or IntakeSettings()
     service = Service.create(NAME, settings, Path(__file__).parent / "migrations")
-    handlers = IntakeHandlers(service.broker, service.db, settings)
-    subscribe(service.broker, settings.topics.inbound, group_id=settings.consumer_group("inbound"),
-              payload=InboundMessage, parked_topic=settings.topics.parked, name="intake.inbound",
-              on_unreadable=handlers.on_unreadable_inbound)(handlers.on_inbound)
+    handlers = IntakeHandlers(service.publisher, service.db, settings)
+    service.subscribe(settings.topics.inbound, InboundMessage, "inbound",
+                      on_unreadable=handlers.on_unreadable_inbound)(handlers.on_inbound)
     service.routes.extend(handlers.routes())
     service.exception_handlers[KafkaError] = handlers.broker_unavailable
     service.exception_handlers[TimeoutError] = handlers.broker_unavailable

@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -41,7 +40,7 @@ from shared.events import (
     utcnow,
 )
 from shared.idempotency import once
-from shared.kafka import Record, publish
+from shared.kafka import Publisher, Record
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -82,8 +81,8 @@ def judge(channel: Channel, raw: dict[str, Any], complaint_id: uuid.UUID, channe
 
 
 class IntakeHandlers:
-    def __init__(self, broker: KafkaBroker, db: Database, settings: IntakeSettings) -> None:
-        self.broker = broker
+    def __init__(self, publisher: Publisher, db: Database, settings: IntakeSettings) -> None:
+        self.publisher = publisher
         self.db = db
         self.settings = settings
         self.topics = settings.topics
@@ -112,7 +111,7 @@ class IntakeHandlers:
         # The caller waits for this answer: bound it (the idempotent producer itself never gives up on
         # a queued record). A record that still goes out later is deduplicated by the consumer, since
         # the same channel message always becomes the same complaint.
-        await asyncio.wait_for(publish(self.broker, self.topics.inbound, envelope, key=channel_message_id),
+        await asyncio.wait_for(self.publisher.publish(self.topics.inbound, envelope, key=channel_message_id),
                                self.settings.publish_timeout_s)
         return verdict
 
@@ -255,14 +254,14 @@ class IntakeHandlers:
                     return
                 accepted = envelope.follow(EventType.ACCEPTED, verdict.complaint, producer=PRODUCER,
                                            complaint_id=complaint_id)
-                await publish(self.broker, self.topics.accepted, accepted)
+                await self.publisher.publish(self.topics.accepted, accepted)
                 log.info("complaint accepted", tracking_number=verdict.complaint.tracking_number,
                          channel=msg.channel.value)
             else:
                 rejection = Rejection(channel=msg.channel.value, channel_message_id=msg.channel_message_id,
                                       raw=msg.raw, reasons=tuple(verdict.reasons))
                 await store.record_rejected(conn, envelope.event_id, rejection)
-                await publish(self.broker, self.topics.rejected,
+                await self.publisher.publish(self.topics.rejected,
                               envelope.follow(EventType.REJECTED, rejection, producer=PRODUCER,
                                               complaint_id=complaint_id),
                               key=msg.channel_message_id)
@@ -276,7 +275,7 @@ class IntakeHandlers:
             RejectReason(code="invalid_envelope", field=None, message=reason[:2000]),))
         event_id = derived_id("unreadable", record.topic, record.partition, record.offset)
         envelope = new_envelope(EventType.REJECTED, rejection, producer=PRODUCER, event_id=event_id)
-        await publish(self.broker, self.topics.rejected, envelope, key=str(event_id))
+        await self.publisher.publish(self.topics.rejected, envelope, key=str(event_id))
         log.warning("unreadable inbound message rejected", reason=reason[:500])
 
 

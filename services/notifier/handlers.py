@@ -10,8 +10,6 @@ import asyncio
 import contextlib
 import uuid
 
-from faststream.kafka import KafkaBroker
-
 from services.notifier import store
 from services.notifier.deadlines import Deadline, Policy, clocks_started_by, clocks_stopped_by, escalation_due
 from services.notifier.settings import NotifierSettings
@@ -27,7 +25,7 @@ from shared.events import (
     utcnow,
 )
 from shared.idempotency import once
-from shared.kafka import publish
+from shared.kafka import Publisher
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -35,8 +33,8 @@ PRODUCER = "notifier"
 
 
 class NotifierHandlers:
-    def __init__(self, broker: KafkaBroker, db: Database, policy: Policy, settings: NotifierSettings) -> None:
-        self.broker = broker
+    def __init__(self, publisher: Publisher, db: Database, policy: Policy, settings: NotifierSettings) -> None:
+        self.publisher = publisher
         self.db = db
         self.policy = policy
         self.calendar = policy.calendar()
@@ -94,7 +92,7 @@ class NotifierHandlers:
                         event_id=uuid.uuid5(row["complaint_id"], f"sla:{row['clock']}:{kind.value}"),
                         event_type=EventType.SLA_ALERT, occurred_at=now, complaint_id=row["complaint_id"],
                         correlation_id=str(row["complaint_id"]), producer=PRODUCER, payload=alert)
-                    await publish(self.broker, self.topics.sla_alerts, event)
+                    await self.publisher.publish(self.topics.sla_alerts, event)
                     await store.mark_alerted(conn, row["complaint_id"], row["clock"], column, now)
                     sent += 1
         return sent

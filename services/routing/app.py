@@ -7,7 +7,6 @@ from pathlib import Path
 from services.routing.handlers import RoutingHandlers
 from services.routing.settings import RoutingSettings
 from shared.events import Complaint
-from shared.kafka import subscribe
 from shared.service import Service
 
 NAME = "routing"
@@ -16,8 +15,7 @@ NAME = "routing"
 def build(settings: RoutingSettings | None = None) -> Service:
     settings = settings or RoutingSettings()
     service = Service.create(NAME, settings, Path(__file__).parent / "migrations")
-    handlers = RoutingHandlers(service.broker, service.db, settings)
-    subscribe(service.broker, settings.topics.accepted, group_id=settings.consumer_group("accepted"),
-              payload=Complaint, parked_topic=settings.topics.parked, name="routing.accepted")(handlers.on_accepted)
+    handlers = RoutingHandlers(service.publisher, service.db, settings)
+    service.subscribe(settings.topics.accepted, Complaint, "accepted")(handlers.on_accepted)
     service.routes.extend(handlers.routes())
     return service

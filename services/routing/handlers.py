@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from faststream.kafka import KafkaBroker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -26,7 +25,7 @@ from shared.events import (
     new_envelope,
 )
 from shared.idempotency import once
-from shared.kafka import publish
+from shared.kafka import Publisher
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -46,8 +45,8 @@ def routing_input(complaint: Complaint) -> RoutingInput:
 
 
 class RoutingHandlers:
-    def __init__(self, broker: KafkaBroker, db: Database, settings: RoutingSettings) -> None:
-        self.broker = broker
+    def __init__(self, publisher: Publisher, db: Database, settings: RoutingSettings) -> None:
+        self.publisher = publisher
         self.db = db
         self.settings = settings
         self.topics = settings.topics
@@ -63,7 +62,7 @@ class RoutingHandlers:
                                         "triage" if to_triage else "routed", envelope.correlation_id)
             if to_triage:
                 why = f"confidence {decision.confidence:.2f} below {self.settings.triage_threshold:.2f}"
-                await publish(self.broker, self.topics.triage, envelope.follow(
+                await self.publisher.publish(self.topics.triage, envelope.follow(
                     EventType.TRIAGE, TriageRequest(complaint=complaint, suggestion=decision, why=why),
                     producer=PRODUCER))
                 log.info("complaint sent to triage", tracking_number=complaint.tracking_number, why=why)
@@ -75,12 +74,12 @@ class RoutingHandlers:
                      confidence=round(decision.confidence, 3))
 
     async def _publish_routed(self, routed: Envelope[RoutedComplaint]) -> None:
-        await publish(self.broker, self.topics.routed, routed)
+        await self.publisher.publish(self.topics.routed, routed)
         decision = routed.payload.decision
         # pusat/bumn complaints go to LAPOR! only: no Lampung agency topic (domain/urusan.md)
         if decision.level in LAMPUNG_LEVELS:
             agency_copy = routed.model_copy(update={"event_id": derived_id(routed.event_id, "agency")})
-            await publish(self.broker, self.topics.agency(decision.agency_code), agency_copy)
+            await self.publisher.publish(self.topics.agency(decision.agency_code), agency_copy)
 
     async def decide_triage(self, request: Request) -> Response:
         """POST /v1/triage/{tracking_number}: a human's decision for a complaint waiting in triage.

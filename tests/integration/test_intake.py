@@ -9,8 +9,7 @@ from aiokafka import AIOKafkaProducer
 from services.intake.app import build
 from services.intake.settings import IntakeSettings
 from shared.events import Channel, EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
-from shared.kafka import make_broker, publish
-from tests.support import eventually, read_topic, running
+from tests.support import eventually, publish_events, read_topic, running
 
 pytestmark = pytest.mark.integration
 
@@ -83,15 +82,9 @@ async def test_invalid_form_is_refused_with_problem_json_naming_each_field(intak
 
 
 async def test_kafka_channel_input_that_fails_validation_is_answered_on_rejected(intake, infra, topics):
-    broker = make_broker(infra.kafka, "test-channel")
-    await broker.connect()
-    try:
-        bad = InboundMessage(channel=Channel.APP, channel_message_id="app-bad-1", received_at=utcnow(),
-                             raw={"title": "x"})  # no body
-        await publish(broker, topics.inbound, new_envelope(EventType.RECEIVED, bad, producer="test-app"),
-                      key="app-bad-1")
-    finally:
-        await broker.stop()
+    bad = InboundMessage(channel=Channel.APP, channel_message_id="app-bad-1", received_at=utcnow(),
+                         raw={"title": "x"})  # no body
+    await publish_events(infra.kafka, topics.inbound, new_envelope(EventType.RECEIVED, bad, producer="test-app"))
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka)
     await producer.start()
     await producer.send_and_wait(topics.inbound, b"{not json", key=b"garbage")
@@ -110,13 +103,7 @@ async def test_a_redelivered_inbound_event_is_accepted_once(intake, infra, topic
     message = InboundMessage(channel=Channel.APP, channel_message_id="app-dup-1", received_at=utcnow(),
                              raw={"body": "Lampu jalan di Jl. Ahmad Yani Kota Metro mati sejak seminggu."})
     envelope = new_envelope(EventType.RECEIVED, message, producer="test-app")
-    broker = make_broker(infra.kafka, "test-channel")
-    await broker.connect()
-    try:
-        for _ in range(3):
-            await publish(broker, topics.inbound, envelope, key="app-dup-1")
-    finally:
-        await broker.stop()
+    await publish_events(infra.kafka, topics.inbound, envelope, envelope, envelope)
     accepted = await read_topic(infra.kafka, topics.accepted, expect=1, settle=2.0)
     assert len(accepted) == 1
     assert accepted[0]["payload"]["title"] == "Lampu jalan di Jl. Ahmad Yani Kota Metro mati sejak seminggu."
