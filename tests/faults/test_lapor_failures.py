@@ -173,7 +173,7 @@ async def test_a_tracking_id_lapor_already_gave_another_complaint_is_parked_not_
         # The next LAPOR! answer names a report the forwarder already holds for another complaint (a
         # LAPOR! fault, or two simulators sharing one database). The simulator has no public knob for
         # it, so the test sets the sequence itself.
-        second.state._next_id = int(min(taken))
+        second.state._next_id = int(max(taken))  # only the first answer clashes
 
         clash = routed_event()
         behind = routed_event(factories.complaint())
