@@ -68,9 +68,13 @@ class Publisher:
     and the repeated events carry the same ids, which consumers dedupe.
     """
 
-    def __init__(self, bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 15_000) -> None:
+    def __init__(self, bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 15_000,
+                 linger_ms: int = 5) -> None:
         self._config = {"bootstrap_servers": bootstrap_servers, "client_id": client_id, "acks": "all",
-                        "enable_idempotence": True, "request_timeout_ms": request_timeout_ms}
+                        "enable_idempotence": True, "request_timeout_ms": request_timeout_ms,
+                        # Wait a moment for the records of concurrent handlers, so that they travel to
+                        # the broker in one request instead of one request each.
+                        "linger_ms": linger_ms}
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -153,17 +157,19 @@ def subscribe(
     name: str,
     on_unreadable: Callable[[Record, str], Awaitable[None]] | None = None,
     max_records: int = 200,
+    concurrency: int = 16,
 ) -> Callable[[Callable[[Envelope[P]], Awaitable[None]]], Callable[[Envelope[P]], Awaitable[None]]]:
     """Register `handler(envelope)` as a consumer of `topic` with the project's delivery guarantees.
 
-    Records arrive in batches and are handled one by one, in partition order; the batch's offsets
-    are committed once, after the last handler returned. When a handler raises, the batch is rewound
-    (NACK) and delivered again after a pause; the records handled before are skipped by their
-    handlers' idempotency. A record that is not a readable envelope goes to
-    `on_unreadable(record, reason)` when given (intake answers bad channel input on
-    complaints.rejected), else it is parked.
+    Records arrive in batches; the records of one key (one complaint) are handled one by one, in
+    partition order, and up to `concurrency` keys at once. The batch's offsets are committed once,
+    after every handler returned. When a handler raises, the batch is rewound (NACK) and delivered
+    again after a pause; the records handled before are skipped by their handlers' idempotency.
+    A record that is not a readable envelope goes to `on_unreadable(record, reason)` when given
+    (intake answers bad channel input on complaints.rejected), else it is parked.
     """
     failures = 0
+    in_flight = asyncio.Semaphore(concurrency)
 
     def register(handler: Callable[[Envelope[P]], Awaitable[None]]) -> Callable[[Envelope[P]], Awaitable[None]]:
         @broker.subscriber(
@@ -177,14 +183,24 @@ def subscribe(
         )
         async def consume(message: KafkaMessage) -> None:
             nonlocal failures
+            # Records of one key (one complaint) are handled in order; different keys at the same
+            # time, so that one complaint's database and broker round trips do not wait for another's.
+            by_key: dict[tuple[int, bytes | None], list[Record]] = {}
             for record in message.raw_message:
-                try:
-                    await _handle(record)
-                except Exception:
-                    failures += 1
-                    # Back off before the redelivery, so a broken dependency is not hammered.
-                    await asyncio.sleep(min(0.1 * 2 ** min(failures, 6), 5.0))
-                    raise
+                by_key.setdefault((record.partition, record.key), []).append(record)
+
+            async def in_order(records: list[Record]) -> None:
+                async with in_flight:
+                    for record in records:
+                        await _handle(record)
+
+            outcomes = await asyncio.gather(*(in_order(rs) for rs in by_key.values()), return_exceptions=True)
+            errors = [o for o in outcomes if isinstance(o, BaseException)]
+            if errors:
+                failures += 1
+                # Back off before the redelivery, so a broken dependency is not hammered.
+                await asyncio.sleep(min(0.1 * 2 ** min(failures, 6), 5.0))
+                raise errors[0]
             failures = 0
 
         async def _handle(record: Record) -> None:

@@ -65,11 +65,12 @@ class Service:
 
     def subscribe(self, topic: str, payload: type[P], subscription: str, *,
                   on_unreadable: Callable[[Record, str], Awaitable[None]] | None = None,
-                  max_records: int = 200) -> Callable[[Handler[P]], Handler[P]]:
+                  max_records: int = 200, concurrency: int | None = None) -> Callable[[Handler[P]], Handler[P]]:
         """Register a handler of `topic` in this service's consumer group for `subscription`."""
         return subscribe(self.broker, self.publisher, topic, group_id=self.settings.consumer_group(subscription),
                          payload=payload, parked_topic=self.settings.topics.parked,
-                         name=f"{self.name}.{subscription}", on_unreadable=on_unreadable, max_records=max_records)
+                         name=f"{self.name}.{subscription}", on_unreadable=on_unreadable, max_records=max_records,
+                         concurrency=concurrency or self.settings.handler_concurrency)
 
     async def start(self) -> None:
         await self.db.connect()

@@ -32,7 +32,9 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     db_pool_min: int = 1
-    db_pool_max: int = 5
+    db_pool_max: int = 10
+    # complaints handled at once per subscription (one complaint's events always in order)
+    handler_concurrency: int = Field(default=16, ge=1)
 
     @field_validator("database_url")
     @classmethod
