@@ -351,9 +351,10 @@ def normalise(
 
 def reasons_from_validation(exc: ValidationError) -> list[RejectReason]:
     """Pydantic's errors as reject reasons naming the field (`reporter.phone`, `body`, ...)."""
+    codes = {"missing": "missing_field", "string_too_short": "too_short", "string_too_long": "too_long"}
     return [
         RejectReason(
-            code="missing_field" if e["type"] == "missing" else "invalid_field",
+            code=codes.get(e["type"], "invalid_field"),
             field=".".join(str(p) for p in e["loc"]) or None,
             message=e["msg"],
         )

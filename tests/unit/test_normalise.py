@@ -524,7 +524,7 @@ def test_reasons_from_validation_name_nested_fields() -> None:
     reasons = reasons_from_validation(caught.value)
     by_field = {r.field: r.code for r in reasons}
     assert by_field["body"] == "missing_field"
-    assert by_field["reporter.phone"] == "invalid_field"
+    assert by_field["reporter.phone"] == "too_long"
     assert by_field["reporter.email"] == "invalid_field"
     assert by_field["attachments.0.url"] == "missing_field"
     assert by_field["attachments.0.size_bytes"] == "invalid_field"
@@ -535,7 +535,7 @@ def test_reasons_from_validation_name_nested_fields() -> None:
 def test_reasons_from_validation_for_nested_channel_shapes() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_raw(Channel.WHATSAPP, {"from": "62812", "id": "w1", "text": {"body": ""}})
-    assert [(r.code, r.field) for r in reasons_from_validation(caught.value)] == [("invalid_field", "text.body")]
+    assert [(r.code, r.field) for r in reasons_from_validation(caught.value)] == [("too_short", "text.body")]
     with pytest.raises(ValidationError) as caught:
         parse_raw(Channel.SMS, {"message": "halo"})
     assert [(r.code, r.field) for r in reasons_from_validation(caught.value)] == [("missing_field", "phoneNumber")]
