@@ -15,9 +15,8 @@ import asyncio
 import os
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
-import asyncpg
 import pytest
 
 from aduan import stack
@@ -67,15 +66,6 @@ def local_broker(infra, topics) -> Iterator[None]:  # type: ignore[no-untyped-de
 def pipeline(local_broker, infra, database_url, topics) -> Iterator[FaultStack]:  # type: ignore[no-untyped-def]
     with running_stack(infra, database_url, topics.prefix) as local:
         yield local
-
-
-@pytest.fixture
-async def tally(database_url: str) -> AsyncIterator[Tally]:
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
-    try:
-        yield Tally(pool)
-    finally:
-        await pool.close()
 
 
 async def test_a_broker_restart_loses_and_duplicates_nothing(pipeline: FaultStack, tally: Tally) -> None:

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
-import asyncpg
 import pytest
 
 from tests.faults.harness import (
@@ -43,15 +42,6 @@ KILL_INTAKE_AFTER = 100  # 202 answers
 def pipeline(infra, database_url, topics) -> Iterator[FaultStack]:  # type: ignore[no-untyped-def]
     with running_stack(infra, database_url, topics.prefix) as local:
         yield local
-
-
-@pytest.fixture
-async def tally(database_url: str) -> AsyncIterator[Tally]:
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
-    try:
-        yield Tally(pool)
-    finally:
-        await pool.close()
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float, interval: float = 0.1) -> bool:

@@ -19,9 +19,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
-import asyncpg
 import pytest
 from aiokafka.partitioner import murmur2
 
@@ -62,15 +61,6 @@ def test_the_forwarder_reads_the_short_retry_settings_from_the_environment(monke
 def pipeline(infra, database_url, topics) -> Iterator[FaultStack]:  # type: ignore[no-untyped-def]
     with running_stack(infra, database_url, topics.prefix, extra_env=FORWARDER_ENV) as local:
         yield local
-
-
-@pytest.fixture
-async def tally(database_url: str) -> AsyncIterator[Tally]:
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
-    try:
-        yield Tally(pool)
-    finally:
-        await pool.close()
 
 
 async def post_all(channel: Channel, numbers: range) -> set[str]:
