@@ -7,6 +7,8 @@ answers 200 only while both the broker and the database answer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -71,6 +73,32 @@ class Service:
                          payload=payload, parked_topic=self.settings.topics.parked,
                          name=f"{self.name}.{subscription}", on_unreadable=on_unreadable, max_records=max_records,
                          concurrency=concurrency or self.settings.handler_concurrency)
+
+    def every(self, interval_s: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+        """Run `job` every `interval_s` seconds while the service runs; a failing round is logged and
+        the next one tries again."""
+        task: asyncio.Task[None] | None = None
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await job()
+                except Exception:
+                    log.exception("periodic job failed; trying again next round", job=name)
+                await asyncio.sleep(interval_s)
+
+        async def start() -> None:
+            nonlocal task
+            task = asyncio.create_task(loop(), name=name)
+
+        async def stop() -> None:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+        self.on_start.append(start)
+        self.on_stop.append(stop)
 
     async def start(self) -> None:
         await self.db.connect()

@@ -25,5 +25,6 @@ def build(settings: ForwarderSettings | None = None) -> Service:
     for level in range(1, len(settings.retry_delays_s) + 1):
         service.subscribe(topics.forward_retry(level), ForwardRetry, f"retry-{level}",
                           max_records=20)(handlers.on_retry)
+    service.every(settings.status_sync_interval_s, handlers.sync_status_once, "lapor-status-sync")
     service.on_stop.append(lapor.aclose)
     return service

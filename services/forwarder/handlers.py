@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import asyncpg
 
@@ -32,13 +33,16 @@ from shared.events import (
     ForwardParked,
     ForwardRetry,
     RoutedComplaint,
+    StatusChanged,
     utcnow,
 )
+from shared.idempotency import once
 from shared.kafka import Publisher
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 PRODUCER = "forwarder"
+STATUS_SYNC_OVERLAP = timedelta(seconds=5)
 
 
 class RetryLater(Exception):
@@ -140,6 +144,43 @@ class ForwarderHandlers:
                       envelope.follow(EventType.FORWARD_PARKED, parked, producer=PRODUCER, discriminator="dlq"))
         await self._announce(routed, ForwardOutcome.FAILED, max(attempts, 1), error=reason)
         log.warning("forward parked on the DLQ", reason=reason[:300], permanent=permanent)
+
+    # ------------------------------------------------------------------------------------------
+    # status changes from LAPOR! back onto complaints.status
+
+    async def sync_status_once(self) -> int:
+        """Publish the status steps LAPOR! took since the last sync; return how many were ours.
+
+        The window overlaps the previous one a little, so a step stamped in the same instant as the
+        last one seen is not missed; a step seen again is recognised by its derived event id and
+        not published twice."""
+        since = await store.synced_to(self.db.pool) or utcnow() - timedelta(days=7)
+        changes = await self.lapor.status_changes_since(since - STATUS_SYNC_OVERLAP)
+        published = 0
+        for change in changes:
+            row = await store.by_lapor_id(self.db.pool, change.tracking_id)
+            if row is None:
+                continue  # a report another system made
+            event = Envelope[StatusChanged](
+                event_id=uuid.uuid5(row["complaint_id"], f"status:{change.status.value}:{change.at.isoformat()}"),
+                event_type=EventType.STATUS_CHANGED,
+                occurred_at=utcnow(),
+                complaint_id=row["complaint_id"],
+                correlation_id=str(row["complaint_id"]),
+                producer=PRODUCER,
+                payload=StatusChanged(tracking_number=row["tracking_number"], status=change.status,
+                                      agency_code=row["agency_code"], note=change.note, changed_at=change.at),
+            )
+            async with once(self.db.pool, store.SCHEMA, "status-sync", event.event_id) as conn:
+                if conn is None:
+                    continue
+                await self.publisher.publish(self.topics.status, event)
+                published += 1
+        if changes:
+            await store.save_synced_to(self.db.pool, changes[-1].at)
+        if published:
+            log.info("status changes brought back from LAPOR!", changes=published)
+        return published
 
     async def _announce(self, routed: RoutedComplaint, outcome: ForwardOutcome, attempts: int, *,
                         lapor_tracking_id: str | None = None, error: str | None = None) -> None:

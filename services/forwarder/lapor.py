@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from shared.events import ComplaintStatus
+
 REPORTS_PATH = "/api/v1/reports"
 
 
@@ -44,6 +46,26 @@ class LaporReceipt(BaseModel):
     tracking_id: str
     reference: str
     status: str
+
+
+# LAPOR!'s words for a report's steps, as our lifecycle names them. The first step (waiting for
+# verification) is not a change worth announcing.
+STATUS_MEANING: dict[str, ComplaintStatus] = {
+    "verified": ComplaintStatus.VERIFIED,
+    "disposed": ComplaintStatus.DISPOSED,
+    "followed_up": ComplaintStatus.FOLLOWED_UP,
+    "closed": ComplaintStatus.CLOSED,
+    "not_our_authority": ComplaintStatus.NOT_OUR_AUTHORITY,
+}
+
+
+class LaporStatusChange(BaseModel):
+    """One step of a report's life in LAPOR!, in our lifecycle's terms."""
+
+    tracking_id: str
+    status: ComplaintStatus
+    note: str | None = None
+    at: datetime
 
 
 class _ListedReport(LaporReceipt):
@@ -166,6 +188,21 @@ class LaporClient:
             raise ValueError("since must be timezone-aware")
         response = await self._send("GET", REPORTS_PATH, params={"updated_since": since.isoformat()})
         return self._parse_list(response)
+
+    async def status_changes_since(self, since: datetime) -> list[LaporStatusChange]:
+        """Every status step taken after `since`, oldest first, across all reports that changed."""
+        changes: list[LaporStatusChange] = []
+        for report in await self.changed_since(since):
+            try:
+                for step in report.get("status_history") or []:
+                    status = STATUS_MEANING.get(step["status"])
+                    change = LaporStatusChange(tracking_id=str(report["tracking_id"]), status=status,
+                                               note=step.get("note"), at=step["at"]) if status else None
+                    if change is not None and change.at > since:
+                        changes.append(change)
+            except (KeyError, TypeError, ValidationError) as exc:
+                raise LaporRetryableError(f"unreadable LAPOR! status history: {exc}") from exc
+        return sorted(changes, key=lambda c: c.at)
 
     @staticmethod
     def _parse_json(response: httpx.Response) -> Any:

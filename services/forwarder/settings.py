@@ -17,6 +17,8 @@ class ForwarderSettings(ServiceSettings):
     inline_backoff_s: float = Field(default=0.2, ge=0)
     # Delay before each retry level (complaints.forward.retry.1, .2, .3); then the DLQ.
     retry_delays_s: tuple[float, ...] = (5.0, 30.0, 120.0)
+    # How often LAPOR!'s status changes are brought back onto complaints.status.
+    status_sync_interval_s: float = Field(default=30.0, gt=0)
 
     @field_validator("retry_delays_s")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -59,3 +60,22 @@ async def mark_failed(pool: asyncpg.Pool, complaint_id: uuid.UUID, error: str, *
 async def counts(pool: asyncpg.Pool) -> dict[str, int]:
     rows = await pool.fetch("SELECT state, count(*) AS n FROM forwarder.reports GROUP BY state")
     return {r["state"]: r["n"] for r in rows}
+
+
+async def by_lapor_id(pool: asyncpg.Pool, lapor_tracking_id: str) -> asyncpg.Record | None:
+    return await pool.fetchrow(
+        "SELECT complaint_id, tracking_number, agency_code FROM forwarder.reports WHERE lapor_tracking_id = $1",
+        lapor_tracking_id,
+    )
+
+
+async def synced_to(pool: asyncpg.Pool) -> datetime | None:
+    return await pool.fetchval("SELECT synced_to FROM forwarder.status_sync")
+
+
+async def save_synced_to(pool: asyncpg.Pool, moment: datetime) -> None:
+    await pool.execute(
+        """INSERT INTO forwarder.status_sync (synced_to) VALUES ($1)
+           ON CONFLICT (id) DO UPDATE SET synced_to = GREATEST(forwarder.status_sync.synced_to, $1)""",
+        moment,
+    )

@@ -22,6 +22,5 @@ def build(settings: NotifierSettings | None = None) -> Service:
     service.subscribe(topics.accepted, Complaint, "accepted")(handlers.on_accepted)
     service.subscribe(topics.forwarded, Forwarded, "forwarded")(handlers.on_forwarded)
     service.subscribe(topics.status, StatusChanged, "status")(handlers.on_status)
-    service.on_start.append(handlers.start_scanner)
-    service.on_stop.append(handlers.stop_scanner)
+    service.every(settings.scan_interval_s, handlers.scan_once, "deadline-scan")
     return service

@@ -6,8 +6,6 @@ warnings, breaches and escalations on sla.alerts, each exactly once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 
 from services.notifier import store
@@ -40,7 +38,6 @@ class NotifierHandlers:
         self.calendar = policy.calendar()
         self.settings = settings
         self.topics = settings.topics
-        self._scanner: asyncio.Task[None] | None = None
 
     async def on_accepted(self, envelope: Envelope[Complaint]) -> None:
         complaint = envelope.payload
@@ -95,6 +92,8 @@ class NotifierHandlers:
                     await self.publisher.publish(self.topics.sla_alerts, event)
                     await store.mark_alerted(conn, row["complaint_id"], row["clock"], column, now)
                     sent += 1
+        if sent:
+            log.info("deadline alerts sent", alerts=sent)
         return sent
 
     def _alerts_due(self, row: dict, deadline: Deadline, now) -> list[tuple[SlaAlertKind, str]]:  # type: ignore[type-arg, no-untyped-def]
@@ -107,22 +106,3 @@ class NotifierHandlers:
                 and escalation_due(deadline, now, self.policy, calendar=self.calendar)):
             due.append((SlaAlertKind.ESCALATION, "escalated_at"))
         return due
-
-    async def _scan_forever(self) -> None:
-        while True:
-            try:
-                sent = await self.scan_once()
-                if sent:
-                    log.info("deadline alerts sent", alerts=sent)
-            except Exception:
-                log.exception("deadline scan failed; trying again next round")
-            await asyncio.sleep(self.settings.scan_interval_s)
-
-    async def start_scanner(self) -> None:
-        self._scanner = asyncio.create_task(self._scan_forever())
-
-    async def stop_scanner(self) -> None:
-        if self._scanner:
-            self._scanner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._scanner

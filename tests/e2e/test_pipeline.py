@@ -42,7 +42,7 @@ def _free_port() -> int:
 def pipeline(infra, database_url, topics):  # type: ignore[no-untyped-def]
     ports = {name: _free_port() for name in stack.DEFAULT_PORTS}
     local = stack.Stack(stack.Infra(infra.kafka, database_url), topic_prefix=topics.prefix, ports=ports,
-                        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0"})
+                        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_STATUS_SYNC_INTERVAL_S": "0.5"})
     local.start(timeout=90)
     try:
         yield local
@@ -88,3 +88,21 @@ async def test_complaints_posted_over_http_reach_lapor_once_with_the_expected_ag
                                    headers={"X-Api-Key": "sim-key"})).json() for r in rows]
     assert stats["reports"] == len(CASES) and stats["duplicates"] == 0
     assert sorted(r["agency_code"] for r in reports) == sorted(tracking.values())
+
+    # LAPOR! disposes one report to its agency: the verification clock stops, the follow-up clock starts.
+    disposed = rows[0]
+    async with httpx.AsyncClient(timeout=10) as http:
+        answer = await http.post(pipeline.url("lapor-sim") + f"/_sim/reports/{disposed['lapor_tracking_id']}/status",
+                                 json={"status": "disposed", "note": "didisposisikan"})
+        assert answer.status_code == 200
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        async def follow_up_running() -> bool:
+            clocks = {r["clock"]: r["stopped_by"] for r in await pool.fetch(
+                "SELECT clock, stopped_by FROM notifier.deadlines WHERE tracking_number = $1",
+                disposed["tracking_number"])}
+            return clocks.get("verification") == "disposed" and "follow_up" in clocks
+
+        assert await eventually(follow_up_running, timeout=30), "the disposition did not reach the notifier"
+    finally:
+        await pool.close()

@@ -22,11 +22,22 @@ def simulator():  # type: ignore[no-untyped-def]
         yield sim
 
 
+def _settings(service_env, simulator, sync_every_s: float) -> ForwarderSettings:  # type: ignore[no-untyped-def]
+    return ForwarderSettings(**service_env, lapor_base_url=simulator.base_url, lapor_api_key="test-key",
+                             lapor_timeout_s=0.5, inline_backoff_s=0.05, retry_delays_s=(0.3, 0.6),
+                             status_sync_interval_s=sync_every_s)
+
+
 @pytest.fixture
 async def forwarder(service_env, simulator):  # type: ignore[no-untyped-def]
-    settings = ForwarderSettings(**service_env, lapor_base_url=simulator.base_url, lapor_api_key="test-key",
-                                 lapor_timeout_s=0.5, inline_backoff_s=0.05, retry_delays_s=(0.3, 0.6))
-    async with running(build(settings)) as service:
+    # No status sync during these tests: its requests would take the faults meant for the forwards.
+    async with running(build(_settings(service_env, simulator, sync_every_s=3600))) as service:
+        yield service
+
+
+@pytest.fixture
+async def syncing_forwarder(service_env, simulator):  # type: ignore[no-untyped-def]
+    async with running(build(_settings(service_env, simulator, sync_every_s=0.2))) as service:
         yield service
 
 
@@ -109,3 +120,18 @@ async def test_retries_run_out_to_the_dlq_and_a_replay_delivers_once_lapor_is_ba
     assert await eventually(created, timeout=30)
     stats = simulator.state.stats()
     assert stats["reports"] == 3 and stats["duplicates"] == 0
+
+
+async def test_status_changes_in_lapor_come_back_on_the_status_topic(syncing_forwarder, simulator, infra, topics):
+    event = routed_event()
+    await publish_events(infra.kafka, topics.routed, event)
+    forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1)
+    lapor_id = forwarded[0]["payload"]["lapor_tracking_id"]
+    simulator.state.advance(lapor_id, "verified", None)
+    simulator.state.advance(lapor_id, "disposed", "diteruskan ke Dinas PU")
+
+    changes = await read_topic(infra.kafka, topics.status, expect=2, settle=1.0)
+    assert [c["payload"]["status"] for c in changes] == ["verified", "disposed"]
+    assert {c["complaint_id"] for c in changes} == {str(event.complaint_id)}
+    assert changes[1]["payload"]["note"] == "diteruskan ke Dinas PU"
+    assert changes[1]["payload"]["tracking_number"] == event.payload.complaint.tracking_number
