@@ -8,7 +8,7 @@ from aiokafka.errors import KafkaError
 
 from services.intake.handlers import IntakeHandlers
 from services.intake.settings import IntakeSettings
-from shared.events import InboundMessage
+from shared.events import Forwarded, InboundMessage, RoutedComplaint, StatusChanged, TriageRequest
 from shared.service import Service
 
 NAME = "intake"
@@ -18,8 +18,14 @@ def build(settings: IntakeSettings | None = None) -> Service:
     settings = settings or IntakeSettings()
     service = Service.create(NAME, settings, Path(__file__).parent / "migrations")
     handlers = IntakeHandlers(service.publisher, service.db, settings)
-    service.subscribe(settings.topics.inbound, InboundMessage, "inbound",
+    topics = settings.topics
+    service.subscribe(topics.inbound, InboundMessage, "inbound",
                       on_unreadable=handlers.on_unreadable_inbound)(handlers.on_inbound)
+    # what became of each complaint, for the citizen following a tracking number
+    service.subscribe(topics.routed, RoutedComplaint, "routed")(handlers.on_routed)
+    service.subscribe(topics.triage, TriageRequest, "triage")(handlers.on_triage)
+    service.subscribe(topics.forwarded, Forwarded, "forwarded")(handlers.on_forwarded)
+    service.subscribe(topics.status, StatusChanged, "status")(handlers.on_status)
     service.routes.extend(handlers.routes())
     service.exception_handlers[KafkaError] = handlers.broker_unavailable
     service.exception_handlers[TimeoutError] = handlers.broker_unavailable

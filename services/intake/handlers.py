@@ -14,6 +14,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.intake import store
+from services.intake import progress, store
 from services.intake.channels import OPEN311_SERVICES, parse_raw
 from services.intake.normalise import Rejected, normalise, reasons_from_validation
 from services.intake.settings import IntakeSettings
@@ -31,9 +32,13 @@ from shared.events import (
     Complaint,
     Envelope,
     EventType,
+    Forwarded,
     InboundMessage,
     Rejection,
     RejectReason,
+    RoutedComplaint,
+    StatusChanged,
+    TriageRequest,
     complaint_id_for,
     derived_id,
     new_envelope,
@@ -45,6 +50,7 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 PRODUCER = "intake"
+PROGRESS_PATIENCE = timedelta(minutes=2)
 PROBLEM = "application/problem+json"
 
 
@@ -132,7 +138,7 @@ class IntakeHandlers:
         )
 
     async def get_complaint(self, request: Request) -> Response:
-        """GET /v1/complaints/{tracking_number}: whether intake has accepted it."""
+        """GET /v1/complaints/{tracking_number}: how far the complaint has come (for the citizen)."""
         row = await store.find_by_tracking_number(self.db.pool, request.path_params["tracking_number"])
         if row is None:
             return problem(404, "No complaint with that tracking number (yet)", [])
@@ -141,7 +147,11 @@ class IntakeHandlers:
             "channel": row["channel"],
             "received_at": row["received_at"].isoformat(),
             "accepted_at": row["accepted_at"].isoformat(),
-            "status": "accepted",
+            "status": row["stage"],
+            "status_text": progress.MEANING[row["stage"]],
+            "agency_code": row["agency_code"],
+            "lapor_tracking_id": row["lapor_tracking_id"],
+            "updated_at": row["updated_at"].isoformat(),
         })
 
     async def sms_webhook(self, request: Request) -> Response:
@@ -267,6 +277,37 @@ class IntakeHandlers:
                               key=msg.channel_message_id)
                 log.info("complaint rejected", channel=msg.channel.value,
                          reasons=[r.code for r in verdict.reasons])
+
+    # -----------------------------------------------------------------------------------------
+    # what the other services did with a complaint, for the citizen's lookup
+
+    async def _progress(self, envelope: Envelope[Any], stage: str, **facts: str | None) -> None:
+        if envelope.complaint_id is None:
+            return
+        async with once(self.db.pool, store.SCHEMA, f"progress:{envelope.event_type.value}", envelope.event_id) as conn:
+            if conn is None:
+                return
+            if await store.record_progress(conn, envelope.complaint_id, stage, progress.RANK[stage], **facts):
+                return
+            # intake publishes `accepted` just before committing its own row, so a fast downstream
+            # event can arrive first: let it come again. Past that window, it is not ours.
+            if utcnow() - envelope.occurred_at < PROGRESS_PATIENCE:
+                raise LookupError("complaint not recorded by intake yet; the event will be redelivered")
+            log.warning("progress for a complaint intake never accepted; ignored", stage=stage)
+
+    async def on_routed(self, envelope: Envelope[RoutedComplaint]) -> None:
+        await self._progress(envelope, "routed", agency_code=envelope.payload.decision.agency_code)
+
+    async def on_triage(self, envelope: Envelope[TriageRequest]) -> None:
+        await self._progress(envelope, "in_triage")
+
+    async def on_forwarded(self, envelope: Envelope[Forwarded]) -> None:
+        f = envelope.payload
+        await self._progress(envelope, progress.forwarded_stage(f.outcome), agency_code=f.agency_code,
+                             lapor_tracking_id=f.lapor_tracking_id)
+
+    async def on_status(self, envelope: Envelope[StatusChanged]) -> None:
+        await self._progress(envelope, envelope.payload.status.value)
 
     async def on_unreadable_inbound(self, record: Record, reason: str) -> None:
         """A channel published something that is not an inbound envelope: answer on complaints.rejected."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 
 from shared.events import Complaint, Rejection
@@ -31,7 +33,24 @@ async def record_rejected(conn: asyncpg.Connection, event_id: object, rejection:
 
 async def find_by_tracking_number(pool: asyncpg.Pool, tracking_number: str) -> asyncpg.Record | None:
     return await pool.fetchrow(
-        "SELECT complaint_id, tracking_number, channel, received_at, accepted_at"
-        " FROM intake.complaints WHERE tracking_number = $1",
+        "SELECT complaint_id, tracking_number, channel, received_at, accepted_at, stage, agency_code,"
+        " lapor_tracking_id, updated_at FROM intake.complaints WHERE tracking_number = $1",
         tracking_number,
     )
+
+
+async def record_progress(conn: asyncpg.Connection, complaint_id: uuid.UUID, stage: str, rank: int, *,
+                          agency_code: str | None = None, lapor_tracking_id: str | None = None) -> bool:
+    """Move the complaint to `stage` unless it is already further; keep facts once known.
+    False when intake does not know the complaint."""
+    status = await conn.execute(
+        """UPDATE intake.complaints SET
+               stage = CASE WHEN $3 > stage_rank THEN $2 ELSE stage END,
+               stage_rank = GREATEST(stage_rank, $3),
+               agency_code = COALESCE($4, agency_code),
+               lapor_tracking_id = COALESCE($5, lapor_tracking_id),
+               updated_at = now()
+           WHERE complaint_id = $1""",
+        complaint_id, stage, rank, agency_code, lapor_tracking_id,
+    )
+    return status != "UPDATE 0"

@@ -106,3 +106,14 @@ async def test_complaints_posted_over_http_reach_lapor_once_with_the_expected_ag
         assert await eventually(follow_up_running, timeout=30), "the disposition did not reach the notifier"
     finally:
         await pool.close()
+
+    # ...and the citizen following the tracking number sees it, with the agency and the LAPOR! id
+    async with httpx.AsyncClient(base_url=pipeline.url("intake"), timeout=10) as http:
+        async def citizen_sees_disposition() -> dict | None:  # type: ignore[type-arg]
+            body = (await http.get(f"/v1/complaints/{disposed['tracking_number']}")).json()
+            return body if body["status"] == "disposed" else None
+
+        seen = await eventually(citizen_sees_disposition, timeout=30)
+    assert seen, "the citizen's lookup never showed the disposition"
+    assert seen["agency_code"] == disposed["agency_code"]
+    assert seen["lapor_tracking_id"] == disposed["lapor_tracking_id"]

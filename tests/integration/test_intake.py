@@ -8,7 +8,22 @@ from aiokafka import AIOKafkaProducer
 
 from services.intake.app import build
 from services.intake.settings import IntakeSettings
-from shared.events import Channel, EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
+from shared.events import (
+    Channel,
+    Complaint,
+    ComplaintStatus,
+    EventType,
+    Forwarded,
+    ForwardOutcome,
+    InboundMessage,
+    Level,
+    RoutedComplaint,
+    RoutingDecision,
+    StatusChanged,
+    complaint_id_for,
+    new_envelope,
+    utcnow,
+)
 from tests.support import eventually, publish_events, read_topic, running
 
 pytestmark = pytest.mark.integration
@@ -125,3 +140,37 @@ async def test_gateway_webhooks_publish_every_message_and_report_each_verdict(in
     assert accepted[0]["payload"]["reporter"]["phone"] == "+6281200005678"
     assert accepted[0]["payload"]["channel"] == "sms"
     assert rejected[0]["payload"]["channel"] == "sms"
+
+
+async def test_a_citizen_follows_the_complaint_through_routing_lapor_and_the_agency(intake, infra, topics):
+    _, client = intake
+    answer = await client.post("/v1/complaints", json=FORM, headers={"Idempotency-Key": "follow-1"})
+    tracking = answer.json()["tracking_number"]
+    accepted = (await read_topic(infra.kafka, topics.accepted, expect=1))[0]
+    complaint = Complaint.model_validate(accepted["payload"])
+    assert await eventually(lambda: _status_of(client, tracking)) == 200  # intake's row is committed
+    assert (await client.get(f"/v1/complaints/{tracking}")).json()["status"] == "accepted"
+
+    decision = RoutingDecision(level=Level.KABKOTA, urusan="pekerjaan_umum", region_code="18.71",
+                               agency_code="kota-bandar-lampung", confidence=0.9, reasons=("Kedaton",))
+    routed = new_envelope(EventType.ROUTED, RoutedComplaint(complaint=complaint, decision=decision),
+                          producer="test-routing", complaint_id=complaint.complaint_id)
+    forwarded = new_envelope(EventType.FORWARDED, Forwarded(
+        tracking_number=tracking, agency_code="kota-bandar-lampung", outcome=ForwardOutcome.CREATED,
+        lapor_tracking_id="9300001", attempts=1), producer="test-forwarder", complaint_id=complaint.complaint_id)
+    verified = new_envelope(EventType.STATUS_CHANGED, StatusChanged(
+        tracking_number=tracking, status=ComplaintStatus.VERIFIED, changed_at=utcnow()),
+        producer="test-forwarder", complaint_id=complaint.complaint_id)
+    # topics are read independently: the status may well be seen before the forward and the routing
+    await publish_events(infra.kafka, topics.status, verified)
+    await publish_events(infra.kafka, topics.forwarded, forwarded)
+    await publish_events(infra.kafka, topics.routed, routed)
+
+    async def everything_known() -> dict | None:  # type: ignore[type-arg]
+        body = (await client.get(f"/v1/complaints/{tracking}")).json()
+        return body if body["agency_code"] and body["lapor_tracking_id"] else None
+
+    body = await eventually(everything_known)
+    assert body["status"] == "verified"  # the furthest stage wins, whatever the order of arrival
+    assert body["agency_code"] == "kota-bandar-lampung" and body["lapor_tracking_id"] == "9300001"
+    assert body["status_text"]
