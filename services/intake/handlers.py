@@ -282,18 +282,17 @@ class IntakeHandlers:
     # what the other services did with a complaint, for the citizen's lookup
 
     async def _progress(self, envelope: Envelope[Any], stage: str, **facts: str | None) -> None:
+        # No processed-events claim: the update is idempotent by itself (the stage only moves
+        # forward, facts are kept once known), so a redelivery changes nothing.
         if envelope.complaint_id is None:
             return
-        async with once(self.db.pool, store.SCHEMA, f"progress:{envelope.event_type.value}", envelope.event_id) as conn:
-            if conn is None:
-                return
-            if await store.record_progress(conn, envelope.complaint_id, stage, progress.RANK[stage], **facts):
-                return
-            # intake publishes `accepted` just before committing its own row, so a fast downstream
-            # event can arrive first: let it come again. Past that window, it is not ours.
-            if utcnow() - envelope.occurred_at < PROGRESS_PATIENCE:
-                raise LookupError("complaint not recorded by intake yet; the event will be redelivered")
-            log.warning("progress for a complaint intake never accepted; ignored", stage=stage)
+        if await store.record_progress(self.db.pool, envelope.complaint_id, stage, progress.RANK[stage], **facts):
+            return
+        # intake publishes `accepted` just before committing its own row, so a fast downstream
+        # event can arrive first: let it come again. Past that window, it is not ours.
+        if utcnow() - envelope.occurred_at < PROGRESS_PATIENCE:
+            raise LookupError("complaint not recorded by intake yet; the event will be redelivered")
+        log.warning("progress for a complaint intake never accepted; ignored", stage=stage)
 
     async def on_routed(self, envelope: Envelope[RoutedComplaint]) -> None:
         await self._progress(envelope, "routed", agency_code=envelope.payload.decision.agency_code)

@@ -39,7 +39,7 @@ async def find_by_tracking_number(pool: asyncpg.Pool, tracking_number: str) -> a
     )
 
 
-async def record_progress(conn: asyncpg.Connection, complaint_id: uuid.UUID, stage: str, rank: int, *,
+async def record_progress(conn: asyncpg.Pool | asyncpg.Connection, complaint_id: uuid.UUID, stage: str, rank: int, *,
                           agency_code: str | None = None, lapor_tracking_id: str | None = None) -> bool:
     """Move the complaint to `stage` unless it is already further; keep facts once known.
     False when intake does not know the complaint."""
