@@ -161,8 +161,15 @@ async def test_a_citizen_follows_the_complaint_through_routing_lapor_and_the_age
     verified = new_envelope(EventType.STATUS_CHANGED, StatusChanged(
         tracking_number=tracking, status=ComplaintStatus.VERIFIED, changed_at=utcnow()),
         producer="test-forwarder", complaint_id=complaint.complaint_id)
-    # topics are read independently: the status may well be seen before the forward and the routing
+    # topics are read independently, so the status may be seen before the forward and the routing:
+    # make that happen for sure, then deliver the earlier stages late
     await publish_events(infra.kafka, topics.status, verified)
+
+    async def seen_verified() -> dict | None:  # type: ignore[type-arg]
+        body = (await client.get(f"/v1/complaints/{tracking}")).json()
+        return body if body["status"] == "verified" else None
+
+    await eventually(seen_verified)
     await publish_events(infra.kafka, topics.forwarded, forwarded)
     await publish_events(infra.kafka, topics.routed, routed)
 
