@@ -42,11 +42,7 @@ fetch() {
 }
 
 # running: the pid file names a live process that is this checkout's broker (not a reused pid)
-running() {
-  local pid
-  pid=$(cat "$pidfile" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $state/server.properties"
-}
+running() { [ -f "$pidfile" ] && pid_alive "$(cat "$pidfile")" "kafka.Kafka $state/server.properties"; }
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
@@ -100,8 +96,8 @@ PROPS
 down() {
   if ! running; then log "not running"; rm -f "$pidfile"; return; fi
   pid=$(cat "$pidfile"); kill "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+  for _ in $(seq 1 60); do pid_alive "$pid" || break; sleep 0.5; done
+  if pid_alive "$pid"; then kill -9 "$pid"; fi
   rm -f "$pidfile"; log "stopped"
 }
 

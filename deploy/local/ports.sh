@@ -7,6 +7,16 @@
 
 PORT_TAKEN=3
 
+# pid_alive PID [WORD]: the process exists, is no zombie (a killed server its parent has not reaped yet),
+# and — with WORD — its command line contains WORD (so a reused pid is not taken for the server)
+pid_alive() {
+  local pid=$1 word=${2:-} st
+  [[ $pid =~ ^[0-9]+$ ]] && [ -e "/proc/$pid" ] || return 1
+  st=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ] || return 1
+  [ -z "$word" ] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$word"
+}
+
 # pids listening on the port (empty when none, or when this user may not see them)
 port_pids() {
   if command -v ss >/dev/null; then

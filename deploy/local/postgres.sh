@@ -49,7 +49,8 @@ as_owner() {
   fi
 }
 
-running() { [ -f "$data/postmaster.pid" ] && as_owner "$(bindir)/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+# running: the server named by the cluster's pid file is alive (not a zombie, not a reused pid)
+running() { [ -f "$data/postmaster.pid" ] && pid_alive "$(head -1 "$data/postmaster.pid")" postgres; }
 
 # the port the running server listens on (line 4 of its pid file), whatever ADUAN_PG_PORT says now
 actual_port() { sed -n 4p "$data/postmaster.pid" 2>/dev/null || echo "$port"; }
@@ -71,9 +72,13 @@ up() {
   local bin; bin=$(bindir)
   if running; then log "already running on 127.0.0.1:$(actual_port)"; return; fi
   # a killed server leaves its pid file behind; the server would refuse to start over it
-  if [ -f "$data/postmaster.pid" ] && ! kill -0 "$(head -1 "$data/postmaster.pid")" 2>/dev/null; then
+  if [ -f "$data/postmaster.pid" ]; then
     log "removing the pid file a killed server left behind"; rm -f "$data/postmaster.pid"
   fi
+  local lock
+  for lock in "$state"/.s.PGSQL.*.lock; do  # and its socket's lock, while the dead pid is not yet reaped
+    [ -f "$lock" ] && ! pid_alive "$(head -1 "$lock")" postgres && rm -f "$lock" "${lock%.lock}"
+  done
   port_check "$port" postgres ADUAN_PG_PORT "$root" || exit $?
   prepare_state
   if [ ! -f "$data/PG_VERSION" ]; then
