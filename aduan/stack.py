@@ -60,15 +60,20 @@ def _script(name: str, action: str, *args: str) -> str:
     return result.stdout.strip()
 
 
+def _env_port(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "")
+    if value and not (value.isdigit() and 0 < int(value) < 65536):
+        raise InfraError(f"{variable}={value!r} is not a port number")
+    return int(value) if value else default
+
+
 def configured_ports() -> dict[str, int]:
     """The services' ports: DEFAULT_PORTS, each moved by its ADUAN_<NAME>_PORT."""
-    ports = {}
-    for name, default in DEFAULT_PORTS.items():
-        value = os.environ.get(PORT_ENV[name], "")
-        if value and not value.isdigit():
-            raise InfraError(f"{PORT_ENV[name]}={value!r} is not a port number")
-        ports[name] = int(value) if value else default
-    return ports
+    return {name: _env_port(PORT_ENV[name], default) for name, default in DEFAULT_PORTS.items()}
+
+
+def _check_port(port: int, name: str, variable: str) -> None:
+    _script("ports", "check", str(port), name, variable, str(ROOT))
 
 
 def free_ports(names: tuple[str, ...] = tuple(DEFAULT_PORTS)) -> dict[str, int]:
@@ -83,7 +88,7 @@ def free_ports(names: tuple[str, ...] = tuple(DEFAULT_PORTS)) -> dict[str, int]:
 def check_ports(ports: dict[str, int]) -> None:
     """Before starting anything: each port free, or one line naming who holds it (InfraError)."""
     for name, port in ports.items():
-        _script("ports", "check", str(port), name, PORT_ENV.get(name, "ADUAN_<NAME>_PORT"), str(ROOT))
+        _check_port(port, name, PORT_ENV.get(name, "ADUAN_<NAME>_PORT"))
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,13 @@ def infra_up() -> Infra:
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     database_url = os.environ.get("DATABASE_URL")
     started_kafka = started_postgres = False
+    # before starting anything: every port that is about to be taken is free (or one line says who holds it)
+    if not kafka and not _running("kafka"):
+        port = _env_port("ADUAN_KAFKA_PORT", 9092)
+        _check_port(port, "kafka", "ADUAN_KAFKA_PORT")
+        _check_port(_env_port("ADUAN_KAFKA_CONTROLLER_PORT", port + 1), "kafka", "ADUAN_KAFKA_CONTROLLER_PORT")
+    if not database_url and not _running("postgres"):
+        _check_port(_env_port("ADUAN_PG_PORT", 55432), "postgres", "ADUAN_PG_PORT")
     if not kafka:
         started_kafka = not _running("kafka")
         _script("kafka", "up")

@@ -161,23 +161,23 @@ def test_postgres_starts_from_a_private_folder_and_a_second_checkout_is_told_who
     assert not state.exists()
 
 
-def test_a_python_caller_turns_the_busy_port_into_one_line_and_exit_1(private_folder: Path) -> None:
+def test_a_python_caller_checks_every_port_first_and_says_one_line(private_folder: Path) -> None:
     first = _checkout(private_folder)
     second = _checkout(private_folder, "aduan-second")
-    port = _free_port()
-    env = _env(ADUAN_PG_PORT=str(port))
+    port, kafka_port = _free_port(), _free_port(pair=True)
+    env = _env(ADUAN_PG_PORT=str(port), ADUAN_KAFKA_PORT=str(kafka_port), ADUAN_KAFKA_HEAP="256m")
     try:
         assert _run(first, "postgres", "up", env).returncode == 0
-        # the second checkout's own CLI (python -m from its folder imports its own code); Kafka is "given"
-        # so only PostgreSQL is asked for
+        # the second checkout's own CLI (python -m from its folder imports its own code) wants Kafka and
+        # PostgreSQL: PostgreSQL's port is taken, so nothing at all is started
         result = subprocess.run(
             [sys.executable, "-m", "aduan.cli", "infra", "up"],
             cwd=second,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=240,
             check=False,
-            env={**env, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"},
+            env=env,
         )
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
@@ -188,7 +188,10 @@ def test_a_python_caller_turns_the_busy_port_into_one_line_and_exit_1(private_fo
             first,
             "ADUAN_PG_PORT",
         )
+        assert not _listening(kafka_port)
+        assert not (second / "var" / "kafka").exists()
     finally:
+        _run(second, "kafka", "down", env)
         _run(first, "postgres", "purge", env)
 
 
