@@ -72,7 +72,7 @@ def _down(_: argparse.Namespace) -> int:
 def _status(_: argparse.Namespace) -> int:
     print(stack.infra_status())
     for name, port in stack.configured_ports().items():
-        pid = (stack.VAR / "run" / f"{name}.pid")
+        pid = (stack.VAR / "run" / f"{name}-{port}.pid")
         print(f"{name}: {'running (pid ' + pid.read_text() + ')' if pid.exists() else 'stopped'} on port {port}")
     return 0
 

@@ -176,7 +176,8 @@ class Proc:
 
     @property
     def pid_path(self) -> Path:
-        return VAR / "run" / f"{self.name}.pid"
+        # keyed by port too: a demo or a test run beside `make up` records its processes without touching up's
+        return VAR / "run" / f"{self.name}-{self.port}.pid"
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
