@@ -63,8 +63,7 @@ prepare_state() {
   [ -O "$base" ] || { log "$base belongs to another user: remove it or run as its owner"; exit 1; }
   install -d -m 0700 "$state"
   echo "$root" >"$state/aduan-checkout"
-  [ "$(id -u)" = 0 ] && chown postgres "$state"
-  return 0
+  if [ "$(id -u)" = 0 ]; then as_owner true && chown postgres "$state"; fi  # (as_owner adds the user if missing)
 }
 
 up() {
