@@ -72,7 +72,7 @@ def _down(_: argparse.Namespace) -> int:
 def _status(_: argparse.Namespace) -> int:
     print(stack.infra_status())
     for name, port in stack.configured_ports().items():
-        pid = (stack.VAR / "run" / f"{name}-{port}.pid")
+        pid = stack.VAR / "run" / f"{name}-{port}.pid"
         print(f"{name}: {'running (pid ' + pid.read_text() + ')' if pid.exists() else 'stopped'} on port {port}")
     return 0
 
@@ -114,8 +114,10 @@ def _eval_routing(args: argparse.Namespace) -> int:
 
     data = args.data
     if data is not None and data.is_dir():  # a data folder: its eval_dev.csv (or lapor-2017/eval_dev.csv)
-        data = next((c for c in (data / "eval_dev.csv", data / "lapor-2017" / "eval_dev.csv") if c.is_file()),
-                    data / "eval_dev.csv")
+        data = next(
+            (c for c in (data / "eval_dev.csv", data / "lapor-2017" / "eval_dev.csv") if c.is_file()),
+            data / "eval_dev.csv",
+        )
     argv = ["--out", str(args.out)] + (["--data", str(data)] if data else [])
     return evaluate(argv)
 
@@ -142,8 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=180.0)
     p.set_defaults(func=_demo)
 
-    p = sub.add_parser("test", help="infrastructure up, then pytest",
-                       description="Infrastructure up, then pytest; every argument but --keep-infra goes to pytest.")
+    p = sub.add_parser(
+        "test",
+        help="infrastructure up, then pytest",
+        description="Infrastructure up, then pytest; every argument but --keep-infra goes to pytest.",
+    )
     p.add_argument("--keep-infra", action="store_true", help="leave Kafka and PostgreSQL running")
     p.add_argument("pytest_args", nargs="*", help="passed to pytest as they are (e.g. -q tests/unit -k intake)")
     p.set_defaults(func=_test)
@@ -159,9 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_replay)
 
     p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
-    p.add_argument("--data", type=Path, default=None,
-                   help="labelled CSV, or a folder holding eval_dev.csv "
-                   "(default: $ADUAN_EVAL_DATA or ../shared/data/lapor-2017/eval_dev.csv)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="labelled CSV, or a folder holding eval_dev.csv "
+        "(default: $ADUAN_EVAL_DATA or ../shared/data/lapor-2017/eval_dev.csv)",
+    )
     p.add_argument("--out", type=Path, default=Path("var/eval/routing.json"), help="JSON result")
     p.set_defaults(func=_eval_routing)
 
@@ -169,8 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["test"] and not {"-h", "--help"} & set(argv[1:2]):
         # pytest's own options (-q, -k EXPR, -x ...) pass through untouched, in their order
         rest = [a for a in argv[1:] if a != "--keep-infra"]
-        args = argparse.Namespace(func=_test, keep_infra=len(rest) < len(argv) - 1,
-                                  pytest_args=rest[1:] if rest[:1] == ["--"] else rest)
+        args = argparse.Namespace(
+            func=_test, keep_infra=len(rest) < len(argv) - 1, pytest_args=rest[1:] if rest[:1] == ["--"] else rest
+        )
     else:
         args = parser.parse_args(argv)
     try:
