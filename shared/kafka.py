@@ -34,6 +34,7 @@ from prometheus_client import Counter, Histogram
 from pydantic import BaseModel, ValidationError
 
 from shared.events import KNOWN_SCHEMA_VERSIONS, Envelope
+from shared.kafka_auth import PLAINTEXT, KafkaAuth
 from shared.logging import bound, get_logger
 from shared.topics import TopicSpec
 
@@ -45,12 +46,17 @@ HANDLE_SECONDS = Histogram("aduan_event_handle_seconds", "Time to handle one eve
 PUBLISHED = Counter("aduan_events_published_total", "Events published", ["topic_kind"])
 
 
-def make_broker(bootstrap_servers: str, service: str) -> KafkaBroker:
-    """The consuming side: FastStream subscribers. Publishing goes through `Publisher`."""
+def make_broker(bootstrap_servers: str, service: str, *, auth: KafkaAuth = PLAINTEXT,
+                graceful_timeout: float | None = None) -> KafkaBroker:
+    """The consuming side: FastStream subscribers. Publishing goes through `Publisher`.
+
+    `graceful_timeout`: on stop, each subscriber finishes the batch in hand (and commits it) first."""
     return KafkaBroker(
         bootstrap_servers,
         client_id=f"aduan-{service}",
         logger=None,  # our own structured logs say what happened; FastStream's would repeat it
+        security=auth.faststream(),
+        graceful_timeout=graceful_timeout,
     )
 
 
@@ -69,12 +75,12 @@ class Publisher:
     """
 
     def __init__(self, bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 15_000,
-                 linger_ms: int = 5) -> None:
+                 linger_ms: int = 5, auth: KafkaAuth = PLAINTEXT) -> None:
         self._config = {"bootstrap_servers": bootstrap_servers, "client_id": client_id, "acks": "all",
                         "enable_idempotence": True, "request_timeout_ms": request_timeout_ms,
                         # Wait a moment for the records of concurrent handlers, so that they travel to
                         # the broker in one request instead of one request each.
-                        "linger_ms": linger_ms}
+                        "linger_ms": linger_ms, **auth.aiokafka()}
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 

@@ -58,9 +58,10 @@ class Service:
         return cls(
             name=name,
             settings=settings,
-            broker=make_broker(settings.kafka_bootstrap_servers, name),
+            broker=make_broker(settings.kafka_bootstrap_servers, name, auth=settings.kafka_auth,
+                               graceful_timeout=settings.shutdown_grace_s),
             publisher=Publisher(settings.kafka_bootstrap_servers, f"aduan-{name}",
-                                request_timeout_ms=settings.kafka_request_timeout_ms),
+                                request_timeout_ms=settings.kafka_request_timeout_ms, auth=settings.kafka_auth),
             db=Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max),
             migrations=migrations,
         )
@@ -170,4 +171,5 @@ def run(build: Callable[[], Service]) -> None:
         log_config=None,  # keep our structured logging
         access_log=False,
         lifespan="on",
+        timeout_graceful_shutdown=int(service.settings.shutdown_grace_s),
     )
