@@ -13,6 +13,7 @@ FORMATTED = [
     "aduan/asyncapi.py",
     "aduan/agency.py",
     "aduan/kafka_acl.py",
+    "aduan/k8s.py",
     "shared/kafka_auth.py",
     "shared/kafka_access.py",
     "tests/deploy",
