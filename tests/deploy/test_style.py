@@ -17,6 +17,7 @@ FORMATTED = [
     "shared/kafka_auth.py",
     "shared/kafka_access.py",
     "tests/deploy",
+    "tests/integration/test_correlation.py",
 ]
 
 
