@@ -25,7 +25,6 @@ from shared.topics import (
     STATUS,
     TRIAGE,
     Topics,
-    agency_answers_topic,
     forward_retry,
 )
 
@@ -95,13 +94,14 @@ SERVICES: dict[str, Principal] = {
 
 
 def agency(code: str) -> Principal:
-    """An agency reads only its complaints and writes only its answers, in groups `agency-<code>.*`."""
+    """An agency reads only its complaints (in groups `agency-<code>.*`) and writes only its answers,
+    which go on complaints.status (docs/agencies.md says why there and not on a topic of its own)."""
     if code not in AGENCY_CODES:
         raise KeyError(f"no Lampung agency with the code {code!r}")
     return Principal(
         f"agency-{code}",
         (Subscription(agency_topic(code), "complaints"),),
-        (agency_answers_topic(code),),
+        (STATUS,),
         f"agency-{code}.",
     )
 

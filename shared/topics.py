@@ -129,15 +129,7 @@ class Topics:
         )
 
 
-# Agencies answer on a topic of their own (docs/agencies.md): the broker's ACLs then prove who answered.
-def agency_answers_topic(agency_code: str) -> str:
-    return f"agency.{agency_code}.answers"
-
-
+# The Lampung bodies with a topic of their own (shared/kafka_access.py gives each a Kafka user).
 AGENCY_CODES: tuple[str, ...] = tuple(
     a.code for a in AGENCIES.values() if a.level in (Level.KABKOTA, Level.PROVINSI)
 )
-_AGENCY_ANSWERS: tuple[TopicSpec, ...] = tuple(
-    TopicSpec(agency_answers_topic(code), partitions=1, retention_ms=90 * DAY_MS) for code in AGENCY_CODES
-)
-ALL_TOPICS = (*ALL_TOPICS, *_AGENCY_ANSWERS)
