@@ -8,6 +8,8 @@
   aduan bench --n N            throughput and latency against a raw Kafka relay baseline
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
+  aduan asyncapi [--check]     write docs/asyncapi/*.json from the code
+  aduan k8s                    write the Strimzi topics and users of deploy/k8s from the declarations
 """
 
 from __future__ import annotations
@@ -106,6 +108,18 @@ def _eval_routing(args: argparse.Namespace) -> int:
     return evaluate(args.rest)
 
 
+def _asyncapi(args: argparse.Namespace) -> int:
+    from aduan.asyncapi import main as write_asyncapi
+
+    return write_asyncapi(["--check"] if args.check else [])
+
+
+def _k8s(_: argparse.Namespace) -> int:
+    from aduan.k8s import main as write_k8s
+
+    return write_k8s()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -145,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_eval_routing)
+
+    p = sub.add_parser("asyncapi", help="write docs/asyncapi/*.json from the code")
+    p.add_argument("--check", action="store_true", help="only report stale documents (exit 1)")
+    p.set_defaults(func=_asyncapi)
+
+    sub.add_parser("k8s", help="write deploy/k8s/base/kafka/*.yaml from the declarations").set_defaults(func=_k8s)
 
     args = parser.parse_args(argv)
     return int(args.func(args))
