@@ -36,6 +36,7 @@ from pydantic import BaseModel, ValidationError
 from shared.events import KNOWN_SCHEMA_VERSIONS, Envelope
 from shared.kafka_auth import PLAINTEXT, KafkaAuth
 from shared.logging import bound, get_logger
+from shared.metrics import observe_published
 from shared.topics import TopicSpec
 
 log = get_logger(__name__)
@@ -106,6 +107,7 @@ class Publisher:
             },
         )
         PUBLISHED.labels(topic_kind="agency" if ".agency." in f".{topic}" else topic.rsplit(".", 1)[-1]).inc()
+        observe_published(topic, envelope)
 
     async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: dict[str, str]) -> None:
         producer = self._producer

@@ -17,6 +17,9 @@ FORMATTED = [
     "shared/kafka_auth.py",
     "shared/kafka_access.py",
     "tests/deploy",
+    "shared/metrics.py",
+    "tests/unit/test_metrics.py",
+    "aduan/k8s.py",
     "tests/integration/test_correlation.py",
 ]
 
