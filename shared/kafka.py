@@ -269,9 +269,9 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeou
         await asyncio.sleep(0.1)
 
 
-async def delete_topics(bootstrap_servers: str, names: list[str]) -> None:
+async def delete_topics(bootstrap_servers: str, names: list[str], *, auth: KafkaAuth = PLAINTEXT) -> None:
     """Remove topics (a test's or a demo run's own, under their prefix)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin", **auth.aiokafka())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -282,9 +282,10 @@ async def delete_topics(bootstrap_servers: str, names: list[str]) -> None:
         await admin.close()
 
 
-async def ensure_topics(bootstrap_servers: str, specs: tuple[TopicSpec, ...]) -> list[str]:
+async def ensure_topics(bootstrap_servers: str, specs: tuple[TopicSpec, ...], *,
+                        auth: KafkaAuth = PLAINTEXT) -> list[str]:
     """Create the declared topics that do not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin", **auth.aiokafka())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

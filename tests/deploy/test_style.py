@@ -17,6 +17,7 @@ FORMATTED = [
     "shared/kafka_auth.py",
     "shared/kafka_access.py",
     "tests/deploy",
+    "tests/acl",
     "shared/metrics.py",
     "tests/unit/test_metrics.py",
     "aduan/k8s.py",
