@@ -10,6 +10,7 @@
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
   aduan asyncapi [--check]     write docs/asyncapi/*.json from the code
   aduan k8s                    write the Strimzi topics and users of deploy/k8s from the declarations
+  aduan agency listen|answer   an agency's client: its routed complaints, its answers (docs/agencies.md)
 """
 
 from __future__ import annotations
@@ -120,7 +121,18 @@ def _k8s(_: argparse.Namespace) -> int:
     return write_k8s()
 
 
+def _agency(args: argparse.Namespace) -> int:
+    from aduan.agency import main as agency_client
+
+    return agency_client(args.rest)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["agency"]:  # its own parser, with its own --help
+        from aduan.agency import main as agency_client
+
+        return agency_client(argv[1:])
     parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_asyncapi)
 
     sub.add_parser("k8s", help="write deploy/k8s/base/kafka/*.yaml from the declarations").set_defaults(func=_k8s)
+
+    p = sub.add_parser("agency", help="an agency's client: listen | answer (aduan agency --help)", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_agency)
 
     args = parser.parse_args(argv)
     return int(args.func(args))
