@@ -175,6 +175,10 @@ def _client(args: argparse.Namespace) -> AgencyClient:
 
 def _print(out: TextIO, raw: bool) -> Callable[[Envelope[RoutedComplaint]], None]:
     def show(envelope: Envelope[RoutedComplaint]) -> None:
+        if raw and envelope.payload.complaint.anonymous:  # an anonymous reporter's identity is not shown
+            complaint = envelope.payload.complaint.model_copy(update={"reporter": None})
+            payload = envelope.payload.model_copy(update={"complaint": complaint})
+            envelope = envelope.model_copy(update={"payload": payload})
         line = envelope.model_dump_json() if raw else json.dumps(summary(envelope), ensure_ascii=False)
         out.write(line + "\n")
         out.flush()
