@@ -22,6 +22,8 @@ FORMATTED = [
     "tests/unit/test_metrics.py",
     "aduan/k8s.py",
     "tests/integration/test_correlation.py",
+    "tests/integration/test_graceful_stop.py",
+    "tests/unit/test_agency_client.py",
 ]
 
 
