@@ -22,7 +22,7 @@ from tests.deploy.conftest import ROOT, tool
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = ["dev", "prod"]
 CORE_GROUPS = {"v1", "apps/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1"}
-CUSTOM = {"KafkaTopic", "KafkaUser", "ScaledObject", "TriggerAuthentication"}
+CUSTOM = {"KafkaTopic", "KafkaUser", "ScaledObject", "TriggerAuthentication", "PrometheusRule", "PodMonitor"}
 CONSUMERS = ("routing", "forwarder", "notifier")
 
 
@@ -137,6 +137,20 @@ def test_the_sla_policy_configmap_is_the_notifiers_policy() -> None:
 def test_strimzi_resources_are_current() -> None:
     for path, text in k8s.generated().items():
         assert path.read_text() == text, f"{path.relative_to(ROOT)} is stale: run `aduan k8s`"
+
+
+def test_prod_carries_the_alert_rules_and_the_dashboard_and_scrapes_every_pod() -> None:
+    rules = of("prod", "PrometheusRule")["aduan"]["spec"]["groups"]
+    committed = yaml.safe_load((ROOT / "deploy" / "observability" / "prometheus" / "aduan-alerts.yaml").read_text())
+    assert rules == committed["groups"]
+    dashboard = of("prod", "ConfigMap")["aduan-grafana-dashboard"]
+    assert json.loads(dashboard["data"]["aduan-pipeline.json"])["uid"] == "aduan-pipeline"
+    selector = of("prod", "PodMonitor")["aduan"]["spec"]["selector"]["matchLabels"]
+    for deployment in of("prod", "Deployment").values():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= labels.items()
+        assert any(p["name"] == "http" for p in deployment["spec"]["template"]["spec"]["containers"][0]["ports"])
+    assert not of("dev", "PrometheusRule")  # dev clusters need not run the Prometheus Operator
 
 
 def test_every_declared_topic_and_principal_is_rendered() -> None:
