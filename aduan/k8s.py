@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from shared.kafka_access import Principal, principals
+from shared.kafka_access import KEDA, Principal, principals
 from shared.topics import ALL_TOPICS, Topics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,16 +60,23 @@ def acls(principal: Principal, topics: Topics = NO_PREFIX) -> list[dict[str, Any
     return rules
 
 
+def _user(name: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaUser",
+        "metadata": {"name": name, "labels": _labels()},
+        "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": rules}},
+    }
+
+
+def keda_acls(topics: Topics = NO_PREFIX) -> list[dict[str, Any]]:
+    """KEDA reads lag: it describes the consumed topics and the services' groups, nothing more."""
+    rules = [_acl("topic", name, "literal", ["Describe"]) for name in KEDA.topics(topics)]
+    return [*rules, _acl("group", f"{topics.prefix}{KEDA.group_prefix}", "prefix", ["Describe"])]
+
+
 def user_resources() -> list[dict[str, Any]]:
-    return [
-        {
-            "apiVersion": "kafka.strimzi.io/v1beta2",
-            "kind": "KafkaUser",
-            "metadata": {"name": p.name, "labels": _labels()},
-            "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": acls(p)}},
-        }
-        for p in principals()
-    ]
+    return [*(_user(p.name, acls(p)) for p in principals()), _user(KEDA.name, keda_acls())]
 
 
 def monitoring_resources() -> list[dict[str, Any]]:

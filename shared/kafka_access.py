@@ -108,3 +108,17 @@ def agency(code: str) -> Principal:
 
 def principals() -> tuple[Principal, ...]:
     return (*SERVICES.values(), *(agency(code) for code in AGENCY_CODES))
+
+
+@dataclass(frozen=True, slots=True)
+class LagReader:
+    """A user that only describes topics and consumer groups: KEDA, reading the lag it scales on."""
+
+    name: str
+    group_prefix: str
+
+    def topics(self, topics: Topics) -> list[str]:
+        return sorted({t for p in SERVICES.values() for t in p.read_topics(topics)})
+
+
+KEDA = LagReader("aduan-keda", "aduan-")

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from aduan import k8s
-from shared.kafka_access import SERVICES, principals
+from shared.kafka_access import KEDA, SERVICES, principals
 from shared.topics import ALL_TOPICS
 from tests.deploy.conftest import ROOT, tool
 
@@ -158,5 +158,7 @@ def test_every_declared_topic_and_principal_is_rendered() -> None:
     assert {t["spec"]["topicName"]: t["spec"]["partitions"] for t in topics.values()} == {
         t.name: t.partitions for t in ALL_TOPICS
     }
-    assert set(of("prod", "KafkaUser")) == {p.name for p in principals()}
+    assert set(of("prod", "KafkaUser")) == {p.name for p in principals()} | {KEDA.name}
+    keda = of("prod", "KafkaUser")[KEDA.name]["spec"]["authorization"]["acls"]
+    assert {op for rule in keda for op in rule["operations"]} == {"Describe"}  # KEDA reads lag, never data
     assert {t["spec"]["replicas"] for t in of("dev", "KafkaTopic").values()} == {1}
