@@ -24,6 +24,7 @@ FORMATTED = [
     "tests/integration/test_correlation.py",
     "tests/integration/test_graceful_stop.py",
     "tests/unit/test_agency_client.py",
+    "tests/e2e/test_logs.py",
 ]
 
 
