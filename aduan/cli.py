@@ -8,6 +8,9 @@
   aduan bench --n N            throughput and latency against a raw Kafka relay baseline
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
+  aduan asyncapi [--check]     write docs/asyncapi/*.json from the code
+  aduan k8s                    write the Strimzi topics and users of deploy/k8s from the declarations
+  aduan agency listen|answer   an agency's client: its routed complaints, its answers (docs/agencies.md)
 
 Every subcommand has --help. Ports: ADUAN_KAFKA_PORT, ADUAN_PG_PORT, ADUAN_INTAKE_PORT, ADUAN_ROUTING_PORT,
 ADUAN_FORWARDER_PORT, ADUAN_NOTIFIER_PORT, ADUAN_LAPOR_SIM_PORT.
@@ -122,7 +125,30 @@ def _eval_routing(args: argparse.Namespace) -> int:
     return evaluate(argv)
 
 
+def _asyncapi(args: argparse.Namespace) -> int:
+    from aduan.asyncapi import main as write_asyncapi
+
+    return write_asyncapi(["--check"] if args.check else [])
+
+
+def _k8s(_: argparse.Namespace) -> int:
+    from aduan.k8s import main as write_k8s
+
+    return write_k8s()
+
+
+def _agency(args: argparse.Namespace) -> int:
+    from aduan.agency import main as agency_client
+
+    return agency_client(args.rest)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["agency"]:  # its own parser, with its own --help
+        from aduan.agency import main as agency_client
+
+        return agency_client(argv[1:])
     parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +199,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", type=Path, default=Path("var/eval/routing.json"), help="JSON result")
     p.set_defaults(func=_eval_routing)
+
+    p = sub.add_parser("asyncapi", help="write docs/asyncapi/*.json from the code")
+    p.add_argument("--check", action="store_true", help="only report stale documents (exit 1)")
+    p.set_defaults(func=_asyncapi)
+
+    sub.add_parser("k8s", help="write deploy/k8s/base/kafka/*.yaml from the declarations").set_defaults(func=_k8s)
+
+    p = sub.add_parser("agency", help="an agency's client: listen | answer (aduan agency --help)", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_agency)
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["test"] and not {"-h", "--help"} & set(argv[1:2]):
