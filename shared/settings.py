@@ -7,7 +7,7 @@ export points the whole project (services, tests, demo, bench) at the same infra
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.topics import Topics
@@ -35,6 +35,8 @@ class ServiceSettings(BaseSettings):
     db_pool_max: int = 10
     # complaints handled at once per subscription (one complaint's events always in order)
     handler_concurrency: int = Field(default=16, ge=1)
+    # key of every personal-data fingerprint (logs, request digests): HMAC, not a bare hash (shared/pii.py)
+    pii_hash_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod

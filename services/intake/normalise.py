@@ -249,17 +249,39 @@ def _from_sms(m: SmsMessage, reasons: list[RejectReason]) -> Draft:
         original_title=None,
         original_body=m.message,
         reporter=reporter_or_none(None, e164(m.phone_number, "phoneNumber", reasons, strict=False), None),
+        attachments=tuple(Attachment(url=url) for url in m.media_urls),
     )
 
 
 def _from_whatsapp(m: WhatsAppMessage, reasons: list[RejectReason]) -> Draft:
+    """Text, media (image, audio, video, document, sticker: an attachment, its caption the text) or a
+    shared location. Any other type is answered with a reason, never dropped."""
+    media = m.media()
+    location = Location()
+    if m.type == "text" and m.text is not None:
+        text = m.text.body
+    elif media is not None:
+        text = media.caption or ""
+        if not text:
+            reasons.append(RejectReason(code="media_without_text", field=m.type,
+                                        message=f"a {m.type} needs a written description of the complaint"))
+    elif m.type == "location" and m.location is not None:
+        loc = m.location
+        text = " ".join(p for p in (loc.name, loc.address) if p)
+        location = Location(text=text or None, lat=loc.latitude, lon=loc.longitude)
+    else:
+        text = ""
+        reasons.append(RejectReason(code="unsupported_type", field="type",
+                                    message="only text, media with a caption and locations become complaints"))
     return Draft(
         title=None,
-        body=clean_text(m.text.body),
+        body=clean_text(text),
         original_title=None,
-        original_body=m.text.body,
+        original_body=text,
         reporter=reporter_or_none(m.profile_name, e164("+" + m.from_.lstrip("+"), "from", reasons, strict=False),
                                   None),
+        location=location,
+        attachments=(Attachment(url=f"whatsapp-media:{media.id}", media_type=media.mime_type),) if media else (),
     )
 
 

@@ -1,0 +1,63 @@
+"""What of a complaint may leave intake (docs/privacy.md). Pure.
+
+- every complaint that has a contact gets an opaque `reply_handle` instead of being addressed by it;
+- anonymous: no reporter at all on any topic;
+- anonymous and confidential: title, body and location text masked (shared/pii.py), and no raw
+  original — `original_title`/`original_body` leave intake as the masked text; the unmasked original
+  stays in intake.reporters;
+- a rejected message: reporter fields dropped and PII patterns masked wherever they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.events import Complaint
+from shared.pii import mask, mask_value
+
+# keys of channel formats that hold the reporter's identity (web form, SMS, WhatsApp, e-mail, Open311, Twilio)
+REPORTER_KEYS = frozenset(
+    {
+        "reporter",
+        "name",
+        "phone",
+        "email",
+        "nik",
+        "phoneNumber",
+        "phone_number",
+        "from",
+        "from_",
+        "sender",
+        "From",
+        "first_name",
+        "last_name",
+        "profile_name",
+        "profile",
+        "wa_id",
+        "contacts",
+        "recipient",
+        "To",
+    }
+)
+
+
+def protected(complaint: Complaint, reply_handle: str | None) -> Complaint:
+    """The copy of `complaint` that leaves intake."""
+    changes: dict[str, Any] = {"reply_handle": reply_handle if complaint.reporter else None}
+    if complaint.anonymous:
+        changes["reporter"] = None
+    if complaint.anonymous or complaint.confidential:
+        title, body = mask(complaint.title), mask(complaint.body)
+        changes |= {
+            "title": title,
+            "body": body,
+            "original_title": title if complaint.original_title is not None else None,
+            "original_body": body,
+            "location": complaint.location.model_copy(update={"text": mask(complaint.location.text or "") or None}),
+        }
+    return complaint.model_copy(update=changes)
+
+
+def masked_raw(raw: Any) -> Any:
+    """A rejected channel message as complaints.rejected carries it."""
+    return mask_value(raw, REPORTER_KEYS)
