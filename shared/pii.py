@@ -50,7 +50,7 @@ _NIK = re.compile(r"(?<![\d])\d(?:[ .\-]?\d){15}(?![\d])")
 # Mobile and landline numbers: 08…, +62 8…, 62 8…, 0721 481234, (0721) 481234, +62 721 481234.
 _PHONE = re.compile(
     r"(?:\(\s*0\d{2,4}\s*\)[ .\-]?\d(?:[ .\-]?\d){4,8}"  # (0721) 481234
-    r"|(?<![\w+])(?:\+\s?62|62|0)[ .\-]?\(?\d{1,4}\)?(?:[ .\-]?\d){5,11})(?![\d])"
+    r"|(?<![\d+])(?:\+\s?62|62|0)[ .\-]?\(?\d{1,4}\)?(?:[ .\-]?\d){5,11})(?![\d])"
 )
 # The digits a citizen types when reporting a phone number one digit at a time are still 9+ digits.
 _MIN_PHONE_DIGITS = 9
