@@ -44,12 +44,12 @@ def patterns(path: Path = PATTERNS_PATH) -> PiiPatterns:
     return PiiPatterns.model_validate(tomllib.loads(path.read_text()))
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # 16 digits, with at most one separator (space, dot, dash) between any two.
 _NIK = re.compile(r"(?<![\d])\d(?:[ .\-]?\d){15}(?![\d])")
 # Mobile and landline numbers: 08…, +62 8…, 62 8…, 0721 481234, (0721) 481234, +62 721 481234.
 _PHONE = re.compile(
-    r"(?:\(\s*0\d{2,4}\s*\)[ .\-]?\d(?:[ .\-]?\d){4,8}"  # (0721) 481234
+    r"(?:\(\s*0\d{2,4}\s*\)[ .\-]?\d(?:[ .\-]?\d){4,11}"  # (0721) 481234
     r"|(?<![\d+])(?:\+\s?62|62|0)[ .\-]?\(?\d{1,4}\)?(?:[ .\-]?\d){5,11})(?![\d])"
 )
 # The digits a citizen types when reporting a phone number one digit at a time are still 9+ digits.
