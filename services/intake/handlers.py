@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from services.intake import progress, store
+from services.intake import openapi, progress, store
 from services.intake.auth import ChannelAuth, Denial, SignedRequest
 from services.intake.auth import now as auth_now
 from services.intake.channels import OPEN311_SERVICES, parse_raw
@@ -133,6 +133,7 @@ class IntakeHandlers:
         if key is None:
             log.warning("ADUAN_PII_HASH_KEY not set: access tokens and request digests last until a restart")
         self.pii_key = key or secrets.token_hex(32)
+        self._spec = openapi.spec()
         self.limits = {
             "ip": RateLimiter(settings.rate_limit_ip_per_min),
             "phone": RateLimiter(settings.rate_limit_phone_per_min),
@@ -403,7 +404,11 @@ class IntakeHandlers:
             Route("/v1/channels/email", self.email_webhook, methods=["POST"]),
             Route("/open311/v2/services.json", self.open311_services, methods=["GET"]),
             Route("/open311/v2/requests.json", self.open311_request, methods=["POST"]),
+            Route("/openapi.json", self.openapi, methods=["GET"]),
         ]
+
+    async def openapi(self, _: Request) -> Response:
+        return JSONResponse(self._spec)
 
     async def purge(self) -> None:
         raw, tokens = await store.purge_expired(
