@@ -133,6 +133,9 @@ class Open311Request(RawModel):
     last_name: Annotated[str, Field(max_length=100)] | None = None
     phone: Annotated[str, Field(max_length=40)] | None = None
     media_url: Annotated[str, Field(max_length=2000)] | None = None
+    # GeoReport's attribute[] fields: the anonim / rahasia choices of the client's form
+    anonymous: bool = Field(default=False, validation_alias=AliasChoices("attribute[anonymous]", "anonymous"))
+    confidential: bool = Field(default=False, validation_alias=AliasChoices("attribute[confidential]", "confidential"))
 
 
 RAW_MODEL: dict[Channel, type[RawModel]] = {

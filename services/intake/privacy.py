@@ -1,10 +1,9 @@
 """What of a complaint may leave intake (docs/privacy.md). Pure.
 
 - every complaint that has a contact gets an opaque `reply_handle` instead of being addressed by it;
-- anonymous: no reporter at all on any topic;
-- anonymous and confidential: title, body and location text masked (shared/pii.py), and no raw
-  original — `original_title`/`original_body` leave intake as the masked text; the unmasked original
-  stays in intake.reporters;
+- anonymous and confidential: no reporter at all on any topic; title, body and location text masked
+  (shared/pii.py), and no raw original: `original_title`/`original_body` leave intake as the masked
+  text; the unmasked original stays in intake.reporters;
 - a rejected message: reporter fields dropped and PII patterns masked wherever they are.
 """
 
@@ -44,7 +43,9 @@ REPORTER_KEYS = frozenset(
 def protected(complaint: Complaint, reply_handle: str | None) -> Complaint:
     """The copy of `complaint` that leaves intake."""
     changes: dict[str, Any] = {"reply_handle": reply_handle if complaint.reporter else None}
-    if complaint.anonymous:
+    if complaint.anonymous or complaint.confidential:
+        # anonim: the agency must not know who; rahasia: nothing of the report is public. aduan keeps
+        # the identity of both in intake alone; replies reach the citizen through the reply handle.
         changes["reporter"] = None
     if complaint.anonymous or complaint.confidential:
         title, body = mask(complaint.title), mask(complaint.body)

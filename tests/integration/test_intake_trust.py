@@ -315,7 +315,7 @@ async def test_confidential_lookup_needs_the_access_token(intake, infra, topics)
     token = answer.json()["access_token"]
     tracking = answer.json()["tracking_number"]
     accepted = (await read_topic(infra.kafka, topics.accepted, expect=1))[0]["payload"]
-    assert accepted["reporter"]["name"] == "Siti Rahasia"  # confidential, not anonymous: LAPOR! knows who
+    assert accepted["reporter"] is None and accepted["reply_handle"]  # the identity stays in intake
     assert "1871" not in accepted["body"] and "[NIK]" in accepted["body"]
 
     async def with_token() -> int | None:
