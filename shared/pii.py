@@ -81,6 +81,19 @@ def mask(text: str) -> str:
     return _PHONE.sub(_phone, text)
 
 
+NAME_MASK = "[NAMA]"
+
+
+def mask_names(text: str, names: list[str | None]) -> str:
+    """The text with the given people's names masked: each full name and each of its words of three
+    letters or more (a citizen writes "Pak Budi" as often as "Budi Santoso")."""
+    words = {w for n in names if n for w in (n, *n.split()) if len(w) >= 3}
+    if not text or not words:
+        return text
+    pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.sub(rf"(?i)(?<!\w)(?:{pattern})(?!\w)", NAME_MASK, text)
+
+
 def mask_value(value: Any, personal_keys: frozenset[str] = frozenset()) -> Any:
     """Every string in a JSON-like value masked; values under `personal_keys` replaced altogether."""
     if isinstance(value, str):

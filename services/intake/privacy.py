@@ -2,8 +2,8 @@
 
 - every complaint that has a contact gets an opaque `reply_handle` instead of being addressed by it;
 - anonymous and confidential: no reporter at all on any topic; title, body and location text masked
-  (shared/pii.py), and no raw original: `original_title`/`original_body` leave intake as the masked
-  text; the unmasked original stays in intake.reporters;
+  (shared/pii.py, and the reporter's own name), and no raw original: `original_title` and
+  `original_body` leave intake as the masked text; the unmasked original stays in intake.reporters;
 - a rejected message: reporter fields dropped and PII patterns masked wherever they are.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.events import Complaint
-from shared.pii import mask, mask_value
+from shared.pii import mask, mask_names, mask_value
 
 # keys of channel formats that hold the reporter's identity (web form, SMS, WhatsApp, e-mail, Open311, Twilio)
 REPORTER_KEYS = frozenset(
@@ -48,13 +48,16 @@ def protected(complaint: Complaint, reply_handle: str | None) -> Complaint:
         # the identity of both in intake alone; replies reach the citizen through the reply handle.
         changes["reporter"] = None
     if complaint.anonymous or complaint.confidential:
-        title, body = mask(complaint.title), mask(complaint.body)
+        names = [complaint.reporter.name] if complaint.reporter else []
+        title, body = (mask_names(mask(text), names) for text in (complaint.title, complaint.body))
         changes |= {
             "title": title,
             "body": body,
             "original_title": title if complaint.original_title is not None else None,
             "original_body": body,
-            "location": complaint.location.model_copy(update={"text": mask(complaint.location.text or "") or None}),
+            "location": complaint.location.model_copy(
+                update={"text": mask_names(mask(complaint.location.text or ""), names) or None}
+            ),
         }
     return complaint.model_copy(update=changes)
 

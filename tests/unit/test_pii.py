@@ -152,3 +152,11 @@ def test_fingerprints_depend_on_the_key() -> None:
     assert fingerprint("+6281234567890", key=b"a") == fingerprint("+6281234567890", key=b"a")
     assert fingerprint("+6281234567890", key=b"a") != fingerprint("+6281234567890", key=b"b")
     assert fingerprint("+6281234567890", key=b"a").startswith("hmac:")
+
+
+def test_the_reporters_own_name_is_masked_in_full_and_by_word() -> None:
+    from shared.pii import mask_names
+
+    text = "Saya Budi Santoso. Pak Budi sudah lapor; budiman bukan nama."
+    assert mask_names(text, ["Budi Santoso"]) == "Saya [NAMA]. Pak [NAMA] sudah lapor; budiman bukan nama."
+    assert mask_names(text, [None]) == text
