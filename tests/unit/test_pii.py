@@ -72,7 +72,7 @@ def niks(draw: st.DrawFn) -> str:
 @st.composite
 def phones(draw: st.DrawFn) -> str:
     """Mobile numbers (08…, +62 8…, 62 8…: 9 to 12 digits after the 0) and landlines (area code and
-    5 to 8 digits), written with or without separators."""
+    6 to 8 digits), written with or without separators."""
     sep = draw(SEP)
     if draw(st.booleans()):
         prefix = draw(st.sampled_from(["08", "+628", "628", "+62 8", "+62-8"]))
@@ -81,7 +81,7 @@ def phones(draw: st.DrawFn) -> str:
         area = draw(st.sampled_from(["721", "725", "729", "21"]))
         prefix = draw(st.sampled_from([f"0{area}", f"(0{area}) ", f"+62 {area} ", f"0{area}-"]))
         rest = draw(st.text(alphabet="123456789", min_size=1, max_size=1)) + draw(
-            st.text(alphabet="0123456789", min_size=4, max_size=7))
+            st.text(alphabet="0123456789", min_size=5, max_size=7))
     return prefix + sep.join(rest[i : i + 4] for i in range(0, len(rest), 4))
 
 
