@@ -34,4 +34,5 @@ def build(settings: IntakeSettings | None = None) -> Service:
     for refused in (BadInput, TooMany, ValidationError):
         service.exception_handlers[refused] = handlers.bad_input
     service.every(3600, handlers.purge, "intake.purge")
+    service.on_start.append(handlers.announce)
     return service

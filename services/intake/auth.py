@@ -81,12 +81,18 @@ class Denial:
 class ChannelAuth:
     def __init__(self, settings: IntakeSettings, ledger: TokenLedger) -> None:
         self.verifiers: dict[str, Verifier] = {}
+        self.off: dict[str, str] = {}  # channel → the setting that would turn it on
         for channel, reg in REGISTRY.items():
             verifier = reg.factory(settings, ledger)
             if verifier is None:
-                log.warning("channel off: its secret is not set", channel=channel, setting=reg.setting)
+                self.off[channel] = reg.setting
             else:
                 self.verifiers[channel] = verifier
+
+    def announce(self) -> None:
+        """Say once, at start-up, which channels are on and which are off for want of a secret."""
+        for channel, setting in sorted(self.off.items()):
+            log.warning("channel off: its secret is not set", channel=channel, setting=setting)
         log.info("channels on", channels=sorted(self.verifiers))
 
     def enabled(self, channel: str) -> bool:

@@ -130,9 +130,10 @@ class IntakeHandlers:
         self.topics = settings.topics
         self.auth = ChannelAuth(settings, _Ledger(db))
         key = settings.pii_hash_key.get_secret_value() if settings.pii_hash_key else None
-        if key is None:
-            log.warning("ADUAN_PII_HASH_KEY not set: access tokens and request digests last until a restart")
-        self.pii_key = key or secrets.token_hex(32)
+        self.pii_key_set = key is not None
+        self.pii_key = key or secrets.token_hex(32)  # access tokens then last until a restart
+        # the body digest behind an Idempotency-Key must survive a restart, key or not
+        self.digest_key = key or "aduan-idempotency"
         self._spec = openapi.spec()
         self.limits = {
             "ip": RateLimiter(settings.rate_limit_ip_per_min),
@@ -204,7 +205,7 @@ class IntakeHandlers:
         if verdict.complaint is None:
             return problem(422, "The complaint is not valid", verdict.reasons)
         if key is not None:
-            digest = keyed_digest(self.pii_key, "idempotency", json.dumps(raw, sort_keys=True, default=str))
+            digest = keyed_digest(self.digest_key, "idempotency", json.dumps(raw, sort_keys=True, default=str))
             if not await store.claim_idempotency_key(self.db.pool, key, digest):
                 return problem(409, "Idempotency-Key already used for another request", [RejectReason(
                     code="idempotency_conflict", field="Idempotency-Key",
@@ -409,6 +410,11 @@ class IntakeHandlers:
 
     async def openapi(self, _: Request) -> Response:
         return JSONResponse(self._spec)
+
+    async def announce(self) -> None:
+        self.auth.announce()
+        if not self.pii_key_set:
+            log.warning("ADUAN_PII_HASH_KEY not set: access tokens last until a restart")
 
     async def purge(self) -> None:
         raw, tokens = await store.purge_expired(

@@ -206,9 +206,11 @@ async def test_open311_api_keys_with_georeport_errors(intake):
     assert invalid.status_code == 400 and invalid.json()[0]["code"] == 400
 
 
-async def test_a_channel_without_its_secret_is_off(service_env):
+async def test_a_channel_without_its_secret_is_off(service_env, capsys):
     service = build(intake_settings(service_env, smsgate_signing_key=None))
     async with running(service):
+        said = capsys.readouterr().out
+        assert said.count("channel off") == 1 and "ADUAN_SMSGATE_SIGNING_KEY" in said
         transport = httpx.ASGITransport(app=service.asgi())
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
             response = await gateways(client).sms({"message": TEXT, "phoneNumber": "081200001111"})
@@ -351,3 +353,27 @@ async def test_rejected_messages_are_masked_on_the_topic_and_kept_unmasked_in_in
             await conn.close()
 
     assert "081200009999" in (await eventually(stored) or "")
+
+
+async def test_unmasked_rejected_copies_are_purged_after_the_retention(intake, database_url):
+    service, client = intake
+    await gateways(client).sms({"message": "tlp08120000999", "phoneNumber": "081200008888"})
+    conn = await asyncpg.connect(database_url)
+    try:
+
+        async def kept() -> int:
+            return await conn.fetchval("SELECT count(*) FROM intake.rejections WHERE raw::text LIKE '%081200008888%'")
+
+        assert await eventually(kept) == 1
+        handlers_purge = next(h for h in service.on_start if getattr(h, "__name__", "") == "announce").__self__
+        await handlers_purge.purge()
+        assert await kept() == 1  # younger than the retention: kept
+        await conn.execute("UPDATE intake.rejections SET rejected_at = now() - interval '31 days'"
+                           " WHERE raw::text LIKE '%081200008888%'")
+        await handlers_purge.purge()
+        assert await kept() == 0
+        assert await conn.fetchval(  # the rejection itself stays, without its raw copy
+            "SELECT count(*) FROM intake.rejections WHERE raw IS NULL AND rejected_at < now() - interval '30 days'"
+        ) >= 1
+    finally:
+        await conn.close()
