@@ -5,6 +5,10 @@ Which callers get a 4xx: interactive clients (the web form, Open311) are told at
 problem+json body naming each field. Gateway webhooks (SMS, WhatsApp, e-mail) must not be answered
 with an error for a citizen's bad message, or the gateway retries it forever: their messages are
 always published, and the consumer answers a bad one on complaints.rejected with the reasons.
+
+Before that, every request is read without trust (http_input.py: size, encoding, shape) and every
+channel is authenticated before its message is parsed (auth.py); what leaves intake for anonymous
+and confidential complaints is decided in privacy.py (docs/privacy.md).
 """
 
 from __future__ import annotations
