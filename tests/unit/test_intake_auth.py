@@ -86,3 +86,19 @@ def test_rate_limiter_forgets_the_oldest_sources_beyond_its_bound() -> None:
     for source in ("a", "b", "c"):
         assert limiter.retry_after(source) is None
     assert limiter.retry_after("a") is None  # forgotten, so a fresh bucket
+
+
+def test_local_stack_secrets_are_the_demos_unless_the_environment_has_its_own(monkeypatch) -> None:
+    from aduan import stack
+    from simulators.gateways import DEMO_SECRETS
+
+    monkeypatch.delenv("ADUAN_TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv("ADUAN_SMSGATE_SIGNING_KEY", "from-the-environment")
+    secrets = stack.channel_secrets()
+    assert secrets["ADUAN_SMSGATE_SIGNING_KEY"] == "from-the-environment"
+    assert secrets["ADUAN_TWILIO_AUTH_TOKEN"] == DEMO_SECRETS["ADUAN_TWILIO_AUTH_TOKEN"]
+    assert set(secrets) == set(DEMO_SECRETS)
+    assert (
+        stack.Stack(stack.Infra("k:1", "postgresql://x/y")).procs["intake"].env["ADUAN_SMSGATE_SIGNING_KEY"]
+        == "from-the-environment"
+    )
