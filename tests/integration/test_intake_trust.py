@@ -368,12 +368,17 @@ async def test_unmasked_rejected_copies_are_purged_after_the_retention(intake, d
         handlers_purge = next(h for h in service.on_start if getattr(h, "__name__", "") == "announce").__self__
         await handlers_purge.purge()
         assert await kept() == 1  # younger than the retention: kept
-        await conn.execute("UPDATE intake.rejections SET rejected_at = now() - interval '31 days'"
-                           " WHERE raw::text LIKE '%081200008888%'")
+        await conn.execute(
+            "UPDATE intake.rejections SET rejected_at = now() - interval '31 days'"
+            " WHERE raw::text LIKE '%081200008888%'"
+        )
         await handlers_purge.purge()
         assert await kept() == 0
-        assert await conn.fetchval(  # the rejection itself stays, without its raw copy
-            "SELECT count(*) FROM intake.rejections WHERE raw IS NULL AND rejected_at < now() - interval '30 days'"
-        ) >= 1
+        assert (
+            await conn.fetchval(  # the rejection itself stays, without its raw copy
+                "SELECT count(*) FROM intake.rejections WHERE raw IS NULL AND rejected_at < now() - interval '30 days'"
+            )
+            >= 1
+        )
     finally:
         await conn.close()

@@ -81,7 +81,8 @@ def phones(draw: st.DrawFn) -> str:
         area = draw(st.sampled_from(["721", "725", "729", "21"]))
         prefix = draw(st.sampled_from([f"0{area}", f"(0{area}) ", f"+62 {area} ", f"0{area}-"]))
         rest = draw(st.text(alphabet="123456789", min_size=1, max_size=1)) + draw(
-            st.text(alphabet="0123456789", min_size=5, max_size=7))
+            st.text(alphabet="0123456789", min_size=5, max_size=7)
+        )
     return prefix + sep.join(rest[i : i + 4] for i in range(0, len(rest), 4))
 
 
