@@ -231,10 +231,11 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     # A run of its own: fresh topics under a prefix, so nothing left from an earlier run is counted.
     topics = Topics(f"demo-{run}.")
     stack.create_topics(infra.kafka, topics.prefix)
-    local = stack.Stack(infra, topic_prefix=topics.prefix)
+    # ports of its own: the demo runs beside `make up` or another checkout's services
+    local = stack.Stack(infra, topic_prefix=topics.prefix, ports=stack.free_ports())
     print("starting the LAPOR! simulator and the four services …", flush=True)
-    local.start()
     try:
+        local.start()
         summary = asyncio.run(_run(samples_path, run, topics, local, infra, timeout, started))
     finally:
         local.stop()
