@@ -255,6 +255,20 @@ def wait_ready(procs: list[Proc], timeout: float = 60.0) -> None:
             time.sleep(0.2)
 
 
+def channel_secrets() -> dict[str, str]:
+    """The channel secrets a local stack runs with: the environment's own when set, else demo ones
+    (simulators/gateways.py signs the demo's traffic with the same)."""
+    from simulators.gateways import DEMO_SECRETS
+
+    return {name: os.environ.get(name) or demo for name, demo in DEMO_SECRETS.items()}
+
+
+def local_rate_limits() -> dict[str, str]:
+    """A local stack's clients (demo, tests, bench) all post from 127.0.0.1: one IP's limit is raised,
+    unless the environment sets its own."""
+    return {"ADUAN_RATE_LIMIT_IP_PER_MIN": os.environ.get("ADUAN_RATE_LIMIT_IP_PER_MIN") or "100000"}
+
+
 @dataclass
 class Stack:
     """The simulator and the four services, pointed at one Kafka, one database, one topic prefix."""
@@ -272,6 +286,8 @@ class Stack:
             "ADUAN_TOPIC_PREFIX": self.topic_prefix,
             "ADUAN_LAPOR_BASE_URL": f"http://127.0.0.1:{self.ports['lapor-sim']}",
             "PYTHONUNBUFFERED": "1",
+            **channel_secrets(),
+            **local_rate_limits(),
             **self.extra_env,
         }
         python = sys.executable

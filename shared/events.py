@@ -126,6 +126,7 @@ class Complaint(Model):
     attachments: tuple[Attachment, ...] = ()
     hints: ChannelHints = ChannelHints()
     language: str = "id"
+    reply_handle: str | None = None  # opaque; only intake resolves it to the reporter's contact
 
 
 class RejectReason(Model):

@@ -29,6 +29,7 @@ from shared.db import Database, apply_migrations
 from shared.events import Envelope
 from shared.kafka import Publisher, Record, make_broker, subscribe
 from shared.logging import configure_logging, get_logger
+from shared.pii import set_hash_key
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -58,6 +59,7 @@ class Service:
     @classmethod
     def create(cls, name: str, settings: ServiceSettings, migrations: Path) -> Service:
         """A service with its broker and database built from its settings; handlers are added next."""
+        set_hash_key(settings.pii_hash_key.get_secret_value() if settings.pii_hash_key else None)
         return cls(
             name=name,
             settings=settings,

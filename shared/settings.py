@@ -47,6 +47,8 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str = ""
     kafka_sasl_password: SecretStr = SecretStr("")
     kafka_ssl_cafile: str = ""  # the cluster CA (Strimzi: <cluster>-cluster-ca-cert), for SSL / SASL_SSL
+    # key of every personal-data fingerprint (logs, request digests): HMAC, not a bare hash (shared/pii.py)
+    pii_hash_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
