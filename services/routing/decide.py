@@ -115,7 +115,7 @@ def _find_region(rules: RuleSet, inp: RoutingInput, fields: list[Tokens], hint_a
                 ev.region_code,
                 max(ev.strength, 0.9) if ev is loc_ev else ev.strength,
                 tuple(reasons),
-                _place(ev),
+                _place(joint if joint.region_code == ev.region_code else ev),  # the text may name the village
                 conflict,
             )
 
