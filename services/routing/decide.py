@@ -170,6 +170,28 @@ def _primary(rules: RuleSet, cls: Classification, region: _Region, hint_agency: 
     """The responsible body before exclusions, the level factor of the confidence, and why."""
     directory = rules.directory
     urusan, auth = cls.urusan, cls.authority
+    why_first: list[str] = []
+    if urusan in rules.taxonomy.object_level_urusan and (auth is None or auth.level is None):
+        # Extortion or misconduct by an official: the official's employer (read from the object) is responsible.
+        employer = next((a for a in cls.other_rules if a.level is not None), None)
+        if employer is not None:
+            why_first.append(f"{urusan}: the official works where the object sits — {employer.reason}")
+            if employer.level in (Level.PUSAT, Level.BUMN):
+                agency = AGENCIES[employer.agency] if employer.agency else directory.national(urusan, employer.level)
+                return _Primary(agency, _RULE_FACTOR, tuple(why_first))
+            if employer.level is Level.PROVINSI:
+                return _Primary(directory.provincial(urusan), _RULE_FACTOR, tuple(why_first))
+            auth = None  # a kab/kota object: the kab/kota where it happened, as for any regional affair
+    owner = cls.owner
+    if owner is not None and (auth is None or auth.level is None or owner.priority >= auth.priority):
+        why = [*why_first, f"owner: {owner.reason}"]
+        if owner.level is Level.PROVINSI:
+            return _Primary(_provincial(rules, auth, urusan), _RULE_FACTOR, tuple(why))
+        if region.code is not None:
+            return _Primary(
+                KABKOTA_BY_REGION[region.code], _RULE_FACTOR * (0.6 + 0.4 * region.strength), tuple(why), region.code
+            )
+        return _Primary(None, _NO_REGION_FACTOR, (*why, "no kab/kota known: triage must name it"))
     if auth is not None and auth.level is not None:
         why = [f"authority: {auth.reason}"]
         if auth.level is Level.KABKOTA:

@@ -65,9 +65,23 @@ class RuleSpec(BaseModel):
     phrases: list[str]
 
 
+class OwnerSpec(BaseModel):
+    """Words that name the owner of the object whatever the urusan ("milik Pemprov", "aset pemkab")."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str
+    level: Level
+    priority: int
+    reason: str
+    phrases: list[str]
+
+
 class TaxonomyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: str
+    # Urusan about an official's conduct: the level is the official's employer, read from the object named.
+    object_level_urusan: list[str] = []
+    owner: list[OwnerSpec] = []
     title_factor: float = Field(gt=0)
     fallback_urusan: str
     street_words: list[str]
@@ -99,12 +113,15 @@ class Classification:
     authority: Authority | None
     matched: bool  # False when no phrase matched at all (urusan is then the fallback)
     rules: tuple[Authority, ...] = ()  # every rule matched for the winner, best first
+    other_rules: tuple[Authority, ...] = ()  # the rules matched for other urusan, best first
+    owner: Authority | None = None  # an owner phrase ("milik Pemprov") matched, whatever the urusan
 
 
 @dataclass(frozen=True, slots=True)
 class _Hit:
     scores: tuple[tuple[str, float], ...]
     authority: Authority | None
+    owner: Authority | None = None
 
 
 class Taxonomy:
@@ -143,7 +160,18 @@ class Taxonomy:
                 if old is None or auth.priority > old.priority:
                     rules[phrase] = auth
         self.rules = tuple(config.rule)
-        hits = {p: _Hit(tuple(sorted(s.items())), rules.get(p)) for p, s in scores.items()}
+        unknown = set(config.object_level_urusan) - self.known_urusan
+        if unknown:
+            raise ValueError(f"taxonomy.toml object_level_urusan: unknown urusan {sorted(unknown)}")
+        self.object_level_urusan = frozenset(config.object_level_urusan)
+        owners: dict[str, Authority] = {}
+        for o in config.owner:
+            if o.level not in (Level.PROVINSI, Level.KABKOTA):
+                raise ValueError(f"taxonomy.toml owner {o.key!r}: level must be provinsi or kabkota")
+            for phrase in o.phrases:
+                owners[phrase] = Authority(o.key, "*", o.level, None, o.priority, o.reason)
+                scores.setdefault(phrase, {})
+        hits = {p: _Hit(tuple(sorted(s.items())), rules.get(p), owners.get(p)) for p, s in scores.items()}
         self._index: PhraseIndex[_Hit] = PhraseIndex(hits, joiner=" ")
 
     @classmethod
@@ -163,6 +191,7 @@ class Taxonomy:
         totals: dict[str, float] = dict(bonus or {})
         support: dict[str, list[str]] = {}
         rules: dict[str, list[tuple[int, int, Authority]]] = {}
+        owners: list[tuple[int, int, Authority]] = []
         order = 0
         for tokens, factor in fields:
             # "macetnya", "sampahnya": drop the enclitic so the stem matches (short words keep it: "hanya").
@@ -183,17 +212,21 @@ class Taxonomy:
                     support.setdefault(urusan, []).append(key)
                 if hit.authority is not None:
                     rules.setdefault(hit.authority.urusan, []).append((hit.authority.priority, -order, hit.authority))
+                if hit.owner is not None:
+                    owners.append((hit.owner.priority, -order, hit.owner))
                 order += 1
+        owner = max(owners, key=lambda t: t[:2])[2] if owners else None
         if not support and not totals:
-            return Classification(self.fallback, 0.1, 0.0, None, (), None, False)
+            return Classification(self.fallback, 0.1, 0.0, None, (), None, False, owner=owner)
         ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
         urusan, top = ranked[0]
         runner_up = ranked[1] if len(ranked) > 1 else None
         second = runner_up[1] if runner_up else 0.0
         # Evidence mass (saturating) times the margin over the runner-up.
         confidence = (1.0 - math.exp(-top / 3.0)) * (top / (top + second)) if top > 0 else 0.1
-        candidates = sorted(rules.get(urusan, ()), reverse=True)
+        candidates = sorted(rules.get(urusan, ()), key=lambda t: t[:2], reverse=True)
         ordered = tuple(dict.fromkeys(a for _, _, a in candidates))
+        others = sorted((t for u, ts in rules.items() if u != urusan for t in ts), key=lambda t: t[:2], reverse=True)
         return Classification(
             urusan,
             round(confidence, 4),
@@ -203,6 +236,8 @@ class Taxonomy:
             ordered[0] if ordered else None,
             True,
             ordered,
+            tuple(dict.fromkeys(a for _, _, a in others)),
+            owner,
         )
 
     def classify(self, title: str, body: str, *, category: str | None = None) -> Classification:
