@@ -8,6 +8,8 @@
   aduan bench --n N            throughput and latency against a raw Kafka relay baseline
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
+  aduan route                  route JSON lines from stdin (the service's decision, one JSON line each)
+  aduan route-eval FILE        accuracy, triage rate and confusion table on a labelled CSV / JSON lines file
 """
 
 from __future__ import annotations
@@ -106,6 +108,18 @@ def _eval_routing(args: argparse.Namespace) -> int:
     return evaluate(args.rest)
 
 
+def _route(args: argparse.Namespace) -> int:
+    from aduan.route import main_route
+
+    return main_route(args.rest)
+
+
+def _route_eval(args: argparse.Namespace) -> int:
+    from aduan.route import main_eval
+
+    return main_eval(args.rest)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -145,6 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_eval_routing)
+
+    p = sub.add_parser("route", help="route JSON lines from stdin, one JSON decision per line")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_route)
+
+    p = sub.add_parser("route-eval", help="routing accuracy on a labelled CSV or JSON lines file")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_route_eval)
 
     args = parser.parse_args(argv)
     return int(args.func(args))
