@@ -100,8 +100,12 @@ def owner(level: str) -> str:
 def load_examples(path: Path) -> list[Example]:
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as f:
-            return [Example({"id": r.get("nid"), "title": r["judul"], "text": r["isi"]}, r["urusan"], r["level"],
-                            None, False) for r in csv.DictReader(f)]
+            return [
+                Example(
+                    {"id": r.get("nid"), "title": r["judul"], "text": r["isi"]}, r["urusan"], r["level"], None, False
+                )
+                for r in csv.DictReader(f)
+            ]
     out: list[Example] = []
     with path.open(encoding="utf-8") as f:
         for line in f:
@@ -118,8 +122,7 @@ def _share(hits: int, total: int) -> float:
 
 def _correct(e: Example, d: RoutingDecision) -> bool:
     """Level, urusan and (when labelled) region all right."""
-    return (d.level.value == e.level and d.urusan == e.urusan
-            and (not e.has_region or d.region_code == e.region_code))
+    return d.level.value == e.level and d.urusan == e.urusan and (not e.has_region or d.region_code == e.region_code)
 
 
 def evaluate(examples: Sequence[Example], threshold: float) -> dict[str, Any]:
@@ -136,7 +139,8 @@ def evaluate(examples: Sequence[Example], threshold: float) -> dict[str, Any]:
         "level_accuracy": _share(sum(d.level.value == e.level for e, d in pairs), n),
         "owner_accuracy": _share(sum(owner(d.level.value) == owner(e.level) for e, d in pairs), n),
         "region_accuracy": _share(sum(d.region_code == e.region_code for e, d in regional), len(regional))
-        if regional else None,
+        if regional
+        else None,
         "all_right": _share(sum(_correct(e, d) for e, d in pairs), n),
         "triage_rate": _share(sum(triaged), n),
         "routed": len(routed),
@@ -150,10 +154,18 @@ def evaluate(examples: Sequence[Example], threshold: float) -> dict[str, Any]:
             for (g, p), c in Counter((e.urusan, d.urusan) for e, d in pairs if e.urusan != d.urusan).most_common(15)
         ],
         "wrong": [
-            {"id": e.record.get("id"), "expected": [e.level, e.urusan, e.region_code],
-             "decided": [d.level.value, d.urusan, d.region_code], "confidence": d.confidence, "triage": t}
-            for (e, d), t in zip(pairs, triaged, strict=True) if not _correct(e, d)
-        ] if regional else [],
+            {
+                "id": e.record.get("id"),
+                "expected": [e.level, e.urusan, e.region_code],
+                "decided": [d.level.value, d.urusan, d.region_code],
+                "confidence": d.confidence,
+                "triage": t,
+            }
+            for (e, d), t in zip(pairs, triaged, strict=True)
+            if not _correct(e, d)
+        ]
+        if regional
+        else [],
     }
     return result
 
@@ -211,8 +223,10 @@ def main_eval(argv: Sequence[str] | None = None) -> int:
     print(report(result, args.file))
     if args.show_wrong:
         for w in result["wrong"]:
-            print(f"  {w['id']}: expected {w['expected']} decided {w['decided']} conf {w['confidence']}"
-                  f"{' (triage)' if w['triage'] else ''}")
+            print(
+                f"  {w['id']}: expected {w['expected']} decided {w['decided']} conf {w['confidence']}"
+                f"{' (triage)' if w['triage'] else ''}"
+            )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

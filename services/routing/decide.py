@@ -15,11 +15,11 @@ Pure and deterministic, with the rule set of rules.py. Responsibility is decided
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import takewhile
 
 from services.routing import rules as rulesets
-from services.routing.gazetteer import PROVINCE_CODE, RegionEvidence, Tokens, tokenize
+from services.routing.gazetteer import PROVINCE_CODE, PlaceKind, PlaceMatch, RegionEvidence, Tokens, tokenize
 from services.routing.rules import RuleSet
 from services.routing.taxonomy import Authority, Classification, Scope
 from shared.agencies import AGENCIES, KABKOTA_BY_REGION, Agency
@@ -51,6 +51,9 @@ _CATEGORY_BONUS = 2.5  # a channel category that is itself an urusan code
 _HINT_AGENCY_BONUS = 2.0  # a reporter-chosen agency's urusan
 
 
+_OFFICIAL_KINDS = frozenset({PlaceKind.KABKOTA, PlaceKind.KECAMATAN, PlaceKind.KELURAHAN, PlaceKind.DESA})
+
+
 @dataclass(frozen=True, slots=True)
 class _Region:
     code: str | None
@@ -59,6 +62,7 @@ class _Region:
     place: Place | None
     conflict: bool = False
     unresolved: bool = False
+    names: tuple[PlaceMatch, ...] = ()  # the place names read in the text (not topic words)
 
 
 def _kab_name(code: str) -> str:
@@ -71,6 +75,13 @@ def _place(ev: RegionEvidence) -> Place | None:
 
 
 def _find_region(rules: RuleSet, inp: RoutingInput, fields: list[Tokens], hint_agency: Agency | None) -> _Region:
+    region, text_ev = _region(rules, inp, fields, hint_agency)
+    return replace(region, names=text_ev.matches)
+
+
+def _region(
+    rules: RuleSet, inp: RoutingInput, fields: list[Tokens], hint_agency: Agency | None
+) -> tuple[_Region, RegionEvidence]:
     gz = rules.gazetteer
     reasons: list[str] = []
     text_ev = gz.scan(fields)
@@ -100,7 +111,7 @@ def _find_region(rules: RuleSet, inp: RoutingInput, fields: list[Tokens], hint_a
         reasons.append(f"place: channel region_code {channel_code} ({_kab_name(channel_code)})")
         conflict = overridden(channel_code, "the channel's region")
         place = _place(text_ev) if text_ev.region_code == channel_code else None
-        return _Region(channel_code, 1.0, tuple(reasons), place or Place(kabkota=channel_code), conflict)
+        return _Region(channel_code, 1.0, tuple(reasons), place or Place(kabkota=channel_code), conflict), text_ev
 
     if inp.location_text:
         # A location field on a Lampung channel vouches for its own place names; the text helps it resolve.
@@ -111,24 +122,25 @@ def _find_region(rules: RuleSet, inp: RoutingInput, fields: list[Tokens], hint_a
         if ev is not None and ev.region_code is not None:
             reasons += evidence_lines(ev, "location")
             conflict = overridden(ev.region_code, "the location field")
-            return _Region(
+            region = _Region(
                 ev.region_code,
                 max(ev.strength, 0.9) if ev is loc_ev else ev.strength,
                 tuple(reasons),
                 _place(joint if joint.region_code == ev.region_code else ev),  # the text may name the village
                 conflict,
             )
+            return region, text_ev
 
     if hint_agency is not None and hint_agency.level is Level.KABKOTA:
         code = hint_agency.region_code
         reasons.append(f"place: reporter chose {hint_agency.code} ({_kab_name(code)})")
         conflict = overridden(code, "the reporter's choice")
-        return _Region(code, 0.9, tuple(reasons), Place(kabkota=code), conflict)
+        return _Region(code, 0.9, tuple(reasons), Place(kabkota=code), conflict), text_ev
 
     reasons += evidence_lines(text_ev)
     if text_ev.region_code is None and not text_ev.unresolved:
         reasons.append("place: no Lampung kab/kota, kecamatan or village recognised in the text")
-    return _Region(
+    region = _Region(
         text_ev.region_code,
         text_ev.strength,
         tuple(reasons),
@@ -136,6 +148,7 @@ def _find_region(rules: RuleSet, inp: RoutingInput, fields: list[Tokens], hint_a
         bool(text_ev.conflicting),
         bool(text_ev.unresolved),
     )
+    return region, text_ev
 
 
 def _classify(
@@ -271,6 +284,14 @@ def decide(inp: RoutingInput, rules: RuleSet | None = None) -> RoutingDecision:
     hint = tokenize(inp.hint_target_agency) if inp.hint_target_agency and hint_agency is None else None
     title, body = tokenize(inp.title), tokenize(inp.body)
     region = _find_region(rules, inp, [title, body] + ([hint] if hint is not None else []), hint_agency)
+    # A place name is not a topic word ("bawang" in Tulang Bawang, "agung" in Kota Agung).
+    masked: dict[int, set[int]] = {}
+    for m in region.names:
+        if m.kind in _OFFICIAL_KINDS:
+            masked.setdefault(m.field, set()).update(range(*m.token_span))
+    if masked:
+        title = title.masked(masked[0]) if 0 in masked else title
+        body = body.masked(masked[1]) if 1 in masked else body
     cls = _classify(rules, inp, title, body, hint, hint_agency)
     primary = _primary(rules, cls, region, hint_agency)
 

@@ -62,6 +62,13 @@ class Tokens:
     def __len__(self) -> int:
         return len(self.words)
 
+    def masked(self, positions: set[int]) -> Tokens:
+        """The same text with the tokens at `positions` blanked (a place name is not a topic word)."""
+        out = Tokens.__new__(Tokens)
+        out.text, out._spans = self.text, self._spans
+        out.words = ["" if k in positions else w for k, w in enumerate(self.words)]
+        return out
+
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Character span of tokens i..j-1 in the text."""
         if self._spans is None:
@@ -73,8 +80,16 @@ def tokenize(text: str) -> Tokens:
     return Tokens(text)
 
 
+# "Sukoharjo I" = "Sukoharjo 1": village names number their parts either way.
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
+
+
+def place_words(words: Sequence[str]) -> list[str]:
+    return [_ROMAN.get(w, w) for w in words]
+
+
 def glue(text: str) -> str:
-    return "".join(tokenize(text).words)
+    return "".join(place_words(tokenize(text).words))
 
 
 class PhraseIndex(Generic[T]):
@@ -142,6 +157,7 @@ class PhraseIndex(Generic[T]):
 class _Cues(BaseModel):
     model_config = ConfigDict(extra="forbid")
     village: list[str]
+    kelurahan: list[str] = []
     kecamatan: list[str]
     kabkota: list[str]
     lampung_only: list[str]
@@ -237,6 +253,8 @@ class PlaceMatch:
     background: bool = False  # a landmark or comparison place
     fuzzy: bool = False
     gated: bool = False  # counted only thanks to context
+    token_span: tuple[int, int] = (0, 0)  # tokens i..j-1 of its field
+    prefer: PlaceKind | None = None  # the cue said kelurahan or desa: that kind wins a tie
 
     @property
     def region_codes(self) -> tuple[str, ...]:
@@ -274,6 +292,7 @@ class RegionEvidence:
     unresolved: tuple[PlaceMatch, ...]  # ambiguous names nothing disambiguated
     place: Place = field(default_factory=Place)
     java: bool = False  # the text places the complaint in Java
+    matches: tuple[PlaceMatch, ...] = ()  # every place admitted, resolved or not
 
 
 _KIND_WEIGHT = {
@@ -286,6 +305,7 @@ _KIND_WEIGHT = {
 _GATED_FACTOR = 0.7
 _UNCUED_VILLAGE_FACTOR = 0.6
 _FUZZY_FACTOR = 0.8
+_CUE_FACTOR = 1.15
 FUZZY_FLOOR = 86.0  # rapidfuzz ratio a near miss after a cue word must reach
 _FUZZY_MIN_LEN = 5
 
@@ -299,6 +319,7 @@ class Gazetteer:
         self.regions = {r.code: r for r in regions}
         self.kabkota_names = {r.code: r.name for r in regions if r.kind is PlaceKind.KABKOTA}
         self._village_cues = frozenset(config.cues.village)
+        self._kelurahan_cues = frozenset(config.cues.kelurahan)
         self._kec_cues = frozenset(config.cues.kecamatan)
         self._kab_cues = frozenset(config.cues.kabkota)
         self._lampung_only = frozenset(config.cues.lampung_only)
@@ -432,7 +453,7 @@ class Gazetteer:
         java = False
         anchored = any(vouched)
         for f, tokens in enumerate(fields):
-            words = tokens.words
+            words = place_words(tokens.words)
             if not anchored and any(w in self._lampung_only for w in words):
                 anchored = True
             found = self._index.scan(words)
@@ -490,7 +511,7 @@ class Gazetteer:
             if m is None and cue is None and not any(r.kind not in VILLAGE_KINDS for r in entry.regions):
                 # "Pasar Liwa" (a kelurahan) not admitted: the town inside it may still count.
                 for k in range(i + 1, j):
-                    inner = self._index.get("".join(tokens.words[k:j]))
+                    inner = self._index.get("".join(place_words(tokens.words[k:j])))
                     if inner is not None and inner.regions:
                         m = self._admit(tokens, f, k, j, inner, None, fuzzy, anchored or vouch, java)
                         break
@@ -523,8 +544,10 @@ class Gazetteer:
     ) -> PlaceMatch | None:
         regions = entry.regions
         words = tokens.words
+        prefer: PlaceKind | None = None
         if cue == "village":
             wanted = tuple(r for r in regions if r.kind in VILLAGE_KINDS)
+            prefer = PlaceKind.KELURAHAN if i and words[i - 1] in self._kelurahan_cues else PlaceKind.DESA
             local = self._cue_regions.get(words[i - 1]) if i else None
             if local and len({r.kabkota for r in wanted}) > 1:
                 wanted = tuple(r for r in wanted if r.kabkota in local) or wanted
@@ -568,6 +591,8 @@ class Gazetteer:
         kinds = {r.kind for r in regions}
         kind = next(iter(kinds)) if len(kinds) == 1 else min(kinds, key=lambda k: -_KIND_WEIGHT.get(k, 0))
         weight *= _KIND_WEIGHT.get(kind, 0.85) * (_GATED_FACTOR if gated else 1.0) * (_FUZZY_FACTOR if fuzzy else 1.0)
+        if cue is not None:
+            weight *= _CUE_FACTOR  # "kec X", "desa Y": the writer says where, not merely names a place
         background = any(w in self._background for w in words[max(0, i - 3 - (cue is not None)) : i])
         if background:
             weight *= self._background_factor
@@ -584,6 +609,8 @@ class Gazetteer:
             background,
             fuzzy,
             gated,
+            (i, j),
+            prefer,
         )
 
     # -- resolving ----------------------------------------------------------------------------
@@ -598,12 +625,14 @@ class Gazetteer:
             cands = m.candidates
             if len(cands) > 1:
                 cands = self._disambiguate(m, [o for o in matches if o is not m])
+            if len({r.kabkota for r in cands}) > 1 and m.prefer is not None:
+                cands = tuple(r for r in cands if r.kind is m.prefer) or cands
             if len({r.kabkota for r in cands}) > 1:
                 unresolved.append(m)
                 continue
             chosen.append((m if cands == m.candidates else replace(m, candidates=cands), cands))
         if not chosen:
-            return RegionEvidence(None, 0.0, province_named, (), (), tuple(unresolved), Place(), java)
+            return RegionEvidence(None, 0.0, province_named, (), (), tuple(unresolved), Place(), java, tuple(matches))
         scores: dict[str, float] = {}
         first: dict[str, tuple[int, int]] = {}
         for m, cands in chosen:
@@ -619,7 +648,9 @@ class Gazetteer:
         if unresolved:
             strength *= 0.9
         place = self._place(best, [(m, c) for m, c in chosen if c[0].kabkota == best])
-        return RegionEvidence(best, round(strength, 4), province_named, support, others, tuple(unresolved), place, java)
+        return RegionEvidence(
+            best, round(strength, 4), province_named, support, others, tuple(unresolved), place, java, tuple(matches)
+        )
 
     @staticmethod
     def _disambiguate(m: PlaceMatch, others: Sequence[PlaceMatch]) -> tuple[Region, ...]:
