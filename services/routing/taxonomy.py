@@ -210,7 +210,7 @@ class Taxonomy:
                 for urusan, weight in hit.scores:
                     totals[urusan] = totals.get(urusan, 0.0) + weight * weight_factor
                     support.setdefault(urusan, []).append(key)
-                if hit.authority is not None:
+                if hit.authority is not None and before not in self._landmark:  # "di depan stasiun": not KAI's
                     rules.setdefault(hit.authority.urusan, []).append((hit.authority.priority, -order, hit.authority))
                 if hit.owner is not None:
                     owners.append((hit.owner.priority, -order, hit.owner))
