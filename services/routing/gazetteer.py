@@ -82,6 +82,7 @@ def tokenize(text: str) -> Tokens:
 
 # "Sukoharjo I" = "Sukoharjo 1": village names number their parts either way.
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
+_ROMAN_KEYS = frozenset(_ROMAN)
 
 
 def place_words(words: Sequence[str]) -> list[str]:
@@ -320,6 +321,7 @@ class Gazetteer:
         self.kabkota_names = {r.code: r.name for r in regions if r.kind is PlaceKind.KABKOTA}
         self._village_cues = frozenset(config.cues.village)
         self._kelurahan_cues = frozenset(config.cues.kelurahan)
+        self._all_cues = self._village_cues | frozenset(config.cues.kecamatan) | frozenset(config.cues.kabkota)
         self._kec_cues = frozenset(config.cues.kecamatan)
         self._kab_cues = frozenset(config.cues.kabkota)
         self._lampung_only = frozenset(config.cues.lampung_only)
@@ -453,8 +455,11 @@ class Gazetteer:
         java = False
         anchored = any(vouched)
         for f, tokens in enumerate(fields):
-            words = place_words(tokens.words)
-            if not anchored and any(w in self._lampung_only for w in words):
+            words = tokens.words
+            present = set(words)
+            if not _ROMAN_KEYS.isdisjoint(present):
+                words = place_words(words)
+            if not anchored and not self._lampung_only.isdisjoint(present):
                 anchored = True
             found = self._index.scan(words)
             matched_at = {i for i, _, _ in found}
@@ -475,6 +480,8 @@ class Gazetteer:
                         continue
                 raw.append((f, i, j, entry, self._cue(words, i), False))
             # Cue words followed by no exact name: try a near miss.
+            if self._all_cues.isdisjoint(present):
+                continue
             ends = {i for i, _, _ in found} | {k for i, j, _ in found for k in range(i, j)}
             for i, w in enumerate(words[:-1]):
                 if i + 1 in matched_at or i + 1 in ends:
