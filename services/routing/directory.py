@@ -47,7 +47,7 @@ class Directory:
             ("bumn_owner", Level.BUMN),
         ):
             for urusan, code in getattr(config, table).items():
-                expected[code] = level
+                check_agency(code, level, f"directory.toml [{table}] {urusan}")
                 if urusan not in known_urusan:
                     raise ValueError(f"directory.toml [{table}]: unknown urusan {urusan!r}")
         for code, urusan in config.handles.items():
