@@ -159,6 +159,7 @@ class _Cues(BaseModel):
     model_config = ConfigDict(extra="forbid")
     village: list[str]
     kelurahan: list[str] = []
+    facility: list[str] = []
     kecamatan: list[str]
     kabkota: list[str]
     lampung_only: list[str]
@@ -321,6 +322,7 @@ class Gazetteer:
         self.kabkota_names = {r.code: r.name for r in regions if r.kind is PlaceKind.KABKOTA}
         self._village_cues = frozenset(config.cues.village)
         self._kelurahan_cues = frozenset(config.cues.kelurahan)
+        self._facility = frozenset(config.cues.facility)
         self._all_cues = self._village_cues | frozenset(config.cues.kecamatan) | frozenset(config.cues.kabkota)
         self._kec_cues = frozenset(config.cues.kecamatan)
         self._kab_cues = frozenset(config.cues.kabkota)
@@ -586,7 +588,7 @@ class Gazetteer:
                     return None
                 gated = True
             elif entry.gate in (Gate.ELSEWHERE, Gate.KAB_GATED):
-                if not lampung:
+                if not (lampung or (i and words[i - 1] in self._facility)):
                     return None
                 gated = True
             elif entry.gate is Gate.JAVA:

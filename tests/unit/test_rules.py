@@ -50,12 +50,19 @@ def test_a_bad_edit_keeps_the_running_rules(rules_dir: Path) -> None:
         rules.load(rule_paths(RoutingSettings(rules_dir=rules_dir)))
 
 
-@pytest.mark.parametrize(("file", "old", "new", "error"), [
-    ("taxonomy.toml", 'urusan = "pendidikan"\nlevel = "provinsi"', 'urusan = "sekolah"\nlevel = "provinsi"',
-     "unknown urusan 'sekolah'"),
-    ("directory.toml", 'pendidikan = "prov-disdikbud"', 'pendidikan = "pusat-polri"', "is pusat, not provinsi"),
-    ("places.toml", '"Liwa"', '"Liwa", 7', "valid string"),
-])
+@pytest.mark.parametrize(
+    ("file", "old", "new", "error"),
+    [
+        (
+            "taxonomy.toml",
+            'urusan = "pendidikan"\nlevel = "provinsi"',
+            'urusan = "sekolah"\nlevel = "provinsi"',
+            "unknown urusan 'sekolah'",
+        ),
+        ("directory.toml", 'pendidikan = "prov-disdikbud"', 'pendidikan = "pusat-polri"', "is pusat, not provinsi"),
+        ("places.toml", '"Liwa"', '"Liwa", 7', "valid string"),
+    ],
+)
 def test_every_reference_is_checked_at_start_up(rules_dir: Path, file: str, old: str, new: str, error: str) -> None:
     _edit(rules_dir / file, old, new)
     with pytest.raises(ValueError, match=error):
