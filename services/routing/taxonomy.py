@@ -76,9 +76,20 @@ class OwnerSpec(BaseModel):
     phrases: list[str]
 
 
+class CombinationSpec(BaseModel):
+    """Words that only together name a topic: one word of every group in the same field adds `weight`."""
+
+    model_config = ConfigDict(extra="forbid")
+    urusan: str
+    weight: float = Field(gt=0)
+    all_of: list[list[str]] = Field(min_length=2)
+
+
 class TaxonomyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: str
+    abbreviations: dict[str, str] = {}
+    combination: list[CombinationSpec] = []
     # Urusan about an official's conduct: the level is the official's employer, read from the object named.
     object_level_urusan: list[str] = []
     owner: list[OwnerSpec] = []
@@ -164,6 +175,11 @@ class Taxonomy:
         if unknown:
             raise ValueError(f"taxonomy.toml object_level_urusan: unknown urusan {sorted(unknown)}")
         self.object_level_urusan = frozenset(config.object_level_urusan)
+        self._abbreviations = config.abbreviations
+        for c in config.combination:
+            if c.urusan not in self.known_urusan:
+                raise ValueError(f"taxonomy.toml combination: unknown urusan {c.urusan!r}")
+        self._combinations = [(c.urusan, c.weight, [frozenset(g) for g in c.all_of]) for c in config.combination]
         owners: dict[str, Authority] = {}
         for o in config.owner:
             if o.level not in (Level.PROVINSI, Level.KABKOTA):
@@ -195,7 +211,15 @@ class Taxonomy:
         order = 0
         for tokens, factor in fields:
             # "macetnya", "sampahnya": drop the enclitic so the stem matches (short words keep it: "hanya").
-            words = [w[:-3] if len(w) > 6 and w.endswith("nya") else w for w in tokens.words]
+            abbreviations = self._abbreviations
+            words = [abbreviations.get(w, w) for w in tokens.words]
+            words = [w[:-3] if len(w) > 6 and w.endswith("nya") else w for w in words]
+            if self._combinations:
+                present = set(words)
+                for u, weight, groups in self._combinations:
+                    if all(not g.isdisjoint(present) for g in groups):
+                        totals[u] = totals.get(u, 0.0) + weight * factor
+                        support.setdefault(u, []).append("+".join(sorted(groups[0] & present)))
             seen: set[str] = set()
             for i, j, hit in self._index.scan(words):
                 before = words[i - 1] if i else ""
