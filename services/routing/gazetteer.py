@@ -528,6 +528,13 @@ class Gazetteer:
                 matches.append(m)
         return self.resolve(matches, province_named=province_named, java=java)
 
+    def _after_facility(self, words: Sequence[str], i: int) -> bool:
+        """ "pasar Metro", "SMPN 3 Metro": the name of a facility's place."""
+        k = i - 1
+        if k > 0 and words[k].isdigit():
+            k -= 1
+        return k >= 0 and words[k] in self._facility
+
     def _fuzzy_kab_after_lampung(self, word: str) -> _Entry | None:
         if len(word) < 4 or not word.isalpha():
             return None
@@ -588,7 +595,7 @@ class Gazetteer:
                     return None
                 gated = True
             elif entry.gate in (Gate.ELSEWHERE, Gate.KAB_GATED):
-                if not (lampung or (i and words[i - 1] in self._facility)):
+                if not (lampung or self._after_facility(words, i)):
                     return None
                 gated = True
             elif entry.gate is Gate.JAVA:

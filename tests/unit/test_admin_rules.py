@@ -173,3 +173,34 @@ def test_a_regional_affair_with_no_place_waits_for_a_human_not_the_province() ->
     assert (d.level, d.region_code, d.agency_code) == (Level.KABKOTA, None, UNKNOWN_KABKOTA)
     d = route("jalan rusak", "jalan di depan rumah saya rusak parah sudah setahun", region_code="18.13")
     assert outcome(d) == ("kabkota", "pekerjaan_umum", "18.13", "kab-pesisir-barat")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Tolong pak guru SMPN 3 Metro sering tidak masuk", ("kabkota", "pendidikan", "18.72", "kota-metro")),
+        ("sampah di blkg pasar metro gak diangkut2 udh 5 hari", ("kabkota", "lingkungan_hidup", "18.72", "kota-metro")),
+    ],
+)
+def test_a_facility_names_its_place(body: str, expected: tuple) -> None:
+    assert outcome(route("", body)) == expected
+
+
+def test_sms_spellings_are_read_as_words() -> None:
+    d = route("", "jln rusak di b. lampung kec. sukarame, tlg diperbaiki")
+    assert outcome(d) == ("kabkota", "pekerjaan_umum", "18.71", "kota-bandar-lampung")
+
+
+def test_a_road_and_its_damage_outweigh_a_passing_word() -> None:
+    d = route("", "jln di kampung bujung tenuk kec menggala rusak parah, truk sawit lewat terus")
+    assert (d.urusan, d.region_code) == ("pekerjaan_umum", "18.05")
+
+
+def test_a_named_provincial_dinas_is_the_owner() -> None:
+    d = route("", "Mohon dinas perhubungan provinsi menertibkan travel gelap antar kabupaten")
+    assert outcome(d) == ("provinsi", "perhubungan", "18", "prov-dishub")
+
+
+def test_a_consequence_after_rawan_is_not_the_topic() -> None:
+    d = route("", "Lapor, lampu jalan di Jl. Ahmad Yani Kotabumi mati sdh 2 minggu. Gelap bgt malam, rawan begal.")
+    assert outcome(d) == ("kabkota", "perumahan", "18.03", "kab-lampung-utara")
