@@ -1,5 +1,8 @@
 """Routing decisions per second on one core, with the village layer, against a baseline in the same run.
 
+Rates are per CPU second of the benchmark process (time.process_time), so other load on a shared machine
+does not lower them; the baseline in the same run shows whether the interpreter itself ran slower.
+
 The baseline is the least any decision must do: tokenise the title and body. The figure that matters is
 `decide` (gazetteer to the village, taxonomy, authority rules, confidence) on complaint texts of two
 kinds: the team's Lampung set (tests/data) and, when present, the labelled LAPOR! texts in ../shared/data
@@ -30,12 +33,13 @@ LAMPUNG_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "lampung_
 def _rate(inputs: Sequence[RoutingInput], work: Callable[[RoutingInput], object], seconds: float) -> float:
     for inp in inputs[:50]:  # warm caches
         work(inp)
-    done, start = 0, time.perf_counter()
+    # CPU seconds of this process, not wall-clock time: the rate one core gives when the machine is shared.
+    done, start = 0, time.process_time()
     while True:
         for inp in inputs:
             work(inp)
         done += len(inputs)
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         if elapsed >= seconds:
             return round(done / elapsed, 1)
 

@@ -133,7 +133,9 @@ class PhraseIndex(Generic[T]):
                 continue
             best, best_key = -1, ""
             j = i
-            limit = min(n, i + max_tokens)
+            limit = i + max_tokens
+            if limit > n:
+                limit = n
             while True:
                 if key in values:
                     best, best_key = j, key

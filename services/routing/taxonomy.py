@@ -176,6 +176,7 @@ class Taxonomy:
             raise ValueError(f"taxonomy.toml object_level_urusan: unknown urusan {sorted(unknown)}")
         self.object_level_urusan = frozenset(config.object_level_urusan)
         self._abbreviations = config.abbreviations
+        self._normal: dict[str, str] = {}  # word as written → word as matched (bounded cache)
         for c in config.combination:
             if c.urusan not in self.known_urusan:
                 raise ValueError(f"taxonomy.toml combination: unknown urusan {c.urusan!r}")
@@ -211,9 +212,8 @@ class Taxonomy:
         order = 0
         for tokens, factor in fields:
             # "macetnya", "sampahnya": drop the enclitic so the stem matches (short words keep it: "hanya").
-            abbreviations = self._abbreviations
-            words = [abbreviations.get(w, w) for w in tokens.words]
-            words = [w[:-3] if len(w) > 6 and w.endswith("nya") else w for w in words]
+            normal = self._normal
+            words = [normal.get(w) or self._normalise(w) for w in tokens.words]
             if self._combinations:
                 present = set(words)
                 for u, weight, groups in self._combinations:
@@ -263,6 +263,16 @@ class Taxonomy:
             tuple(dict.fromkeys(a for _, _, a in others)),
             owner,
         )
+
+    def _normalise(self, word: str) -> str:
+        """An SMS spelling read as its word; the enclitic "-nya" dropped ("macetnya", not "hanya")."""
+        w = self._abbreviations.get(word, word)
+        if len(w) > 6 and w.endswith("nya"):
+            w = w[:-3]
+        if len(self._normal) > 100_000:
+            self._normal.clear()
+        self._normal[word] = w or word
+        return w
 
     def classify(self, title: str, body: str, *, category: str | None = None) -> Classification:
         """Classify a complaint's title and body (and a channel category, when there is one)."""
