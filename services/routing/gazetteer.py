@@ -259,6 +259,7 @@ class PlaceMatch:
     gated: bool = False  # counted only thanks to context
     token_span: tuple[int, int] = (0, 0)  # tokens i..j-1 of its field
     prefer: PlaceKind | None = None  # the cue said kelurahan or desa: that kind wins a tie
+    java_twin: bool = False  # also the name of a place in Java
 
     @property
     def region_codes(self) -> tuple[str, ...]:
@@ -601,11 +602,10 @@ class Gazetteer:
                     return None
                 gated = True
             elif entry.gate is Gate.JAVA:
-                if java:
-                    return None
-                gated = not lampung
+                gated = java or not lampung
         if entry.gate is Gate.JAVA and java and cue is None:
-            return None
+            # The text names Java: the twin counts only where another Lampung place backs it (resolve()).
+            gated = True
         kinds = {r.kind for r in regions}
         kind = next(iter(kinds)) if len(kinds) == 1 else min(kinds, key=lambda k: -_KIND_WEIGHT.get(k, 0))
         weight *= _KIND_WEIGHT.get(kind, 0.85) * (_GATED_FACTOR if gated else 1.0) * (_FUZZY_FACTOR if fuzzy else 1.0)
@@ -629,6 +629,7 @@ class Gazetteer:
             gated,
             (i, j),
             prefer,
+            entry.gate is Gate.JAVA,
         )
 
     # -- resolving ----------------------------------------------------------------------------
@@ -639,6 +640,9 @@ class Gazetteer:
         """One kab/kota from the matches; repeated names follow the places named around them."""
         chosen: list[tuple[PlaceMatch, tuple[Region, ...]]] = []
         unresolved: list[PlaceMatch] = []
+        if java:  # the text names Java: a Java twin without a cue counts only when another place backs its kab/kota
+            backed = {c for o in matches if not o.java_twin for c in o.region_codes}
+            matches = [m for m in matches if not (m.java_twin and m.cue is None) or set(m.region_codes) & backed]
         for m in matches:
             cands = m.candidates
             if len(cands) > 1:

@@ -210,3 +210,10 @@ def test_a_bad_places_file_is_refused(tmp_path) -> None:
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match="Nowhereville"):
         Gazetteer.load(bad)
+
+
+def test_a_java_twin_backed_by_its_kabkota_counts_even_when_java_is_named() -> None:
+    text = "saya perantau dari Jawa Tengah, sekarang tinggal di Banyumas Pringsewu, jalan rusak"
+    ev = scan(text)
+    assert ev.region_code == "18.10" and ev.java
+    assert any(m.name == "Banyumas" for m in ev.support)
