@@ -311,6 +311,8 @@ _GATED_FACTOR = 0.7
 _UNCUED_VILLAGE_FACTOR = 0.6
 _FUZZY_FACTOR = 0.8
 _CUE_FACTOR = 1.15
+_NEARBY_TOKENS = 6  # a place named within this many tokens of a repeated name is its best clue
+_NEARBY_FACTOR = 2.0
 FUZZY_FLOOR = 86.0  # rapidfuzz ratio a near miss after a cue word must reach
 _FUZZY_MIN_LEN = 5
 
@@ -691,7 +693,8 @@ class Gazetteer:
                         s = max(s, 2.0)
                     elif r2.kabkota == r.kabkota:
                         s = max(s, 1.0)
-                score += s * share * o.weight
+                near = o.field == m.field and abs(o.token_span[0] - m.token_span[0]) <= _NEARBY_TOKENS
+                score += s * share * o.weight * (_NEARBY_FACTOR if near else 1.0)
             scored.append((score, r))
         best_score = max(s for s, _ in scored)
         if best_score > 0:
