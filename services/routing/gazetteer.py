@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -43,6 +43,8 @@ PROVINCE_CODE = "18"
 # Tokens and a phrase index shared with the taxonomy
 
 _WORD = re.compile(r"[^\W_]+")
+_GLUED_START = 5
+_PROVINCE_FORMS = ("Lampung", "Provinsi Lampung", "Prov Lampung", "Pemprov Lampung", "Pemprov")
 
 
 class Tokens:
@@ -101,7 +103,9 @@ class PhraseIndex(Generic[T]):
     "sd", which glued matching would find in "s/d").
     """
 
-    def __init__(self, phrases: Mapping[str, T], *, joiner: str, max_tokens: int = 1) -> None:
+    def __init__(
+        self, phrases: Mapping[str, T], *, joiner: str, max_tokens: int = 1, starts: Iterable[str] | None = None
+    ) -> None:
         self._joiner = joiner
         self._values: dict[str, T] = {}
         self._prefixes: set[str] = set()
@@ -116,6 +120,12 @@ class PhraseIndex(Generic[T]):
                 self._prefixes.update(joiner.join(words[:k]) for k in range(1, len(words) + 1))
             else:
                 self._prefixes.update(key[:k] for k in range(1, len(key) + 1))
+        # Tokens a match may start with. Glued keys: the first word of a name as written, or a prefix of at least
+        # _GLUED_START characters ("tanjung" of "Tanjungkarang"), so "di", "ke" and "dan" start no lookup.
+        if starts is None:
+            self._starts: set[str] = self._prefixes
+        else:
+            self._starts = set(starts) | {p for p in self._prefixes if len(p) >= _GLUED_START}
 
     def get(self, key: str) -> T | None:
         return self._values.get(key)
@@ -124,11 +134,12 @@ class PhraseIndex(Generic[T]):
         """Non-overlapping (first token, end token exclusive, value), leftmost-longest."""
         found: list[tuple[int, int, T]] = []
         values, prefixes, joiner, max_tokens = self._values, self._prefixes, self._joiner, self._max_tokens
+        starts = self._starts
         n = len(words)
         i = 0
         while i < n:
             key = words[i]
-            if key not in prefixes:
+            if key not in starts:
                 i += 1
                 continue
             best, best_key = -1, ""
@@ -337,7 +348,15 @@ class Gazetteer:
         self._background_factor = config.background.factor
         self._entries = self._build(config, regions)
         longest = max(len(tokenize(r.name).words) for r in regions)
-        self._index: PhraseIndex[_Entry] = PhraseIndex(self._entries, joiner="", max_tokens=longest + 2)
+        written = [r.name for r in regions] + [
+            n
+            for table in (config.kabkota_aliases, config.kabkota_gated, config.towns)
+            for names in table.values()
+            for n in names
+        ]
+        written += [*config.not_places.phrases, *config.outside.names, *_PROVINCE_FORMS]
+        starts = {place_words(tokenize(n).words)[0] for n in written if tokenize(n).words}
+        self._index: PhraseIndex[_Entry] = PhraseIndex(self._entries, joiner="", max_tokens=longest + 2, starts=starts)
         # Fuzzy choices per kind, bucketed by first letter (typos rarely hit the first letter).
         self._fuzzy: dict[str, dict[str, list[str]]] = {"village": {}, "kecamatan": {}, "kabkota": {}}
         for key, entry in self._entries.items():
@@ -412,7 +431,7 @@ class Gazetteer:
                 old = entries.get(key)
                 regions = old.regions if old is not None else (self.regions[code],)
                 entries[key] = _Entry(self.kabkota_names[code], regions, Gate.KAB_GATED)
-        for form in ("Lampung", "Provinsi Lampung", "Prov Lampung", "Pemprov Lampung", "Pemprov"):
+        for form in _PROVINCE_FORMS:
             entries[glue(form)] = _Entry("Provinsi Lampung", (), province=True)
         for phrase in config.not_places.phrases:
             entries[glue(phrase)] = _Entry(phrase, (), Gate.STOP)
