@@ -54,7 +54,10 @@ def build(settings: RoutingSettings | None = None) -> Service:
     service.routes.extend(handlers.routes())
 
     async def watch_sighup() -> None:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_rules)
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_rules)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            log.warning("SIGHUP reload of the routing rules unavailable in this process")
         log.info("routing rules loaded", version=loaded.version)
 
     service.on_start.append(watch_sighup)
