@@ -606,7 +606,13 @@ class Gazetteer:
         elif cue is not None:
             pass  # the cue names another level than the name has: keep every candidate
         else:
+            # Without a cue a name is its kab/kota, kecamatan or town; villages of that name only break ties
+            # ("Tanjung Raya, Lampung Barat": the desa in Lampung Barat, not the kecamatan in Mesuji).
+            villages = tuple(r for r in regions if r.kind in VILLAGE_KINDS)
             regions = tuple(r for r in regions if r.kind not in VILLAGE_KINDS)
+            if regions and villages:
+                prefer = regions[0].kind
+                regions = regions + villages
             start = tokens.span(i, j)[0]
             capital = tokens.text[start : start + 1].isupper()
             if not regions:
@@ -629,6 +635,8 @@ class Gazetteer:
             gated = True
         kinds = {r.kind for r in regions}
         kind = next(iter(kinds)) if len(kinds) == 1 else min(kinds, key=lambda k: -_KIND_WEIGHT.get(k, 0))
+        if prefer is not None and prefer is not PlaceKind.KELURAHAN and prefer is not PlaceKind.DESA:
+            kind = prefer
         weight *= _KIND_WEIGHT.get(kind, 0.85) * (_GATED_FACTOR if gated else 1.0) * (_FUZZY_FACTOR if fuzzy else 1.0)
         if cue is not None:
             weight *= _CUE_FACTOR  # "kec X", "desa Y": the writer says where, not merely names a place
@@ -669,11 +677,17 @@ class Gazetteer:
             if len(cands) > 1:
                 cands = self._disambiguate(m, [o for o in matches if o is not m])
             if len({r.kabkota for r in cands}) > 1 and m.prefer is not None:
-                cands = tuple(r for r in cands if r.kind is m.prefer) or cands
+                if m.prefer in VILLAGE_KINDS:
+                    cands = tuple(r for r in cands if r.kind is m.prefer) or cands
+                else:  # an uncued name: its villages elsewhere only count when something points there
+                    cands = tuple(r for r in cands if r.kind not in VILLAGE_KINDS) or cands
             if len({r.kabkota for r in cands}) > 1:
                 unresolved.append(m)
                 continue
-            chosen.append((m if cands == m.candidates else replace(m, candidates=cands), cands))
+            if cands != m.candidates:
+                kinds = {r.kind for r in cands}
+                m = replace(m, candidates=cands, kind=kinds.pop() if len(kinds) == 1 else m.kind)
+            chosen.append((m, cands))
         if not chosen:
             return RegionEvidence(None, 0.0, province_named, (), (), tuple(unresolved), Place(), java, tuple(matches))
         scores: dict[str, float] = {}

@@ -204,3 +204,8 @@ def test_a_named_provincial_dinas_is_the_owner() -> None:
 def test_a_consequence_after_rawan_is_not_the_topic() -> None:
     d = route("", "Lapor, lampu jalan di Jl. Ahmad Yani Kotabumi mati sdh 2 minggu. Gelap bgt malam, rawan begal.")
     assert outcome(d) == ("kabkota", "perumahan", "18.03", "kab-lampung-utara")
+
+
+def test_street_children_and_beggars_are_dinas_sosial() -> None:
+    d = route("", "banyak pengemis dan anak jalanan di lampu merah tugu adipura, kota bandar lampung")
+    assert outcome(d) == ("kabkota", "sosial", "18.71", "kota-bandar-lampung")

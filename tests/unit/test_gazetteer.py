@@ -217,3 +217,9 @@ def test_a_java_twin_backed_by_its_kabkota_counts_even_when_java_is_named() -> N
     ev = scan(text)
     assert ev.region_code == "18.10" and ev.java
     assert any(m.name == "Banyumas" for m in ev.support)
+
+
+def test_an_uncued_name_follows_its_village_when_the_kabkota_named_says_so() -> None:
+    # Tanjung Raya is a kecamatan of Mesuji and a desa in Lampung Barat.
+    assert region_of("jalan di tanjung raya rusak parah, lampung barat") == "18.04"
+    assert region_of("jalan di Tanjung Raya rusak parah, Lampung") == "18.11"
