@@ -198,7 +198,10 @@ class RoutingHandlers:
         )
         routed = new_envelope(
             EventType.ROUTED,
-            RoutedComplaint(complaint=complaint, decision=decision),
+            # After "bukan wewenang" answers the human's decision replaces the last routed one (LAPOR! re-disposes).
+            RoutedComplaint(
+                complaint=complaint, decision=decision, reroute_of=await store.last_routed_event(self.db.pool, tracking)
+            ),
             producer=f"{PRODUCER}-triage",
             complaint_id=complaint.complaint_id,
             correlation_id=waiting["correlation_id"],

@@ -68,6 +68,15 @@ async def latest_decision(conn: asyncpg.Connection, tracking_number: str) -> asy
     )
 
 
+async def last_routed_event(pool: asyncpg.Pool, tracking_number: str) -> uuid.UUID | None:
+    """The complaints.routed event of the complaint's latest routed decision, if it was ever routed."""
+    return await pool.fetchval(
+        "SELECT routed_event_id FROM routing.decisions WHERE tracking_number = $1 AND outcome = 'routed'"
+        " ORDER BY decided_at DESC LIMIT 1",
+        tracking_number,
+    )
+
+
 async def decisions_for(pool: asyncpg.Pool, tracking_number: str) -> list[asyncpg.Record]:
     return await pool.fetch(
         "SELECT level, urusan, region_code, agency_code, confidence, reasons, outcome, decided_at, place,"

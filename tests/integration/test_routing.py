@@ -120,3 +120,10 @@ async def test_bukan_wewenang_reroutes_without_the_declining_agency_then_triage_
     explained = (await routing.get(f"/v1/decisions/{tracking}")).json()
     assert [e["outcome"] for e in explained] == ["routed", "routed", "triage"]
     assert explained[1]["reroute_of"] == first["event_id"]
+
+    # the human's decision replaces the last routed one, so LAPOR! re-disposes instead of creating
+    decided = await routing.post(f"/v1/triage/{tracking}", json={"agency_code": "prov-setda", "operator": "ana"})
+    assert decided.status_code == 202
+    routed = await read_topic(infra.kafka, topics.routed, expect=3)
+    assert routed[2]["payload"]["decision"]["agency_code"] == "prov-setda"
+    assert routed[2]["payload"]["reroute_of"] == second["event_id"]
