@@ -11,6 +11,8 @@
   aduan asyncapi [--check]     write docs/asyncapi/*.json from the code
   aduan k8s                    write the Strimzi topics and users of deploy/k8s from the declarations
   aduan agency listen|answer   an agency's client: its routed complaints, its answers (docs/agencies.md)
+  aduan route                  route JSON lines from stdin (the service's decision, one JSON line each)
+  aduan route-eval FILE        accuracy, triage rate and confusion table on a labelled CSV / JSON lines file
 
 Every subcommand has --help. Ports: ADUAN_KAFKA_PORT, ADUAN_PG_PORT, ADUAN_INTAKE_PORT, ADUAN_ROUTING_PORT,
 ADUAN_FORWARDER_PORT, ADUAN_NOTIFIER_PORT, ADUAN_LAPOR_SIM_PORT.
@@ -143,6 +145,18 @@ def _agency(args: argparse.Namespace) -> int:
     return agency_client(args.rest)
 
 
+def _route(args: argparse.Namespace) -> int:
+    from aduan.route import main_route
+
+    return main_route(args.rest)
+
+
+def _route_eval(args: argparse.Namespace) -> int:
+    from aduan.route import main_eval
+
+    return main_eval(args.rest)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["agency"]:  # its own parser, with its own --help
@@ -209,6 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("agency", help="an agency's client: listen | answer (aduan agency --help)", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_agency)
+
+    p = sub.add_parser("route", help="route JSON lines from stdin, one JSON decision per line")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_route)
+
+    p = sub.add_parser("route-eval", help="routing accuracy on a labelled CSV or JSON lines file")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_route_eval)
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["test"] and not {"-h", "--help"} & set(argv[1:2]):

@@ -153,19 +153,31 @@ class Level(StrEnum):
     BUMN = "bumn"
 
 
+class Place(Model):
+    """Where a complaint happened, as far as routing could tell (Kemendagri codes)."""
+
+    kabkota: str | None = None
+    kecamatan: str | None = None
+    desa: str | None = None  # a desa or kelurahan
+
+
 class RoutingDecision(Model):
     level: Level
     urusan: str
-    region_code: str
+    # The responsible government's region: kab/kota code for kabkota, "18" for provinsi, null for pusat and bumn.
+    region_code: str | None
     agency_code: str
     confidence: float = Field(ge=0, le=1)
     reasons: tuple[str, ...]
     excluded_agencies: tuple[str, ...] = ()
+    place: Place | None = None  # where it happened, apart from who is responsible
+    rule_version: str | None = None  # the routing rule set that made the decision
 
 
 class RoutedComplaint(Model):
     complaint: Complaint
     decision: RoutingDecision
+    reroute_of: uuid.UUID | None = None  # event id of the earlier complaints.routed event this decision replaces
 
 
 class TriageRequest(Model):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.forwarder.lapor import LaporReport
+from shared.agencies import PROVINCE_CODE
 from shared.events import RoutedComplaint
 
 
@@ -31,7 +32,8 @@ def report_for(routed: RoutedComplaint) -> LaporReport:
         incident_date=c.incident_date,
         category=d.urusan,
         agency_code=d.agency_code,
-        region_code=d.region_code,
+        # LAPOR! wants a region: the responsible one, else where it happened (pusat/bumn), else the province.
+        region_code=d.region_code or (d.place.kabkota if d.place and d.place.kabkota else PROVINCE_CODE),
         level=d.level.value,
         anonymous=c.anonymous,
         confidential=c.confidential,

@@ -1,42 +1,54 @@
-"""Find Lampung places in free text: kab/kota, every kecamatan, a few well-known towns.
+"""Find Lampung places in free text, down to the village, and say which kab/kota they point at.
 
-Matching is token based: the text is split into word tokens once and every window of up to a few
-tokens is looked up in a dict, longest match first. Keys ignore spaces and hyphens, so "Bandar
-Lampung", "Bandarlampung" and "Bandar-Lampung" are one key, and "Metro Kibang" beats "Metro".
-Pure and fast: no regex alternation over hundreds of names, no I/O.
+The regions come from the official list (data/wilayah_lampung_18.csv: 15 kab/kota, 229 kecamatan, 205
+kelurahan, 2,446 desa with their parents); how people write them and which names need care come from
+data/places.toml. Matching is token based: the text is split into word tokens once and every window of a
+few tokens is looked up in a dict, longest match first; keys ignore spaces and hyphens ("Bandar Lampung" =
+"bandarlampung"). Pure and fast: no regex alternation over thousands of names.
 
-Names that also name places elsewhere are *gated*: they count only with Lampung context (another
-Lampung place or "Lampung" in the text, or the caller vouching for the field). Names that are
-everyday words ("Panjang") also need a capital letter. Names shared with Java (Banyumas, Sukoharjo,
-Wonosobo, Sukabumi, …) are dropped when the text names Java. Kecamatan names used twice inside
-Lampung (Pagar Dewa, Bumi Agung, Labuhan Ratu; "Raja Basa"/"Rajabasa" once spaces are ignored)
-carry both candidate codes; `resolve_region` picks one only when other evidence points at it.
+How a name counts:
+- a cue right before it ("desa", "kel.", "pekon", "tiyuh", "kampung"; "kec", "kecamatan"; "kab", "kota")
+  makes it count in any case and picks the level it names; a cue followed by a near miss is matched
+  fuzzily (rapidfuzz) above a floor;
+- without a cue, kab/kota, kecamatan and town names count; names that are everyday words need a capital
+  letter and Lampung context; names used elsewhere need Lampung context; names shared with Java count
+  unless the text places the complaint in Java; a village name counts only when it is unique in Lampung,
+  written with a capital letter and the text is anchored in Lampung;
+- a place after "dekat", "seperti", "dibanding", … is a landmark or a comparison and weighs less.
+A name used more than once (a kecamatan in two kab/kota, a village in several kecamatan) keeps all its
+candidates; `resolve` picks one from the places named around it, else reports it as ambiguous.
 """
 
 from __future__ import annotations
 
+import csv
 import re
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Generic, TypeVar
 
-from shared.agencies import KABKOTA_BY_REGION, PROVINCE_CODE
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz, process
 
 T = TypeVar("T")
-
+DATA_DIR = Path(__file__).parent / "data"
+REGIONS_CSV = DATA_DIR / "wilayah_lampung_18.csv"
+PLACES_TOML = DATA_DIR / "places.toml"
+PROVINCE_CODE = "18"
 
 # ---------------------------------------------------------------------------------------------
 # Tokens and a phrase index shared with the taxonomy
 
 _WORD = re.compile(r"[^\W_]+")
+_GLUED_START = 5
+_PROVINCE_FORMS = ("Lampung", "Provinsi Lampung", "Prov Lampung", "Pemprov Lampung", "Pemprov")
 
 
 class Tokens:
-    """The lower-cased word tokens (letters and digits) of one text; spans computed only on demand.
-
-    Most tokens never match anything, so building a span per token would be wasted work.
-    """
+    """The lower-cased word tokens (letters and digits) of one text; spans computed only on demand."""
 
     __slots__ = ("_spans", "text", "words")
 
@@ -52,6 +64,13 @@ class Tokens:
     def __len__(self) -> int:
         return len(self.words)
 
+    def masked(self, positions: set[int]) -> Tokens:
+        """The same text with the tokens at `positions` blanked (a place name is not a topic word)."""
+        out = Tokens.__new__(Tokens)
+        out.text, out._spans = self.text, self._spans
+        out.words = ["" if k in positions else w for k, w in enumerate(self.words)]
+        return out
+
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Character span of tokens i..j-1 in the text."""
         if self._spans is None:
@@ -63,6 +82,19 @@ def tokenize(text: str) -> Tokens:
     return Tokens(text)
 
 
+# "Sukoharjo I" = "Sukoharjo 1": village names number their parts either way.
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
+_ROMAN_KEYS = frozenset(_ROMAN)
+
+
+def place_words(words: Sequence[str]) -> list[str]:
+    return [_ROMAN.get(w, w) for w in words]
+
+
+def glue(text: str) -> str:
+    return "".join(place_words(tokenize(text).words))
+
+
 class PhraseIndex(Generic[T]):
     """Longest-match lookup of multi-token phrases over a token list.
 
@@ -71,11 +103,13 @@ class PhraseIndex(Generic[T]):
     "sd", which glued matching would find in "s/d").
     """
 
-    def __init__(self, phrases: Mapping[str, T], *, joiner: str) -> None:
+    def __init__(
+        self, phrases: Mapping[str, T], *, joiner: str, max_tokens: int = 1, starts: Iterable[str] | None = None
+    ) -> None:
         self._joiner = joiner
         self._values: dict[str, T] = {}
         self._prefixes: set[str] = set()
-        self._max_tokens = 1
+        self._max_tokens = max_tokens  # glued keys lose their token count: the caller may say how many
         for phrase, value in phrases.items():
             words = tokenize(phrase).words
             key = joiner.join(words)
@@ -86,21 +120,33 @@ class PhraseIndex(Generic[T]):
                 self._prefixes.update(joiner.join(words[:k]) for k in range(1, len(words) + 1))
             else:
                 self._prefixes.update(key[:k] for k in range(1, len(key) + 1))
+        # Tokens a match may start with. Glued keys: the first word of a name as written, or a prefix of at least
+        # _GLUED_START characters ("tanjung" of "Tanjungkarang"), so "di", "ke" and "dan" start no lookup.
+        if starts is None:
+            self._starts: set[str] = self._prefixes
+        else:
+            self._starts = set(starts) | {p for p in self._prefixes if len(p) >= _GLUED_START}
+
+    def get(self, key: str) -> T | None:
+        return self._values.get(key)
 
     def scan(self, words: Sequence[str]) -> list[tuple[int, int, T]]:
         """Non-overlapping (first token, end token exclusive, value), leftmost-longest."""
         found: list[tuple[int, int, T]] = []
         values, prefixes, joiner, max_tokens = self._values, self._prefixes, self._joiner, self._max_tokens
+        starts = self._starts
         n = len(words)
         i = 0
         while i < n:
             key = words[i]
-            if key not in prefixes:
+            if key not in starts:
                 i += 1
                 continue
             best, best_key = -1, ""
             j = i
-            limit = min(n, i + max_tokens)
+            limit = i + max_tokens
+            if limit > n:
+                limit = n
             while True:
                 if key in values:
                     best, best_key = j, key
@@ -119,362 +165,633 @@ class PhraseIndex(Generic[T]):
 
 
 # ---------------------------------------------------------------------------------------------
-# Gazetteer entries
+# The data files
+
+
+class _Cues(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    village: list[str]
+    kelurahan: list[str] = []
+    facility: list[str] = []
+    kecamatan: list[str]
+    kabkota: list[str]
+    lampung_only: list[str]
+
+
+class _Background(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    words: list[str]
+    factor: float = Field(gt=0, le=1)
+
+
+class _Gates(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    common_words: list[str]
+    elsewhere: list[str]
+    java_twins: list[str]
+
+
+class _Phrases(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phrases: list[str] = []
+    names: list[str] = []
+
+
+class PlacesConfig(BaseModel):
+    """data/places.toml: how people write Lampung's places, validated against the official list."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: str
+    cues: _Cues
+    background: _Background
+    cue_regions: dict[str, list[str]]
+    kabkota_aliases: dict[str, list[str]]
+    kabkota_gated: dict[str, list[str]]
+    towns: dict[str, list[str]]
+    gates: _Gates
+    not_places: _Phrases
+    outside: _Phrases
 
 
 class PlaceKind(StrEnum):
     PROVINSI = "provinsi"  # "Lampung" alone
     KABKOTA = "kabkota"
     KECAMATAN = "kecamatan"
-    PLACE = "place"  # a town or landmark that is not itself a kecamatan name
-    OUTSIDE = "outside"  # a region outside Lampung that makes Java twins unlikely
+    KELURAHAN = "kelurahan"
+    DESA = "desa"
+    TOWN = "town"  # a capital, town or landmark that is not itself an official name
+    OUTSIDE = "outside"  # a region outside Lampung (vetoes the Java twins)
+
+
+VILLAGE_KINDS = frozenset({PlaceKind.KELURAHAN, PlaceKind.DESA})
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """One official region (or a town, placed in its kab/kota)."""
+
+    code: str
+    name: str
+    kind: PlaceKind
+    kabkota: str
+    kecamatan: str | None = None
 
 
 class Gate(StrEnum):
-    NONE = "none"  # counts on its own
-    CONTEXT = "context"  # a name used elsewhere too: needs Lampung context
-    COMMON = "common"  # an everyday word ("panjang"): needs Lampung context and a capital letter
-    JAVA = "java"  # also a Java place: needs Lampung context and no Java context
-    STOP = "stop"  # a phrase that looks like a place and is not one ("metro mini")
+    NONE = "none"
+    COMMON = "common"  # an everyday word: needs a cue, or a capital letter and Lampung context
+    ELSEWHERE = "elsewhere"  # used elsewhere too: needs a cue or Lampung context
+    JAVA = "java"  # a Java name too: vetoed when the text places the complaint in Java
+    KAB_GATED = "kab_gated"  # a kab/kota spelling that is also a word ("Tuba", "Metro")
+    STOP = "stop"
+    OUTSIDE = "outside"
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     name: str
-    kind: PlaceKind
-    region_codes: tuple[str, ...]
-    kecamatan_code: str | None = None
+    regions: tuple[Region, ...]
     gate: Gate = Gate.NONE
+    province: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class PlaceMatch:
-    text: str  # as written in the input
+    text: str  # as written
     name: str  # canonical name
-    kind: PlaceKind
-    region_codes: tuple[str, ...]  # candidate kab/kota codes; ("18",) for the province
+    kind: PlaceKind  # the kind of the candidates kept
+    candidates: tuple[Region, ...]
     span: tuple[int, int]
-    kecamatan_code: str | None = None
-    gated: bool = False  # needed context to count: weaker evidence
+    field: int = 0  # which field of the complaint it was found in
+    cue: str | None = None  # "village", "kecamatan", "kabkota" when a cue word preceded it
+    weight: float = 1.0
+    background: bool = False  # a landmark or comparison place
+    fuzzy: bool = False
+    gated: bool = False  # counted only thanks to context
+    token_span: tuple[int, int] = (0, 0)  # tokens i..j-1 of its field
+    prefer: PlaceKind | None = None  # the cue said kelurahan or desa: that kind wins a tie
+    java_twin: bool = False  # also the name of a place in Java
+
+    @property
+    def region_codes(self) -> tuple[str, ...]:
+        """Candidate kab/kota codes; ("18",) for the province."""
+        if self.kind is PlaceKind.PROVINSI:
+            return (PROVINCE_CODE,)
+        return tuple(sorted({r.kabkota for r in self.candidates}))
 
     @property
     def ambiguous(self) -> bool:
         return len(self.region_codes) > 1
 
-
-# Kecamatan per kab/kota (domain/lampung.md §3.2): code suffix and name.
-KECAMATAN: dict[str, tuple[tuple[str, str], ...]] = {
-    "18.01": (("04", "Natar"), ("05", "Tanjung Bintang"), ("06", "Kalianda"), ("07", "Sidomulyo"),
-              ("08", "Katibung"), ("09", "Penengahan"), ("10", "Palas"), ("13", "Jati Agung"),
-              ("14", "Ketapang"), ("15", "Sragi"), ("16", "Raja Basa"), ("17", "Candipuro"),
-              ("18", "Merbau Mataram"), ("21", "Bakauheni"), ("22", "Tanjung Sari"), ("23", "Way Sulan"),
-              ("24", "Way Panji")),
-    "18.02": (("01", "Kalirejo"), ("02", "Bangun Rejo"), ("03", "Padang Ratu"), ("04", "Gunung Sugih"),
-              ("05", "Trimurjo"), ("06", "Punggur"), ("07", "Terbanggi Besar"), ("08", "Seputih Raman"),
-              ("09", "Rumbia"), ("10", "Seputih Banyak"), ("11", "Seputih Mataram"),
-              ("12", "Seputih Surabaya"), ("13", "Terusan Nunyai"), ("14", "Bumi Ratu Nuban"),
-              ("15", "Bekri"), ("16", "Seputih Agung"), ("17", "Way Pengubuan"), ("18", "Bandar Mataram"),
-              ("19", "Pubian"), ("20", "Selagai Lingga"), ("21", "Anak Tuha"), ("22", "Sendang Agung"),
-              ("23", "Kota Gajah"), ("24", "Bumi Nabung"), ("25", "Way Seputih"), ("26", "Bandar Surabaya"),
-              ("27", "Anak Ratu Aji"), ("28", "Putra Rumbia")),
-    "18.03": (("01", "Bukit Kemuning"), ("02", "Kotabumi"), ("03", "Sungkai Selatan"), ("04", "Tanjung Raja"),
-              ("05", "Abung Timur"), ("06", "Abung Barat"), ("07", "Abung Selatan"), ("08", "Sungkai Utara"),
-              ("09", "Kotabumi Utara"), ("10", "Kotabumi Selatan"), ("11", "Abung Tengah"),
-              ("12", "Abung Tinggi"), ("13", "Abung Semuli"), ("14", "Abung Surakarta"),
-              ("15", "Muara Sungkai"), ("16", "Bunga Mayang"), ("17", "Hulu Sungkai"),
-              ("18", "Sungkai Tengah"), ("19", "Abung Pekurun"), ("20", "Sungkai Jaya"),
-              ("21", "Sungkai Barat"), ("22", "Abung Kunang"), ("23", "Blambangan Pagar")),
-    "18.04": (("04", "Balik Bukit"), ("05", "Sumber Jaya"), ("06", "Belalau"), ("07", "Way Tenong"),
-              ("08", "Sekincau"), ("09", "Suoh"), ("10", "Batu Brak"), ("11", "Sukau"), ("15", "Gedung Surian"),
-              ("18", "Kebun Tebu"), ("19", "Air Hitam"), ("20", "Pagar Dewa"), ("21", "Batu Ketulis"),
-              ("22", "Lumbok Seminung"), ("23", "Bandar Negeri Suoh")),
-    "18.05": (("02", "Menggala"), ("06", "Gedung Aji"), ("08", "Banjar Agung"), ("11", "Gedung Meneng"),
-              ("12", "Rawa Jitu Selatan"), ("13", "Penawar Tama"), ("18", "Rawa Jitu Timur"),
-              ("20", "Banjar Margo"), ("22", "Rawa Pitu"), ("23", "Penawar Aji"), ("25", "Dente Teladas"),
-              ("26", "Meraksa Aji"), ("27", "Gedung Aji Baru"), ("29", "Banjar Baru"), ("30", "Menggala Timur")),
-    "18.06": (("01", "Kota Agung"), ("02", "Talang Padang"), ("03", "Wonosobo"), ("04", "Pulau Panggung"),
-              ("09", "Cukuh Balak"), ("11", "Pugung"), ("12", "Semaka"), ("13", "Sumberejo"), ("15", "Ulu Belu"),
-              ("16", "Pematang Sawa"), ("17", "Kelumbayan"), ("18", "Kota Agung Barat"),
-              ("19", "Kota Agung Timur"), ("20", "Gisting"), ("21", "Gunung Alip"), ("24", "Limau"),
-              ("25", "Bandar Negeri Semuong"), ("26", "Air Naningan"), ("27", "Bulok"),
-              ("28", "Kelumbayan Barat")),
-    "18.07": (("01", "Sukadana"), ("02", "Labuhan Maringgai"), ("03", "Jabung"), ("04", "Pekalongan"),
-              ("05", "Sekampung"), ("06", "Batanghari"), ("07", "Way Jepara"), ("08", "Purbolinggo"),
-              ("09", "Raman Utara"), ("10", "Metro Kibang"), ("11", "Marga Tiga"), ("12", "Sekampung Udik"),
-              ("13", "Batanghari Nuban"), ("14", "Bumi Agung"), ("15", "Bandar Sribhawono"),
-              ("16", "Mataram Baru"), ("17", "Melinting"), ("18", "Gunung Pelindung"), ("19", "Pasir Sakti"),
-              ("20", "Waway Karya"), ("21", "Labuhan Ratu"), ("22", "Braja Selebah"), ("23", "Way Bungur"),
-              ("24", "Marga Sekampung")),
-    "18.08": (("01", "Blambangan Umpu"), ("02", "Kasui"), ("03", "Banjit"), ("04", "Baradatu"), ("05", "Bahuga"),
-              ("06", "Pakuan Ratu"), ("07", "Negeri Agung"), ("08", "Way Tuba"), ("09", "Rebang Tangkas"),
-              ("10", "Gunung Labuhan"), ("11", "Negara Batin"), ("12", "Negeri Besar"), ("13", "Buay Bahuga"),
-              ("14", "Bumi Agung"), ("15", "Umpu Semenguk")),
-    "18.09": (("01", "Gedong Tataan"), ("02", "Negeri Katon"), ("03", "Tegineneng"), ("04", "Way Lima"),
-              ("05", "Padang Cermin"), ("06", "Punduh Pidada"), ("07", "Kedondong"), ("08", "Marga Punduh"),
-              ("09", "Way Khilau"), ("10", "Teluk Pandan"), ("11", "Way Ratai")),
-    "18.10": (("01", "Pringsewu"), ("02", "Gading Rejo"), ("03", "Ambarawa"), ("04", "Pardasuka"),
-              ("05", "Pagelaran"), ("06", "Banyumas"), ("07", "Adiluwih"), ("08", "Sukoharjo"),
-              ("09", "Pagelaran Utara")),
-    "18.11": (("01", "Mesuji"), ("02", "Mesuji Timur"), ("03", "Rawa Jitu Utara"), ("04", "Way Serdang"),
-              ("05", "Simpang Pematang"), ("06", "Panca Jaya"), ("07", "Tanjung Raya")),
-    "18.12": (("01", "Tulang Bawang Tengah"), ("02", "Tumijajar"), ("03", "Tulang Bawang Udik"),
-              ("04", "Gunung Terang"), ("05", "Gunung Agung"), ("06", "Way Kenanga"), ("07", "Lambu Kibang"),
-              ("08", "Pagar Dewa"), ("09", "Batu Putih")),
-    "18.13": (("01", "Pesisir Tengah"), ("02", "Pesisir Selatan"), ("03", "Lemong"), ("04", "Pesisir Utara"),
-              ("05", "Karya Penggawa"), ("06", "Pulau Pisang"), ("07", "Way Krui"), ("08", "Krui Selatan"),
-              ("09", "Ngambur"), ("10", "Ngaras"), ("11", "Bangkunat")),
-    "18.71": (("01", "Kedaton"), ("02", "Sukarame"), ("03", "Tanjungkarang Barat"), ("04", "Panjang"),
-              ("05", "Tanjungkarang Timur"), ("06", "Tanjungkarang Pusat"), ("07", "Telukbetung Selatan"),
-              ("08", "Telukbetung Barat"), ("09", "Telukbetung Utara"), ("10", "Rajabasa"),
-              ("11", "Tanjung Senang"), ("12", "Sukabumi"), ("13", "Kemiling"), ("14", "Labuhan Ratu"),
-              ("15", "Way Halim"), ("16", "Langkapura"), ("17", "Enggal"), ("18", "Kedamaian"),
-              ("19", "Telukbetung Timur"), ("20", "Bumi Waras")),
-    "18.72": (("01", "Metro Pusat"), ("02", "Metro Utara"), ("03", "Metro Barat"), ("04", "Metro Timur"),
-              ("05", "Metro Selatan")),
-}
-
-# Kab/kota names and the spellings and abbreviations people use.
-KABKOTA_NAMES: dict[str, tuple[str, ...]] = {
-    "18.01": ("Lampung Selatan", "Lamsel"),
-    "18.02": ("Lampung Tengah", "Lamteng"),
-    "18.03": ("Lampung Utara", "Lampura"),
-    "18.04": ("Lampung Barat", "Lambar"),
-    "18.05": ("Tulang Bawang", "Tulangbawang"),
-    "18.06": ("Tanggamus",),
-    "18.07": ("Lampung Timur", "Lamtim"),
-    "18.08": ("Way Kanan",),
-    "18.09": ("Pesawaran",),
-    "18.10": ("Pringsewu",),
-    "18.11": ("Mesuji",),
-    "18.12": ("Tulang Bawang Barat", "Tubaba"),
-    "18.13": ("Pesisir Barat", "Pesibar"),
-    "18.71": ("Bandar Lampung", "Balam", "Kota Tapis Berseri"),
-    "18.72": ("Kota Metro",),
-}
-
-# Gated kab/kota spellings: "Tuba" (also a word) and a bare "Metro" (Metro TV, Polda Metro Jaya).
-_KABKOTA_GATED: dict[str, tuple[str, ...]] = {"18.05": ("Tuba",), "18.72": ("Metro",)}
-
-# Capitals and landmarks that are not kecamatan names, all unambiguous within Lampung.
-_PLACES: dict[str, tuple[str, ...]] = {
-    "18.04": ("Liwa",),  # capital, in Balik Bukit
-    "18.13": ("Krui",),  # capital, in Pesisir Tengah
-    "18.12": ("Panaragan",),  # capital, in Tulang Bawang Tengah
-    "18.02": ("Bandar Jaya",),  # town in Terbanggi Besar
-    "18.07": ("Way Kambas",),  # national park, Labuhan Ratu (Lampung Timur)
-    "18.71": ("Tanjungkarang", "Telukbetung", "Terminal Rajabasa"),
-}
-
-# Kecamatan names that are everyday words ("panjang" = long, "kedamaian" = peace).
-_COMMON_WORDS = frozenset({
-    "Panjang", "Kedamaian", "Enggal", "Limau", "Kedondong", "Rumbia", "Ketapang", "Pagelaran", "Kebun Tebu",
-    "Air Hitam", "Batu Putih", "Palas",
-})
-
-# Kecamatan names that also name places outside Lampung.
-_CONTEXT_GATED = frozenset({
-    "Gunung Agung", "Sumber Jaya", "Tanjung Sari",
-    "Tanjung Raya", "Tanjung Raja", "Sukadana", "Teluk Pandan", "Bunga Mayang", "Punggur", "Sukarame",
-    "Kedaton", "Batanghari", "Banjar Agung", "Banjar Baru", "Pulau Panggung", "Mataram Baru",
-    "Gunung Terang", "Negeri Agung", "Negeri Besar", "Sidomulyo", "Sumberejo", "Kalirejo",
-    "Bangun Rejo", "Jati Agung", "Jabung", "Sragi", "Candipuro", "Pulau Pisang", "Bumi Agung",
-    "Pagar Dewa", "Labuhan Ratu", "Rajabasa", "Raja Basa", "Panca Jaya", "Sendang Agung", "Way Lima",
-})
-
-# Kecamatan named like a Java regency or city.
-_JAVA_TWINS = frozenset({"Banyumas", "Sukoharjo", "Wonosobo", "Sukabumi", "Pekalongan", "Ambarawa"})
-
-# Phrases that contain a Lampung name but are not a Lampung place.
-_STOP = (
-    "Metro Jaya", "Polda Metro", "Metro TV", "Metro Mini", "Metro Pos",
-    "Kabupaten Banyumas", "Kab Banyumas", "Kabupaten Sukoharjo", "Kab Sukoharjo",
-    "Kabupaten Wonosobo", "Kab Wonosobo", "Kota Sukabumi", "Kabupaten Sukabumi", "Kab Sukabumi",
-    "Kota Pekalongan", "Kabupaten Pekalongan", "Kab Pekalongan", "Kabupaten Ketapang", "Kab Ketapang",
-    "Kabupaten Batanghari", "Kab Batanghari", "Kota Banjarbaru", "Gunung Agung Bali",
-    "Jalan Panjang", "Antrian Panjang", "Antrean Panjang", "Waktu Panjang", "Lebih Panjang",
-    "Panjang Jalan", "Panjang Lebar", "Cukup Panjang", "Sangat Panjang", "Terlalu Panjang",
-)
-
-# Regions outside Lampung whose mention vetoes the Java twins.
-_OUTSIDE = (
-    "Jawa", "Jawa Tengah", "Jawa Timur", "Jawa Barat", "Jateng", "Jatim", "Jabar", "Yogyakarta",
-    "Jogja", "Jogjakarta", "DIY", "Purwokerto", "Surakarta", "Solo", "Semarang", "Magelang", "Cilacap",
-    "Bogor", "Cianjur", "Salatiga", "Klaten", "Temanggung", "Banjarnegara", "Purbalingga",
-)
-
-_KABKOTA_NAME = {code: agency.name.removeprefix("Pemerintah ") for code, agency in KABKOTA_BY_REGION.items()}
+    @property
+    def kecamatan_code(self) -> str | None:
+        kecs = {r.code if r.kind is PlaceKind.KECAMATAN else r.kecamatan for r in self.candidates}
+        return next(iter(kecs)) if len(kecs) == 1 else None
 
 
-def _build_entries() -> dict[str, _Entry]:
-    """Every surface form, keyed by its spelling; names shared by two kab/kota merge their codes."""
-    entries: dict[str, _Entry] = {}
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where it happened, as far as the text says."""
 
-    def add(form: str, entry: _Entry) -> None:
-        key = "".join(tokenize(form).words)
-        old = entries.get(key)
-        if old is not None and old.kind is entry.kind and old.region_codes != entry.region_codes:
-            # The same kecamatan name in two kab/kota: keep every candidate, resolve later.
-            codes = tuple(sorted(set(old.region_codes) | set(entry.region_codes)))
-            gate = Gate.CONTEXT if Gate.CONTEXT in (old.gate, entry.gate) else old.gate
-            entry = _Entry(entry.name, entry.kind, codes, None, gate)
-        elif old is not None and old.kind is PlaceKind.KABKOTA:
-            return  # a kab/kota named like one of its own kecamatan (Mesuji, Pringsewu): kab/kota wins
-        entries[key] = entry
-
-    for region, kecs in KECAMATAN.items():
-        for suffix, name in kecs:
-            gate = (Gate.JAVA if name in _JAVA_TWINS else Gate.COMMON if name in _COMMON_WORDS
-                    else Gate.CONTEXT if name in _CONTEXT_GATED else Gate.NONE)
-            add(name, _Entry(name, PlaceKind.KECAMATAN, (region,), f"{region}.{suffix}", gate))
-    for region, names in _PLACES.items():
-        for name in names:
-            add(name, _Entry(name, PlaceKind.PLACE, (region,)))
-    for region, names in KABKOTA_NAMES.items():
-        for name in names:
-            entries["".join(tokenize(name).words)] = _Entry(
-                _KABKOTA_NAME[region], PlaceKind.KABKOTA, (region,))
-    for region, names in _KABKOTA_GATED.items():
-        for name in names:
-            add(name, _Entry(_KABKOTA_NAME[region], PlaceKind.KABKOTA, (region,), gate=Gate.CONTEXT))
-    for form in ("Lampung", "Provinsi Lampung", "Pemprov Lampung"):
-        entries["".join(tokenize(form).words)] = _Entry("Provinsi Lampung", PlaceKind.PROVINSI,
-                                                                   (PROVINCE_CODE,))
-    for form in _STOP:
-        entries["".join(tokenize(form).words)] = _Entry(form, PlaceKind.OUTSIDE, (), gate=Gate.STOP)
-    for form in _OUTSIDE:
-        entries["".join(tokenize(form).words)] = _Entry(form, PlaceKind.OUTSIDE, ())
-    return entries
-
-
-_ENTRIES = _build_entries()
-_INDEX: PhraseIndex[_Entry] = PhraseIndex(_ENTRIES, joiner="")
-
-
-def scan(tokens: Tokens) -> list[tuple[PlaceMatch, Gate]]:
-    """Every candidate place in one field, gated ones included, with the gate each needs."""
-    out: list[tuple[PlaceMatch, Gate]] = []
-    for i, j, entry in _INDEX.scan(tokens.words):
-        if entry.gate is Gate.STOP:
-            continue
-        start, end = tokens.span(i, j)
-        match = PlaceMatch(tokens.text[start:end], entry.name, entry.kind, entry.region_codes, (start, end),
-                           entry.kecamatan_code, entry.gate is not Gate.NONE)
-        out.append((match, entry.gate))
-    return out
-
-
-def has_lampung_anchor(candidates: Iterable[tuple[PlaceMatch, Gate]]) -> bool:
-    """True when an ungated Lampung place (or "Lampung" itself) is among the candidates."""
-    return any(g is Gate.NONE and m.kind is not PlaceKind.OUTSIDE for m, g in candidates)
-
-
-def has_java_context(candidates: Iterable[tuple[PlaceMatch, Gate]]) -> bool:
-    return any(m.kind is PlaceKind.OUTSIDE for m, _ in candidates)
-
-
-def admit(candidates: Sequence[tuple[PlaceMatch, Gate]], *, lampung_context: bool,
-          java_context: bool) -> list[PlaceMatch]:
-    """The Lampung places that count, given the context gathered over all fields."""
-    out: list[PlaceMatch] = []
-    for match, gate in candidates:
-        if match.kind is PlaceKind.OUTSIDE:
-            continue
-        if gate is Gate.CONTEXT and not lampung_context:
-            continue
-        if gate is Gate.COMMON and not (lampung_context and match.text[:1].isupper()):
-            continue
-        if gate is Gate.JAVA and (not lampung_context or java_context):
-            continue
-        out.append(match)
-    return out
-
-
-def find_places(text: str, *, lampung_context: bool = False) -> list[PlaceMatch]:
-    """Lampung places named in `text`, in order of appearance.
-
-    `lampung_context=True` vouches that the text is about Lampung (e.g. a location field of a
-    Lampung channel), which admits gated names even when nothing else in the text anchors them.
-    """
-    candidates = scan(tokenize(text))
-    context = lampung_context or has_lampung_anchor(candidates)
-    return admit(candidates, lampung_context=context, java_context=has_java_context(candidates))
-
-
-# ---------------------------------------------------------------------------------------------
-# From matches to one kab/kota
+    kabkota: str | None = None
+    kecamatan: str | None = None
+    desa: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RegionEvidence:
     region_code: str | None  # the kab/kota the matches point at, if any
-    strength: float  # 0..1: explicit kab/kota name > kecamatan > gated name; lowered by conflicts
+    strength: float  # 0..1: explicit kab/kota name > kecamatan > village > gated name; lowered by conflicts
     province_named: bool
-    support: tuple[PlaceMatch, ...]  # matches that support region_code
+    support: tuple[PlaceMatch, ...]
     conflicting: tuple[str, ...]  # other kab/kota codes the text also names
     unresolved: tuple[PlaceMatch, ...]  # ambiguous names nothing disambiguated
+    place: Place = field(default_factory=Place)
+    java: bool = False  # the text places the complaint in Java
+    matches: tuple[PlaceMatch, ...] = ()  # every place admitted, resolved or not
 
 
-_KIND_WEIGHT = {PlaceKind.KABKOTA: 1.0, PlaceKind.KECAMATAN: 0.85, PlaceKind.PLACE: 0.85}
+_KIND_WEIGHT = {
+    PlaceKind.KABKOTA: 1.0,
+    PlaceKind.KECAMATAN: 0.9,
+    PlaceKind.TOWN: 0.85,
+    PlaceKind.KELURAHAN: 0.85,
+    PlaceKind.DESA: 0.85,
+}
 _GATED_FACTOR = 0.7
+_UNCUED_VILLAGE_FACTOR = 0.6
+_FUZZY_FACTOR = 0.8
+_CUE_FACTOR = 1.15
+_NEARBY_TOKENS = 6  # a place named within this many tokens of a repeated name is its best clue
+_NEARBY_FACTOR = 2.0
+FUZZY_FLOOR = 86.0  # rapidfuzz ratio a near miss after a cue word must reach
+_FUZZY_MIN_LEN = 5
 
 
-def _weight(match: PlaceMatch) -> float:
-    return _KIND_WEIGHT[match.kind] * (_GATED_FACTOR if match.gated else 1.0)
+class Gazetteer:
+    """Every surface form of Lampung's regions, built once from the data files."""
 
+    def __init__(self, config: PlacesConfig, regions: Sequence[Region]) -> None:
+        self.config = config
+        self.version = config.version
+        self.regions = {r.code: r for r in regions}
+        self.kabkota_names = {r.code: r.name for r in regions if r.kind is PlaceKind.KABKOTA}
+        self._village_cues = frozenset(config.cues.village)
+        self._kelurahan_cues = frozenset(config.cues.kelurahan)
+        self._facility = frozenset(config.cues.facility)
+        self._all_cues = self._village_cues | frozenset(config.cues.kecamatan) | frozenset(config.cues.kabkota)
+        self._kec_cues = frozenset(config.cues.kecamatan)
+        self._kab_cues = frozenset(config.cues.kabkota)
+        self._lampung_only = frozenset(config.cues.lampung_only)
+        self._cue_regions = {w: frozenset(codes) for w, codes in config.cue_regions.items()}
+        self._background = frozenset(config.background.words)
+        self._background_factor = config.background.factor
+        self._entries = self._build(config, regions)
+        longest = max(len(tokenize(r.name).words) for r in regions)
+        written = [r.name for r in regions] + [
+            n
+            for table in (config.kabkota_aliases, config.kabkota_gated, config.towns)
+            for names in table.values()
+            for n in names
+        ]
+        written += [*config.not_places.phrases, *config.outside.names, *_PROVINCE_FORMS]
+        starts = {place_words(tokenize(n).words)[0] for n in written if tokenize(n).words}
+        self._index: PhraseIndex[_Entry] = PhraseIndex(self._entries, joiner="", max_tokens=longest + 2, starts=starts)
+        # Fuzzy choices per kind, bucketed by first letter (typos rarely hit the first letter).
+        self._fuzzy: dict[str, dict[str, list[str]]] = {"village": {}, "kecamatan": {}, "kabkota": {}}
+        for key, entry in self._entries.items():
+            kinds = {r.kind for r in entry.regions}
+            for cue, wanted in (
+                ("village", VILLAGE_KINDS),
+                ("kecamatan", {PlaceKind.KECAMATAN}),
+                ("kabkota", {PlaceKind.KABKOTA}),
+            ):
+                if kinds & wanted and len(key) >= _FUZZY_MIN_LEN:
+                    self._fuzzy[cue].setdefault(key[0], []).append(key)
 
-def resolve_region(matches: Sequence[PlaceMatch]) -> RegionEvidence:
-    """Pick the kab/kota the matches agree on; ambiguous kecamatan only follow other evidence."""
-    province_named = any(m.kind is PlaceKind.PROVINSI for m in matches)
-    scores: dict[str, float] = {}
-    first_seen: dict[str, int] = {}
-    ambiguous: list[PlaceMatch] = []
-    for m in matches:
-        if m.kind is PlaceKind.PROVINSI:
-            continue
-        if m.ambiguous:
-            ambiguous.append(m)
-            continue
-        code = m.region_codes[0]
-        scores[code] = scores.get(code, 0.0) + _weight(m)
-        first_seen.setdefault(code, m.span[0])
+    @classmethod
+    def load(cls, places: Path = PLACES_TOML, regions_csv: Path = REGIONS_CSV) -> Gazetteer:
+        config = PlacesConfig.model_validate(tomllib.loads(places.read_text(encoding="utf-8")))
+        return cls(config, read_regions(regions_csv))
 
-    unresolved: list[PlaceMatch] = []
-    if ambiguous:
-        # Several ambiguous names may share exactly one kab/kota (Bumi Agung + Labuhan Ratu → 18.07).
-        shared = set.intersection(*(set(m.region_codes) for m in ambiguous))
-        for m in ambiguous:
-            known = [c for c in m.region_codes if c in scores]
-            if known:
-                pick = max(known, key=lambda c: scores[c])
-            elif len(shared) == 1 and len(ambiguous) > 1:
-                pick = next(iter(shared))
-            else:
+    # -- building -----------------------------------------------------------------------------
+
+    def _build(self, config: PlacesConfig, regions: Sequence[Region]) -> dict[str, _Entry]:
+        by_key: dict[str, list[Region]] = {}
+        names: dict[str, str] = {}
+        for r in regions:
+            if r.kind is PlaceKind.PROVINSI:
+                continue
+            key = glue(r.name)
+            by_key.setdefault(key, []).append(r)
+            names.setdefault(key, r.name)
+        kab_codes = set(self.kabkota_names)
+
+        def check_codes(section: str, codes: Mapping[str, object]) -> None:
+            unknown = sorted(set(codes) - kab_codes)
+            if unknown:
+                raise ValueError(f"places.toml [{section}]: not a Lampung kab/kota code: {unknown}")
+
+        for word, codes in config.cue_regions.items():
+            check_codes(f"cue_regions.{word}", dict.fromkeys(codes))
+        for section, table in (
+            ("kabkota_aliases", config.kabkota_aliases),
+            ("kabkota_gated", config.kabkota_gated),
+            ("towns", config.towns),
+        ):
+            check_codes(section, table)
+        for code, aliases in config.kabkota_aliases.items():
+            for alias in aliases:
+                by_key.setdefault(glue(alias), []).insert(0, self.regions[code])
+                names.setdefault(glue(alias), self.kabkota_names[code])
+        for code, towns in config.towns.items():
+            for town in towns:
+                key = glue(town)
+                by_key.setdefault(key, []).append(Region(f"{code}:{key}", town, PlaceKind.TOWN, code))
+                names.setdefault(key, town)
+
+        gates: dict[str, Gate] = {}
+        for gate, listed in (
+            (Gate.COMMON, config.gates.common_words),
+            (Gate.ELSEWHERE, config.gates.elsewhere),
+            (Gate.JAVA, config.gates.java_twins),
+        ):
+            for name in listed:
+                key = glue(name)
+                if key not in by_key:
+                    raise ValueError(f"places.toml [gates]: {name!r} is not an official Lampung name")
+                gates[key] = gate
+
+        entries: dict[str, _Entry] = {}
+        for key, rs in by_key.items():
+            entries[key] = _Entry(names[key], tuple(dict.fromkeys(rs)), gates.get(key, Gate.NONE))
+        for code, spellings in config.kabkota_gated.items():
+            for spelling in spellings:
+                key = glue(spelling)
+                old = entries.get(key)
+                regions = old.regions if old is not None else (self.regions[code],)
+                entries[key] = _Entry(self.kabkota_names[code], regions, Gate.KAB_GATED)
+        for form in _PROVINCE_FORMS:
+            entries[glue(form)] = _Entry("Provinsi Lampung", (), province=True)
+        for phrase in config.not_places.phrases:
+            entries[glue(phrase)] = _Entry(phrase, (), Gate.STOP)
+        for name in config.outside.names:
+            key = glue(name)
+            old = entries.get(key)
+            if old is not None and any(r.kind not in VILLAGE_KINDS for r in old.regions):
+                raise ValueError(f"places.toml [outside]: {name!r} is also a Lampung kecamatan or kab/kota name")
+            # A transmigration village named after a Java town ("desa Surabaya") still counts after a village cue.
+            entries[key] = _Entry(name, old.regions if old is not None else (), Gate.OUTSIDE)
+        return entries
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _cue(self, words: Sequence[str], i: int) -> str | None:
+        if i == 0:
+            return None
+        w = words[i - 1]
+        if w in self._village_cues:
+            return "village"
+        if w in self._kec_cues:
+            return "kecamatan"
+        if w in self._kab_cues:
+            return "kabkota"
+        return None
+
+    def _fuzzy_after_cue(self, words: Sequence[str], i: int, cue: str) -> tuple[int, _Entry] | None:
+        """A near miss right after a cue word: (tokens used, entry) above the floor, else None."""
+        best: tuple[float, int, _Entry] | None = None
+        for width in (1, 2, 3):
+            if i + width > len(words):
+                break
+            query = "".join(words[i : i + width])
+            if len(query) < _FUZZY_MIN_LEN or not query.isalpha():
+                continue
+            choices = self._fuzzy[cue].get(query[0])
+            if not choices:
+                continue
+            hit = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_FLOOR)
+            if hit is not None and (best is None or hit[1] > best[0]):
+                best = (hit[1], width, self._entries[hit[0]])
+        return (best[1], best[2]) if best else None
+
+    def scan(self, fields: Sequence[Tokens], *, vouched: Sequence[bool] = ()) -> RegionEvidence:
+        """Read every field, admit the places that count, resolve them to one kab/kota."""
+        raw: list[tuple[int, int, int, _Entry, str | None, bool]] = []  # field, i, j, entry, cue, fuzzy
+        java = False
+        anchored = any(vouched)
+        for f, tokens in enumerate(fields):
+            words = tokens.words
+            present = set(words)
+            if not _ROMAN_KEYS.isdisjoint(present):
+                words = place_words(words)
+            if not anchored and not self._lampung_only.isdisjoint(present):
+                anchored = True
+            found = self._index.scan(words)
+            matched_at = {i for i, _, _ in found}
+            for i, j, entry in found:
+                if entry.gate is Gate.OUTSIDE:
+                    if entry.regions and self._cue(words, i) == "village":
+                        raw.append((f, i, j, entry, "village", False))
+                    else:
+                        java = True
+                    continue
+                if entry.gate is Gate.STOP:
+                    continue
+                if entry.province and j < len(words):
+                    # "lampung selatn": a kab/kota name with a typo after "Lampung".
+                    near = self._fuzzy_kab_after_lampung(words[j])
+                    if near is not None:
+                        raw.append((f, i, j + 1, near, None, True))
+                        continue
+                raw.append((f, i, j, entry, self._cue(words, i), False))
+            # Cue words followed by no exact name: try a near miss.
+            if self._all_cues.isdisjoint(present):
+                continue
+            ends = {i for i, _, _ in found} | {k for i, j, _ in found for k in range(i, j)}
+            for i, w in enumerate(words[:-1]):
+                if i + 1 in matched_at or i + 1 in ends:
+                    continue
+                cue = (
+                    "village"
+                    if w in self._village_cues
+                    else "kecamatan"
+                    if w in self._kec_cues
+                    else "kabkota"
+                    if w in self._kab_cues
+                    else None
+                )
+                if cue is None:
+                    continue
+                near = self._fuzzy_after_cue(words, i + 1, cue)
+                if near is not None:
+                    raw.append((f, i + 1, i + 1 + near[0], near[1], cue, True))
+        # Lampung context: an ungated Lampung name, a cued name, "Lampung", pekon/tiyuh, or a vouched field.
+        if not anchored:
+            anchored = any(
+                e.province or (cue is not None and e.regions) or (e.gate is Gate.NONE and _anchors(e))
+                for _, _, _, e, cue, _ in raw
+            )
+        matches: list[PlaceMatch] = []
+        province_named = False
+        for f, i, j, entry, cue, fuzzy in raw:
+            tokens = fields[f]
+            if entry.province:
+                province_named = True
+                continue
+            vouch = f < len(vouched) and vouched[f]
+            m = self._admit(tokens, f, i, j, entry, cue, fuzzy, anchored or vouch, java)
+            if m is None and cue is None and not any(r.kind not in VILLAGE_KINDS for r in entry.regions):
+                # "Pasar Liwa" (a kelurahan) not admitted: the town inside it may still count.
+                for k in range(i + 1, j):
+                    inner = self._index.get("".join(place_words(tokens.words[k:j])))
+                    if inner is not None and inner.regions:
+                        m = self._admit(tokens, f, k, j, inner, None, fuzzy, anchored or vouch, java)
+                        break
+            if m is not None:
+                matches.append(m)
+        return self.resolve(matches, province_named=province_named, java=java)
+
+    def _after_facility(self, words: Sequence[str], i: int) -> bool:
+        """ "pasar Metro", "SMPN 3 Metro": the name of a facility's place."""
+        k = i - 1
+        if k > 0 and words[k].isdigit():
+            k -= 1
+        return k >= 0 and words[k] in self._facility
+
+    def _fuzzy_kab_after_lampung(self, word: str) -> _Entry | None:
+        if len(word) < 4 or not word.isalpha():
+            return None
+        query = "lampung" + word
+        if query in self._entries:
+            return None
+        hit = process.extractOne(
+            query, self._fuzzy["kabkota"].get("l", []), scorer=fuzz.ratio, score_cutoff=FUZZY_FLOOR + 4
+        )
+        return self._entries[hit[0]] if hit is not None else None
+
+    def _admit(
+        self,
+        tokens: Tokens,
+        f: int,
+        i: int,
+        j: int,
+        entry: _Entry,
+        cue: str | None,
+        fuzzy: bool,
+        lampung: bool,
+        java: bool,
+    ) -> PlaceMatch | None:
+        regions = entry.regions
+        words = tokens.words
+        prefer: PlaceKind | None = None
+        if cue == "village":
+            wanted = tuple(r for r in regions if r.kind in VILLAGE_KINDS)
+            prefer = PlaceKind.KELURAHAN if i and words[i - 1] in self._kelurahan_cues else PlaceKind.DESA
+            local = self._cue_regions.get(words[i - 1]) if i else None
+            if local and len({r.kabkota for r in wanted}) > 1:
+                wanted = tuple(r for r in wanted if r.kabkota in local) or wanted
+        elif cue == "kecamatan":
+            wanted = tuple(r for r in regions if r.kind is PlaceKind.KECAMATAN)
+        elif cue == "kabkota":
+            wanted = tuple(r for r in regions if r.kind in (PlaceKind.KABKOTA, PlaceKind.TOWN))
+            if not wanted and entry.gate is Gate.JAVA:
+                return None  # "Kota Sukabumi": the Java city
+        else:
+            wanted = ()
+        gated = False
+        weight = 1.0
+        if wanted:
+            regions = wanted
+        elif cue is not None:
+            pass  # the cue names another level than the name has: keep every candidate
+        else:
+            # Without a cue a name is its kab/kota, kecamatan or town; villages of that name only break ties
+            # ("Tanjung Raya, Lampung Barat": the desa in Lampung Barat, not the kecamatan in Mesuji).
+            villages = tuple(r for r in regions if r.kind in VILLAGE_KINDS)
+            regions = tuple(r for r in regions if r.kind not in VILLAGE_KINDS)
+            if regions and villages:
+                prefer = regions[0].kind
+                regions = regions + villages
+            start = tokens.span(i, j)[0]
+            capital = tokens.text[start : start + 1].isupper()
+            if not regions:
+                # An uncued village name: unique in Lampung, capitalised, in a text anchored in Lampung.
+                if not (len(entry.regions) == 1 and capital and lampung and len(glue(entry.name)) >= 6):
+                    return None
+                regions, weight, gated = entry.regions, _UNCUED_VILLAGE_FACTOR, True
+            elif entry.gate is Gate.COMMON:
+                if not (lampung and capital):
+                    return None
+                gated = True
+            elif entry.gate in (Gate.ELSEWHERE, Gate.KAB_GATED):
+                if not (lampung or self._after_facility(words, i)):
+                    return None
+                gated = True
+            elif entry.gate is Gate.JAVA:
+                gated = java or not lampung
+        if entry.gate is Gate.JAVA and java and cue is None:
+            # The text names Java: the twin counts only where another Lampung place backs it (resolve()).
+            gated = True
+        kinds = {r.kind for r in regions}
+        kind = next(iter(kinds)) if len(kinds) == 1 else min(kinds, key=lambda k: -_KIND_WEIGHT.get(k, 0))
+        if prefer is not None and prefer is not PlaceKind.KELURAHAN and prefer is not PlaceKind.DESA:
+            kind = prefer
+        weight *= _KIND_WEIGHT.get(kind, 0.85) * (_GATED_FACTOR if gated else 1.0) * (_FUZZY_FACTOR if fuzzy else 1.0)
+        if cue is not None:
+            weight *= _CUE_FACTOR  # "kec X", "desa Y": the writer says where, not merely names a place
+        background = any(w in self._background for w in words[max(0, i - 3 - (cue is not None)) : i])
+        if background:
+            weight *= self._background_factor
+        start, end = tokens.span(i, j)
+        return PlaceMatch(
+            tokens.text[start:end],
+            entry.name,
+            kind,
+            regions,
+            (start, end),
+            f,
+            cue,
+            round(weight, 4),
+            background,
+            fuzzy,
+            gated,
+            (i, j),
+            prefer,
+            entry.gate is Gate.JAVA,
+        )
+
+    # -- resolving ----------------------------------------------------------------------------
+
+    def resolve(
+        self, matches: Sequence[PlaceMatch], *, province_named: bool = False, java: bool = False
+    ) -> RegionEvidence:
+        """One kab/kota from the matches; repeated names follow the places named around them."""
+        chosen: list[tuple[PlaceMatch, tuple[Region, ...]]] = []
+        unresolved: list[PlaceMatch] = []
+        if java:  # the text names Java: a Java twin without a cue counts only when another place backs its kab/kota
+            backed = {c for o in matches if not o.java_twin for c in o.region_codes}
+            matches = [m for m in matches if not (m.java_twin and m.cue is None) or set(m.region_codes) & backed]
+        for m in matches:
+            cands = m.candidates
+            if len(cands) > 1:
+                cands = self._disambiguate(m, [o for o in matches if o is not m])
+            if len({r.kabkota for r in cands}) > 1 and m.prefer is not None:
+                if m.prefer in VILLAGE_KINDS:
+                    cands = tuple(r for r in cands if r.kind is m.prefer) or cands
+                else:  # an uncued name: its villages elsewhere only count when something points there
+                    cands = tuple(r for r in cands if r.kind not in VILLAGE_KINDS) or cands
+            if len({r.kabkota for r in cands}) > 1:
                 unresolved.append(m)
                 continue
-            scores[pick] = scores.get(pick, 0.0) + _weight(m)
-            first_seen.setdefault(pick, m.span[0])
+            if cands != m.candidates:
+                kinds = {r.kind for r in cands}
+                m = replace(m, candidates=cands, kind=kinds.pop() if len(kinds) == 1 else m.kind)
+            chosen.append((m, cands))
+        if not chosen:
+            return RegionEvidence(None, 0.0, province_named, (), (), tuple(unresolved), Place(), java, tuple(matches))
+        scores: dict[str, float] = {}
+        first: dict[str, tuple[int, int]] = {}
+        for m, cands in chosen:
+            code = cands[0].kabkota
+            scores[code] = scores.get(code, 0.0) + m.weight
+            first.setdefault(code, (m.field, m.span[0]))
+        best = min(scores, key=lambda c: (-scores[c], first[c]))
+        others = tuple(sorted(c for c in scores if c != best))
+        support = tuple(m for m, cands in chosen if cands[0].kabkota == best)
+        strength = min(1.0, max(m.weight for m in support) + 0.05 * (len(support) - 1))
+        if others:
+            strength *= scores[best] / sum(scores.values())
+        if unresolved:
+            strength *= 0.9
+        place = self._place(best, [(m, c) for m, c in chosen if c[0].kabkota == best])
+        return RegionEvidence(
+            best, round(strength, 4), province_named, support, others, tuple(unresolved), place, java, tuple(matches)
+        )
 
-    if not scores:
-        return RegionEvidence(None, 0.0, province_named, (), (), tuple(unresolved))
-    # Highest score; on a tie the first place mentioned (usually where it happened).
-    best = min(scores, key=lambda c: (-scores[c], first_seen[c]))
-    others = tuple(sorted(c for c in scores if c != best))
-    support = tuple(m for m in matches if best in m.region_codes and m not in unresolved)
-    strength = min(1.0, max(_weight(m) for m in support) + 0.05 * (len(support) - 1))
-    if others:
-        strength *= scores[best] / (scores[best] + sum(scores[c] for c in others))
-    if unresolved:
-        strength *= 0.9
-    return RegionEvidence(best, round(strength, 4), province_named, support, others, tuple(unresolved))
+    @staticmethod
+    def _disambiguate(m: PlaceMatch, others: Sequence[PlaceMatch]) -> tuple[Region, ...]:
+        """The candidates of `m` best supported by the other places named (same kecamatan > same kab/kota)."""
+        best_score, best = 0.0, list(m.candidates)
+        scored: list[tuple[float, Region]] = []
+        for r in m.candidates:
+            kec = r.code if r.kind is PlaceKind.KECAMATAN else r.kecamatan
+            score = 0.0
+            for o in others:
+                share = 1.0 / len(o.region_codes)
+                s = 0.0
+                for r2 in o.candidates:
+                    kec2 = r2.code if r2.kind is PlaceKind.KECAMATAN else r2.kecamatan
+                    if kec is not None and kec2 == kec:
+                        s = max(s, 2.0)
+                    elif r2.kabkota == r.kabkota:
+                        s = max(s, 1.0)
+                near = o.field == m.field and abs(o.token_span[0] - m.token_span[0]) <= _NEARBY_TOKENS
+                score += s * share * o.weight * (_NEARBY_FACTOR if near else 1.0)
+            scored.append((score, r))
+        best_score = max(s for s, _ in scored)
+        if best_score > 0:
+            best = [r for s, r in scored if s == best_score]
+        return tuple(best)
+
+    @staticmethod
+    def _place(kabkota: str, chosen: Sequence[tuple[PlaceMatch, tuple[Region, ...]]]) -> Place:
+        kecs = {
+            r.code if r.kind is PlaceKind.KECAMATAN else r.kecamatan
+            for _, cands in chosen
+            for r in cands
+            if r.kind is not PlaceKind.TOWN and r.kind is not PlaceKind.KABKOTA
+        }
+        desas = [cands[0].code for _, cands in chosen if len(cands) == 1 and cands[0].kind in VILLAGE_KINDS]
+        kec = next(iter(kecs)) if len(kecs) == 1 else None
+        if kec is None and desas:
+            kec = desas[0].rsplit(".", 1)[0]
+        desa = next((d for d in desas if kec is None or d.startswith(kec + ".")), None)
+        return Place(kabkota, kec, desa)
+
+    def describe(self, match: PlaceMatch) -> str:
+        """Human-readable evidence line for one match."""
+        where = " or ".join(f"{self.kabkota_names[c]} ({c})" for c in match.region_codes)
+        what = match.name if match.kind in (PlaceKind.KABKOTA, PlaceKind.TOWN) else f"{match.kind.value} {match.name}"
+        notes = [
+            n
+            for n, on in (
+                ("after a cue word", match.cue is not None),
+                ("typo matched", match.fuzzy),
+                ("needed Lampung context", match.gated),
+                ("landmark/comparison, weighs less", match.background),
+            )
+            if on
+        ]
+        line = (
+            f"'{match.text}' → {what}, {where}" if match.kind is not PlaceKind.KABKOTA else f"'{match.text}' → {where}"
+        )
+        return line + (f" [{'; '.join(notes)}]" if notes else "")
 
 
-def describe(match: PlaceMatch) -> str:
-    """Human-readable evidence line for one match."""
-    if match.kind is PlaceKind.PROVINSI:
-        return f"'{match.text}' → Provinsi Lampung ({PROVINCE_CODE})"
-    where = " or ".join(f"{_KABKOTA_NAME[c]} ({c})" for c in match.region_codes)
-    what = f"kecamatan {match.name}" if match.kind is PlaceKind.KECAMATAN else match.name
-    if match.kind is PlaceKind.KABKOTA:
-        return f"'{match.text}' → {where}" + (" [needs Lampung context]" if match.gated else "")
-    suffix = " [needs Lampung context]" if match.gated and not match.ambiguous else ""
-    return f"'{match.text}' → {what}, {where}{suffix}"
+def _anchors(entry: _Entry) -> bool:
+    """An ungated kab/kota, kecamatan or town name of one kab/kota anchors a text in Lampung."""
+    kabs = {r.kabkota for r in entry.regions if r.kind not in VILLAGE_KINDS}
+    return len(kabs) == 1
+
+
+def read_regions(path: Path = REGIONS_CSV) -> list[Region]:
+    """The official list: every row with its kab/kota and kecamatan parents."""
+    kinds = {
+        "provinsi": PlaceKind.PROVINSI,
+        "kabupaten_kota": PlaceKind.KABKOTA,
+        "kecamatan": PlaceKind.KECAMATAN,
+        "kelurahan": PlaceKind.KELURAHAN,
+        "desa": PlaceKind.DESA,
+    }
+    out: list[Region] = []
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            kind = kinds[row["tingkat"]]
+            name = row["nama"]
+            if kind is PlaceKind.KABKOTA:
+                name = name.removeprefix("Kabupaten ").removeprefix("Kota ")
+            out.append(
+                Region(row["kode"], name, kind, row["kode_kabkota"] or PROVINCE_CODE, row["kode_kecamatan"] or None)
+            )
+    return out

@@ -8,6 +8,7 @@ import pytest
 
 from services.routing.app import build
 from services.routing.settings import RoutingSettings
+from shared.events import ComplaintStatus, Envelope, EventType, StatusChanged, new_envelope, utcnow
 from tests.factories import accepted_event, complaint
 from tests.support import publish_events, read_topic, running
 
@@ -76,3 +77,53 @@ async def test_a_doubtful_complaint_waits_in_triage_until_a_human_decides(routin
     assert decision["agency_code"] == "kab-pesawaran" and decision["confidence"] == 1.0
     assert decision["reasons"][0].startswith("human triage by ana")
     assert routed[0]["correlation_id"] == vague.correlation_id
+
+
+def _not_ours(tracking: str, agency: str, complaint_id, note: str = "bukan wewenang kami") -> Envelope:  # type: ignore[no-untyped-def]
+    return new_envelope(EventType.STATUS_CHANGED, StatusChanged(
+        tracking_number=tracking, status=ComplaintStatus.NOT_OUR_AUTHORITY, agency_code=agency, note=note,
+        changed_at=utcnow()), producer="forwarder", complaint_id=complaint_id)
+
+
+async def test_bukan_wewenang_reroutes_without_the_declining_agency_then_triage_after_two(routing, infra, topics):
+    event = accepted_event(complaint("Jalan di desa Hajimena kecamatan Natar rusak parah dan berlubang besar."))
+    await publish_events(infra.kafka, topics.accepted, event)
+    first = (await read_topic(infra.kafka, topics.routed, expect=1))[0]
+    assert first["payload"]["decision"]["agency_code"] == "kab-lampung-selatan"
+    assert first["payload"]["decision"]["place"]["desa"] == "18.01.04.2001"
+    tracking = event.payload.tracking_number
+
+    decline = _not_ours(tracking, "kab-lampung-selatan", event.complaint_id)
+    await publish_events(infra.kafka, topics.status, decline, decline)  # a redelivered answer re-routes once
+    routed = await read_topic(infra.kafka, topics.routed, expect=2, settle=1.5)
+    assert len(routed) == 2
+    second = routed[1]
+    decision = second["payload"]["decision"]
+    assert second["payload"]["reroute_of"] == first["event_id"]
+    assert decision["agency_code"] == "prov-bmbk" and decision["excluded_agencies"] == ["kab-lampung-selatan"]
+    assert any("kab-lampung-selatan declined" in r for r in decision["reasons"])
+    assert decision["rule_version"]
+    copies = await read_topic(infra.kafka, topics.agency("prov-bmbk"), expect=1)
+    assert [c["complaint_id"] for c in copies] == [str(event.complaint_id)]
+
+    # an answer from the agency that no longer holds it changes nothing; the holder's second decline → triage
+    await publish_events(infra.kafka, topics.status, _not_ours(tracking, "kab-lampung-selatan", event.complaint_id,
+                                                               "lagi"))
+    await publish_events(infra.kafka, topics.status, _not_ours(tracking, "prov-bmbk", event.complaint_id))
+    triaged = await read_topic(infra.kafka, topics.triage, expect=1)
+    assert "2 agencies answered bukan wewenang" in triaged[0]["payload"]["why"]
+    reasons = triaged[0]["payload"]["suggestion"]["reasons"]
+    assert any("kab-lampung-selatan declined" in r for r in reasons)
+    assert any("prov-bmbk declined" in r for r in reasons)
+    assert len(await read_topic(infra.kafka, topics.routed, expect=3, timeout=2.0)) == 2
+
+    explained = (await routing.get(f"/v1/decisions/{tracking}")).json()
+    assert [e["outcome"] for e in explained] == ["routed", "routed", "triage"]
+    assert explained[1]["reroute_of"] == first["event_id"]
+
+    # the human's decision replaces the last routed one, so LAPOR! re-disposes instead of creating
+    decided = await routing.post(f"/v1/triage/{tracking}", json={"agency_code": "prov-setda", "operator": "ana"})
+    assert decided.status_code == 202
+    routed = await read_topic(infra.kafka, topics.routed, expect=3)
+    assert routed[2]["payload"]["decision"]["agency_code"] == "prov-setda"
+    assert routed[2]["payload"]["reroute_of"] == second["event_id"]

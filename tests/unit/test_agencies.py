@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from services.routing.taxonomy import KNOWN_URUSAN
+from services.routing import rules
 from shared.agencies import (
     AGENCIES,
     BUMN,
@@ -18,11 +18,14 @@ from shared.agencies import (
     Agency,
     agency_topic,
     kabkota_agency_for,
-    national_agency_for,
-    provincial_agency_for,
 )
 from shared.events import Level
 from shared.topics import ALL_TOPICS
+
+DIRECTORY = rules.current().directory
+KNOWN_URUSAN = rules.current().taxonomy.known_urusan
+provincial_agency_for = DIRECTORY.provincial
+national_agency_for = DIRECTORY.national
 
 # domain/urusan.md
 URUSAN_CODES = frozenset({
@@ -77,7 +80,7 @@ def test_national_bodies_and_state_companies_exist() -> None:
 def test_agency_urusan_are_known_codes() -> None:
     assert KNOWN_URUSAN == URUSAN_CODES
     for agency in AGENCIES.values():
-        assert set(agency.urusan) <= URUSAN_CODES, agency.code
+        assert DIRECTORY.handles(agency.code) <= URUSAN_CODES, agency.code
 
 
 def test_only_lampung_bodies_get_a_topic() -> None:
@@ -91,7 +94,7 @@ def test_only_lampung_bodies_get_a_topic() -> None:
 def test_every_urusan_has_a_provincial_owner(urusan: str) -> None:
     agency = provincial_agency_for(urusan)
     assert agency.level is Level.PROVINSI
-    assert agency.code == "prov-setda" or urusan in agency.urusan
+    assert agency.code == "prov-setda" or urusan in DIRECTORY.handles(agency.code)
 
 
 def test_provincial_lookup_examples_and_fallback() -> None:

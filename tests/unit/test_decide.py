@@ -12,11 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.routing.decide import RoutingInput, decide
-from services.routing.gazetteer import KABKOTA_NAMES
-from services.routing.taxonomy import classify
+from services.routing import rules
+from services.routing.decide import UNKNOWN_KABKOTA, RoutingInput, decide, triage_reason
 from shared.agencies import AGENCIES, KABKOTA_BY_REGION
 from shared.events import Level, RoutingDecision
+
+KABKOTA_NAMES = rules.current().gazetteer.kabkota_names
+classify = rules.current().taxonomy.classify
 
 
 def route(title: str, body: str = "", **kw: object) -> RoutingDecision:
@@ -24,17 +26,24 @@ def route(title: str, body: str = "", **kw: object) -> RoutingDecision:
 
 
 def assert_valid(d: RoutingDecision) -> None:
-    agency = AGENCIES[d.agency_code]
-    assert agency.level is d.level
     assert 0.0 <= d.confidence <= 1.0
     assert d.reasons
+    assert d.rule_version == rules.current().version
+    if d.agency_code == UNKNOWN_KABKOTA:
+        assert (d.level, d.region_code) == (Level.KABKOTA, None)
+        assert triage_reason(d, 0.0) is not None
+        return
+    agency = AGENCIES[d.agency_code]
+    assert agency.level is d.level
     if d.level is Level.KABKOTA:
         assert d.region_code == agency.region_code
     elif d.level is Level.PROVINSI:
         assert d.region_code == "18"
     else:
-        assert d.region_code == "18" or d.region_code in KABKOTA_BY_REGION
-    assert re.fullmatch(r"18(\.\d{2})?", d.region_code)
+        assert d.region_code is None
+    if d.place is not None:
+        assert d.place.kabkota in KABKOTA_BY_REGION
+        assert re.fullmatch(r"18\.\d{2}(\.\d{2})?", d.place.kecamatan or "18.00")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,11 +52,11 @@ def assert_valid(d: RoutingDecision) -> None:
 
 @pytest.mark.parametrize("region", sorted(KABKOTA_BY_REGION))
 def test_every_kabkota_is_reachable(region: str) -> None:
-    name = KABKOTA_NAMES[region][0]
+    name = ("Kota " if region in ("18.71", "18.72") else "") + KABKOTA_NAMES[region]
     d = route("Jalan berlubang", f"Jalan utama di {name} berlubang dan belum diperbaiki sejak musim hujan.")
     assert (d.level, d.region_code, d.agency_code) == (Level.KABKOTA, region, KABKOTA_BY_REGION[region].code)
     assert d.urusan == "pekerjaan_umum"
-    assert any(name in r and region in r for r in d.reasons)
+    assert any(KABKOTA_NAMES[region] in r and region in r for r in d.reasons)
 
 
 def test_kecamatan_routes_to_its_kabkota() -> None:
@@ -55,10 +64,14 @@ def test_kecamatan_routes_to_its_kabkota() -> None:
     assert (d.level, d.agency_code, d.urusan) == (Level.KABKOTA, "kab-lampung-selatan", "lingkungan_hidup")
 
 
-def test_no_place_goes_to_the_province_opd() -> None:
+def test_no_place_is_a_kabkota_matter_of_unknown_kabkota_sent_to_triage() -> None:
     d = route("Sampah menumpuk", "Sampah di pinggir jalan sudah seminggu tidak diangkut, baunya menyengat.")
-    assert (d.level, d.region_code, d.agency_code) == (Level.PROVINSI, "18", "prov-dlh")
-    assert any("province" in r for r in d.reasons)
+    assert (d.level, d.region_code, d.agency_code) == (Level.KABKOTA, None, UNKNOWN_KABKOTA)
+    assert triage_reason(d, 0.3) == "a kab/kota matter and no kab/kota is known"
+    assert any("not the province" in r for r in d.reasons)
+    # the channel knowing the region settles it
+    d = route("Sampah menumpuk", "Sampah di pinggir jalan sudah seminggu tidak diangkut.", region_code="18.72")
+    assert (d.level, d.region_code, d.agency_code) == (Level.KABKOTA, "18.72", "kota-metro")
 
 
 def test_metro_kibang_goes_to_lampung_timur() -> None:
@@ -66,11 +79,11 @@ def test_metro_kibang_goes_to_lampung_timur() -> None:
     assert d.agency_code == "kab-lampung-timur"
 
 
-def test_ambiguous_kecamatan_without_clue_goes_to_province_with_low_confidence() -> None:
-    vague = route("Jalan rusak", "Jalan di Bumi Agung, Lampung rusak parah dan berlubang.")
+def test_ambiguous_kecamatan_without_clue_is_reported_with_its_candidates() -> None:
+    vague = route("Jalan rusak", "Jalan di kecamatan Bumi Agung, Lampung rusak parah dan berlubang.")
     clear = route("Jalan rusak", "Jalan di Bumi Agung, Way Kanan rusak parah dan berlubang.")
-    assert vague.level is Level.PROVINSI and vague.agency_code == "prov-bmbk"
-    assert any("ambiguous" in r for r in vague.reasons)
+    assert (vague.level, vague.region_code, vague.agency_code) == (Level.KABKOTA, None, UNKNOWN_KABKOTA)
+    assert any("ambiguous" in r and "18.07" in r and "18.08" in r for r in vague.reasons)
     assert clear.agency_code == "kab-way-kanan"
     assert clear.confidence > vague.confidence
 
@@ -128,9 +141,9 @@ def test_smp_in_metro_is_kabkota() -> None:
     assert (d.level, d.agency_code, d.urusan) == (Level.KABKOTA, "kota-metro", "pendidikan")
 
 
-def test_sd_without_region_goes_to_province_with_low_confidence() -> None:
+def test_sd_without_region_is_kabkota_of_unknown_region() -> None:
     d = route("Gedung SD rusak", "Atap ruang kelas sekolah dasar kami bocor dan hampir roboh.")
-    assert (d.level, d.agency_code) == (Level.PROVINSI, "prov-disdikbud")
+    assert (d.level, d.region_code, d.agency_code) == (Level.KABKOTA, None, UNKNOWN_KABKOTA)
     assert d.confidence < 0.5
 
 
@@ -141,7 +154,8 @@ def test_paud_is_kabkota() -> None:
 
 def test_university_is_central_and_keeps_the_region() -> None:
     d = route("UKT naik", "Mahasiswa di kampus negeri di Bandar Lampung keberatan uang kuliah tunggal naik.")
-    assert (d.level, d.agency_code, d.region_code) == (Level.PUSAT, "pusat-kemendikti", "18.71")
+    assert (d.level, d.agency_code, d.region_code) == (Level.PUSAT, "pusat-kemendikti", None)
+    assert d.place is not None and d.place.kabkota == "18.71"
 
 
 @pytest.mark.parametrize(("text", "level", "agency"), [
@@ -201,12 +215,13 @@ def test_central_bodies(title: str, body: str, urusan: str, agency: str) -> None
 def test_state_companies(title: str, body: str, agency: str) -> None:
     d = route(title, body)
     assert (d.level, d.agency_code) == (Level.BUMN, agency)
-    assert d.region_code == "18"
+    assert d.region_code is None
 
 
 def test_bumn_keeps_the_kabkota_where_it_happened() -> None:
     d = route("Listrik padam", "Listrik di Sukadana, Lampung Timur padam dua hari.")
-    assert (d.agency_code, d.region_code) == ("bumn-pln", "18.07")
+    assert (d.agency_code, d.region_code) == ("bumn-pln", None)
+    assert d.place is not None and d.place.kabkota == "18.07"
 
 
 def test_samsat_is_the_provincial_bapenda() -> None:
@@ -219,9 +234,11 @@ def test_pbb_is_kabkota() -> None:
     assert (d.urusan, d.agency_code) == ("keuangan_daerah", "kab-pesawaran")
 
 
-def test_disaster_at_province_goes_to_bpbd() -> None:
+def test_disaster_is_handled_where_it_happened() -> None:
+    d = route("Longsor", "Tanah longsor menutup jalan di Ulu Belu, warga butuh bantuan bencana segera.")
+    assert (d.urusan, d.agency_code) == ("trantibum", "kab-tanggamus")
     d = route("Longsor", "Tanah longsor menutup jalan, warga butuh bantuan bencana segera.")
-    assert (d.urusan, d.agency_code) == ("trantibum", "prov-bpbd")
+    assert (d.urusan, d.agency_code) == ("trantibum", UNKNOWN_KABKOTA)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,211 @@
+"""The rules an experienced LAPOR! Admin Koordinator applies in Lampung, one test each.
+
+The object decides the level: what the complaint is about (an SMA, a kabupaten road, an AKDP bus, a
+city RSUD, a park) says who is responsible, the place only says which kab/kota. Every complaint here is
+invented for the test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.routing.decide import UNKNOWN_KABKOTA, RoutingInput, decide
+from shared.events import Level, RoutingDecision
+
+
+def route(title: str, body: str = "", **kw: object) -> RoutingDecision:
+    return decide(RoutingInput(title=title, body=body, **kw))  # type: ignore[arg-type]
+
+
+def outcome(d: RoutingDecision) -> tuple[str, str, str | None, str]:
+    return d.level.value, d.urusan, d.region_code, d.agency_code
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "bus akdp jurusan bandar lampung - kotabumi ugal ugalan dan ngetem sembarangan",
+            ("provinsi", "perhubungan", "18", "prov-dishub"),
+        ),
+        (
+            "Tarif bus antar kota dalam provinsi dari Metro ke Bandar Lampung dinaikkan sepihak",
+            ("provinsi", "perhubungan", "18", "prov-dishub"),
+        ),
+        (
+            "bus akap tujuan jakarta sering menurunkan penumpang di luar terminal rajabasa",
+            ("pusat", "perhubungan", None, "pusat-kemenhub"),
+        ),
+        (
+            "angkot di kec tanjung karang pusat ngetem sembarangan bikin macet",
+            ("kabkota", "perhubungan", "18.71", "kota-bandar-lampung"),
+        ),
+    ],
+)
+def test_bus_routes_by_who_licenses_them(body: str, expected: tuple) -> None:
+    assert outcome(route("angkutan umum", body)) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "region"),
+    [
+        ("Pelayanan di RSUD Bob Bazar lambat, pasien menunggu berjam-jam", "18.01"),
+        ("antrian rsud dadi tjokrodipo panjang sekali", "18.71"),
+        ("dokter di rsud ahmad yani jarang datang", "18.72"),
+        ("RSUD Demang Sepulau Raya menolak pasien BPJS kelas 3", "18.02"),
+        ("ambulans rsud ryacudu tidak ada sopir", "18.03"),
+        ("rsud alimuddin umar kekurangan obat", "18.04"),
+        ("RSUD Zainal Abidin Pagar Alam kotor", "18.08"),
+        ("rsud batin mangunang kehabisan darah", "18.06"),
+    ],
+)
+def test_city_and_kabupaten_rsud_by_name_are_their_kabkota(body: str, region: str) -> None:
+    d = route("rumah sakit", body)
+    assert (d.level, d.region_code) == (Level.KABKOTA, region)
+    assert any("facility belongs" in r for r in d.reasons)
+
+
+def test_the_provinces_own_hospitals_stay_provincial_wherever_the_reporter_lives() -> None:
+    d = route("RSUD Abdul Moeloek", "Saya warga Kalianda dirujuk ke RSUD Abdul Moeloek, antrean kamar penuh")
+    assert outcome(d) == ("provinsi", "kesehatan", "18", "prov-rsud-abdul-moeloek")
+
+
+@pytest.mark.parametrize(
+    ("body", "level", "agency"),
+    [
+        ("gedung olahraga milik pemprov di kec way halim rusak tidak terawat", "provinsi", "prov-dispora"),
+        ("Lapangan di PKOR Way Halim becek dan lampunya mati", "provinsi", "prov-dispora"),
+        ("aset pemkab berupa pasar di kec gedong tataan terbengkalai", "kabkota", "kab-pesawaran"),
+    ],
+)
+def test_owner_words_decide_the_level(body: str, level: str, agency: str) -> None:
+    d = route("fasilitas", body)
+    assert (d.level.value, d.agency_code) == (level, agency)
+    assert any(r.startswith("owner:") for r in d.reasons)
+
+
+def test_kabupaten_bkpsdm_vs_bkn() -> None:
+    local = route("mutasi pns", "mutasi pns di bkpsdm lampung tengah tidak transparan")
+    national = route("seleksi cpns", "Akun SSCASN saya error waktu daftar seleksi CPNS, mohon bantuan BKN")
+    assert outcome(local) == ("kabkota", "kepegawaian", "18.02", "kab-lampung-tengah")
+    assert outcome(national) == ("pusat", "kepegawaian", None, "pusat-bkn")
+
+
+@pytest.mark.parametrize(
+    ("body", "level", "agency"),
+    [
+        ("jln provinsi di kec gedong tataan rusak parah", "provinsi", "prov-bmbk"),
+        ("jl prov arah liwa amblas", "provinsi", "prov-bmbk"),
+        ("jln lintas sumatera di way kanan berlubang besar", "pusat", "pusat-pupr"),
+        ("jalinsum km 30 natar banyak lubang", "pusat", "pusat-pupr"),
+        ("jln desa di pekon sukamaju kec ulu belu rusak", "kabkota", "kab-tanggamus"),
+        ("jalan kabupaten di Mesuji berlubang", "kabkota", "kab-mesuji"),
+    ],
+)
+def test_roads_by_status_in_sms_spelling(body: str, level: str, agency: str) -> None:
+    d = route("jalan rusak", body)
+    assert (d.urusan, d.level.value, d.agency_code) == ("pekerjaan_umum", level, agency)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Kawanan gajah liar dari Way Kambas merusak kebun jagung dan sawah petani di Braja Selebah",
+        "harimau masuk kebun kopi warga di pekon dekat TNBBS, petani takut ke ladang",
+        "BKSDA belum menangani konflik gajah dengan petani sawit di Way Kanan",
+    ],
+)
+def test_conservation_beats_farming_words(body: str) -> None:
+    d = route("satwa liar", body)
+    assert outcome(d)[:2] == ("pusat", "kehutanan") and d.agency_code == "pusat-kemenhut"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("pungli di SMAN 1 Kalianda saat daftar ulang", ("provinsi", "pengawasan", "18", "prov-inspektorat")),
+        (
+            "petugas kelurahan di kec kedaton minta uang pelicin utk surat domisili",
+            ("kabkota", "pengawasan", "18.71", "kota-bandar-lampung"),
+        ),
+        ("pungli pembuatan KTP di disdukcapil pesawaran", ("kabkota", "pengawasan", "18.09", "kab-pesawaran")),
+    ],
+)
+def test_extortion_by_an_official_is_pengawasan_of_the_officials_employer(body: str, expected: tuple) -> None:
+    assert outcome(route("pungli", body)) == expected
+
+
+def test_a_landmark_place_is_not_where_it_happened() -> None:
+    d = route(
+        "jalan rusak",
+        "Jalan di desa kami di kecamatan Sekampung rusak, lebih dekat ke Kota Metro tapi masuk Lampung Timur",
+    )
+    assert (d.level, d.region_code) == (Level.KABKOTA, "18.07")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("SMK negeri di Pringsewu memungut biaya praktik", ("provinsi", "pendidikan", "18", "prov-disdikbud")),
+        ("SLB di Metro kekurangan guru", ("provinsi", "pendidikan", "18", "prov-disdikbud")),
+        ("sd negeri di kec natar atapnya bocor", ("kabkota", "pendidikan", "18.01", "kab-lampung-selatan")),
+        ("PAUD di desa Hajimena belum dapat insentif", ("kabkota", "pendidikan", "18.01", "kab-lampung-selatan")),
+        ("Pajak motor di Samsat Kotabumi dipersulit", ("provinsi", "keuangan_daerah", "18", "prov-bapenda")),
+        ("SPPT PBB rumah saya di Pesawaran salah", ("kabkota", "keuangan_daerah", "18.09", "kab-pesawaran")),
+        ("air pdam di kec kedaton mati 3 hari", ("kabkota", "pekerjaan_umum", "18.71", "kota-bandar-lampung")),
+        ("listrik pln di kec natar padam tiap malam", ("bumn", "esdm", None, "bumn-pln")),
+        ("polsek tidak menindaklanjuti laporan pencurian motor saya", ("pusat", "keamanan", None, "pusat-polri")),
+        (
+            "kartu bpjs kesehatan saya nonaktif padahal iuran lancar",
+            ("pusat", "jaminan_sosial", None, "pusat-bpjs-kesehatan"),
+        ),
+        ("sertifikat tanah ptsl di bpn lampung selatan belum jadi", ("pusat", "pertanahan", None, "pusat-bpn")),
+        ("penghulu kua minta biaya nikah lebih dari tarif resmi", ("pusat", "agama", None, "pusat-kemenag")),
+        ("antrian paspor di kantor imigrasi bandar lampung", ("pusat", "yustisi", None, "pusat-imigrasi")),
+    ],
+)
+def test_levels_from_urusan_md_and_lampung_md(body: str, expected: tuple) -> None:
+    assert outcome(route("keluhan", body)) == expected
+
+
+def test_a_regional_affair_with_no_place_waits_for_a_human_not_the_province() -> None:
+    d = route("jalan rusak", "jalan di depan rumah saya rusak parah sudah setahun")
+    assert (d.level, d.region_code, d.agency_code) == (Level.KABKOTA, None, UNKNOWN_KABKOTA)
+    d = route("jalan rusak", "jalan di depan rumah saya rusak parah sudah setahun", region_code="18.13")
+    assert outcome(d) == ("kabkota", "pekerjaan_umum", "18.13", "kab-pesisir-barat")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Tolong pak guru SMPN 3 Metro sering tidak masuk", ("kabkota", "pendidikan", "18.72", "kota-metro")),
+        ("sampah di blkg pasar metro gak diangkut2 udh 5 hari", ("kabkota", "lingkungan_hidup", "18.72", "kota-metro")),
+    ],
+)
+def test_a_facility_names_its_place(body: str, expected: tuple) -> None:
+    assert outcome(route("", body)) == expected
+
+
+def test_sms_spellings_are_read_as_words() -> None:
+    d = route("", "jln rusak di b. lampung kec. sukarame, tlg diperbaiki")
+    assert outcome(d) == ("kabkota", "pekerjaan_umum", "18.71", "kota-bandar-lampung")
+
+
+def test_a_road_and_its_damage_outweigh_a_passing_word() -> None:
+    d = route("", "jln di kampung bujung tenuk kec menggala rusak parah, truk sawit lewat terus")
+    assert (d.urusan, d.region_code) == ("pekerjaan_umum", "18.05")
+
+
+def test_a_named_provincial_dinas_is_the_owner() -> None:
+    d = route("", "Mohon dinas perhubungan provinsi menertibkan travel gelap antar kabupaten")
+    assert outcome(d) == ("provinsi", "perhubungan", "18", "prov-dishub")
+
+
+def test_a_consequence_after_rawan_is_not_the_topic() -> None:
+    d = route("", "Lapor, lampu jalan di Jl. Ahmad Yani Kotabumi mati sdh 2 minggu. Gelap bgt malam, rawan begal.")
+    assert outcome(d) == ("kabkota", "perumahan", "18.03", "kab-lampung-utara")
+
+
+def test_street_children_and_beggars_are_dinas_sosial() -> None:
+    d = route("", "banyak pengemis dan anak jalanan di lampu merah tugu adipura, kota bandar lampung")
+    assert outcome(d) == ("kabkota", "sosial", "18.71", "kota-bandar-lampung")
