@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.intake import progress, store
+from services.intake import lookup, progress, store
 from services.intake.channels import OPEN311_SERVICES, parse_raw
 from services.intake.normalise import Rejected, normalise, reasons_from_validation
 from services.intake.settings import IntakeSettings
@@ -139,9 +139,11 @@ class IntakeHandlers:
 
     async def get_complaint(self, request: Request) -> Response:
         """GET /v1/complaints/{tracking_number}: how far the complaint has come (for the citizen)."""
-        row = await store.find_by_tracking_number(self.db.pool, request.path_params["tracking_number"])
+        found = await lookup.find_complaint(self.db.pool, request.path_params["tracking_number"],
+                                            prefix=self.settings.tracking_prefix)  # any case, O/0, I/1
+        row = found.row
         if row is None:
-            return problem(404, "No complaint with that tracking number (yet)", [])
+            return problem(404, "No complaint with that tracking number (yet)", found.reasons())
         return JSONResponse({
             "tracking_number": row["tracking_number"],
             "channel": row["channel"],
@@ -259,13 +261,15 @@ class IntakeHandlers:
             if conn is None:
                 return
             if verdict.complaint is not None:
-                if not await store.record_accepted(conn, verdict.complaint, envelope.correlation_id):
+                # the stored complaint: its tracking number is longer should another complaint hold it
+                stored = await store.record_accepted(conn, verdict.complaint, envelope.correlation_id)
+                if stored is None:
                     log.info("channel message accepted before; not a new complaint", channel=msg.channel.value)
                     return
-                accepted = envelope.follow(EventType.ACCEPTED, verdict.complaint, producer=PRODUCER,
+                accepted = envelope.follow(EventType.ACCEPTED, stored, producer=PRODUCER,
                                            complaint_id=complaint_id)
                 await self.publisher.publish(self.topics.accepted, accepted)
-                log.info("complaint accepted", tracking_number=verdict.complaint.tracking_number,
+                log.info("complaint accepted", tracking_number=stored.tracking_number,
                          channel=msg.channel.value)
             else:
                 rejection = Rejection(channel=msg.channel.value, channel_message_id=msg.channel_message_id,

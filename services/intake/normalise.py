@@ -8,8 +8,6 @@ citizen can still be told: at least a sentence of text, attachments of at most 2
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import re
 import uuid
@@ -22,6 +20,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
+from services.intake import tracking
 from services.intake.channels import (
     OPEN311_SERVICES,
     EmailMessage,
@@ -44,24 +43,6 @@ class Rejected(Exception):
     def __init__(self, reasons: list[RejectReason]) -> None:
         super().__init__("; ".join(f"{r.field or '-'}: {r.message}" for r in reasons))
         self.reasons = reasons
-
-
-# ---------------------------------------------------------------------------------------------
-# identifiers
-
-_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "ABCDEFGHJKMNPQRSTVWXYZ0123456789")
-
-
-def tracking_number(complaint_id: uuid.UUID, received_at: datetime, prefix: str = "LPG") -> str:
-    """The citizen's tracking number: date of receipt (Jakarta) and 8 characters derived from the id.
-
-    Derived, not drawn: the HTTP edge and the Kafka consumer compute the same number for the same
-    channel message, so a retried request or a redelivered event never mints a second one. The
-    alphabet leaves out I, L, O and U, which are read aloud or typed wrong.
-    """
-    digest = base64.b32encode(hashlib.sha256(complaint_id.bytes).digest()).decode()
-    code = digest.translate(_CROCKFORD)[:8]
-    return f"{prefix}-{received_at.astimezone(JAKARTA):%y%m%d}-{code}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +312,7 @@ def normalise(
 
     return Complaint(
         complaint_id=complaint_id,
-        tracking_number=tracking_number(complaint_id, received_at, tracking_prefix),
+        tracking_number=tracking.tracking_number(complaint_id, prefix=tracking_prefix),
         channel=channel,
         channel_message_id=channel_message_id,
         received_at=received_at,

@@ -6,21 +6,43 @@ import uuid
 
 import asyncpg
 
+from services.intake import tracking
 from shared.events import Complaint, Rejection
+from shared.logging import get_logger
 
+log = get_logger(__name__)
 SCHEMA = "intake"
+TRACKING_NUMBER_KEY = "complaints_tracking_number_key"
 
 
-async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correlation_id: str) -> bool:
-    """Remember the complaint; False when this channel message was accepted before."""
-    inserted = await conn.fetchval(
-        """INSERT INTO intake.complaints
-               (complaint_id, tracking_number, channel, channel_message_id, received_at, correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1""",
-        complaint.complaint_id, complaint.tracking_number, complaint.channel.value,
-        complaint.channel_message_id, complaint.received_at, correlation_id,
-    )
-    return inserted is not None
+async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correlation_id: str) -> Complaint | None:
+    """Remember the complaint; None when this channel message was accepted before.
+
+    Should another complaint hold its tracking number already, the complaint takes the next, longer
+    number derived from its id (tracking.numbers) instead of being dropped, and is returned with it.
+    """
+    prefix = tracking.prefix_of(complaint.tracking_number)
+    for number in tracking.numbers(complaint.complaint_id, prefix=prefix):
+        try:
+            async with conn.transaction():  # a savepoint: a collision must not abort the caller's transaction
+                inserted = await conn.fetchval(
+                    """INSERT INTO intake.complaints
+                           (complaint_id, tracking_number, channel, channel_message_id, received_at, correlation_id)
+                       VALUES ($1, $2, $3, $4, $5, $6)
+                       ON CONFLICT (channel, channel_message_id) DO NOTHING RETURNING 1""",
+                    complaint.complaint_id, number, complaint.channel.value,
+                    complaint.channel_message_id, complaint.received_at, correlation_id,
+                )
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != TRACKING_NUMBER_KEY:
+                return None  # the complaint id itself is known: accepted before under another channel key
+            log.error("tracking number held by another complaint; taking a longer one", taken=number)
+            continue
+        if inserted is None:
+            return None
+        return complaint if number == complaint.tracking_number else complaint.model_copy(
+            update={"tracking_number": number})
+    raise RuntimeError(f"every tracking number of complaint {complaint.complaint_id} is taken")
 
 
 async def record_rejected(conn: asyncpg.Connection, event_id: object, rejection: Rejection) -> None:
@@ -29,6 +51,16 @@ async def record_rejected(conn: asyncpg.Connection, event_id: object, rejection:
            VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
         event_id, rejection.channel, rejection.channel_message_id, [r.code for r in rejection.reasons],
     )
+
+
+async def existing_tracking_numbers(pool: asyncpg.Pool, candidates: tuple[str, ...]) -> list[str]:
+    """Which of these numbers belong to a complaint (for "did you mean")."""
+    if not candidates:
+        return []
+    rows = await pool.fetch("SELECT tracking_number FROM intake.complaints WHERE tracking_number = ANY($1)",
+                            list(candidates))
+    found = {r["tracking_number"] for r in rows}
+    return [c for c in candidates if c in found]
 
 
 async def find_by_tracking_number(pool: asyncpg.Pool, tracking_number: str) -> asyncpg.Record | None:
