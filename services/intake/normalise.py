@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from services.intake import tracking
+from services.intake import dates, tracking
 from services.intake.channels import (
     OPEN311_SERVICES,
     EmailMessage,
@@ -323,11 +323,17 @@ def normalise(
         reporter=draft.reporter,
         anonymous=draft.anonymous,
         confidential=draft.confidential,
-        incident_date=draft.incident_date or local_today,
+        # the date the channel gave, else the one the text states ("kemarin", "tgl 3/9"), else the day of receipt
+        incident_date=draft.incident_date or _stated_date(draft, received_at) or local_today,
         location=draft.location,
         attachments=draft.attachments,
         hints=draft.hints,
     )
+
+
+def _stated_date(draft: Draft, received_at: datetime) -> date | None:
+    return dates.incident_date(draft.title or "", received_at=received_at) or dates.incident_date(
+        draft.body, received_at=received_at)
 
 
 def reasons_from_validation(exc: ValidationError) -> list[RejectReason]:
