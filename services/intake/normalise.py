@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from services.intake import dates, tracking
+from services.intake import dates, keyword_sms, tracking
 from services.intake.channels import (
     OPEN311_SERVICES,
     EmailMessage,
@@ -224,12 +224,14 @@ def _from_web(m: WebForm, reasons: list[RejectReason]) -> Draft:
 
 
 def _from_sms(m: SmsMessage, reasons: list[RejectReason]) -> Draft:
+    keyword = keyword_sms.parse(m.message)  # LAPOR#<kab/kota>#<isi>: the region is the location hint
     return Draft(
         title=None,
-        body=clean_text(m.message),
+        body=clean_text(keyword.body if keyword else m.message),
         original_title=None,
         original_body=m.message,
         reporter=reporter_or_none(None, e164(m.phone_number, "phoneNumber", reasons, strict=False), None),
+        location=Location(text=keyword.region_text, region_code=keyword.region_code) if keyword else Location(),
     )
 
 
