@@ -8,6 +8,7 @@
   aduan bench --n N            throughput and latency against a raw Kafka relay baseline
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
+  aduan gammu-receive [ids]    Gammu SMSD RunOnReceive: the received SMS to complaints.inbound
 """
 
 from __future__ import annotations
@@ -106,6 +107,12 @@ def _eval_routing(args: argparse.Namespace) -> int:
     return evaluate(args.rest)
 
 
+def _gammu_receive(args: argparse.Namespace) -> int:
+    from services.intake.gammu import receive
+
+    return receive(os.environ, args.ids)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -145,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_eval_routing)
+
+    p = sub.add_parser("gammu-receive", help="Gammu SMSD RunOnReceive: publish the received SMS")
+    p.add_argument("ids", nargs="*", help="the message ids SMSD appends")
+    p.set_defaults(func=_gammu_receive)
 
     args = parser.parse_args(argv)
     return int(args.func(args))
