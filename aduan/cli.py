@@ -9,6 +9,7 @@
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
   aduan gammu-receive [ids]    Gammu SMSD RunOnReceive: the received SMS to complaints.inbound
+  aduan schema [--check]       the producers' JSON Schema of complaints.inbound, from the models
 """
 
 from __future__ import annotations
@@ -113,6 +114,12 @@ def _gammu_receive(args: argparse.Namespace) -> int:
     return receive(os.environ, args.ids)
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from aduan.schema import write_or_check
+
+    return write_or_check(check=args.check)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -156,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("gammu-receive", help="Gammu SMSD RunOnReceive: publish the received SMS")
     p.add_argument("ids", nargs="*", help="the message ids SMSD appends")
     p.set_defaults(func=_gammu_receive)
+
+    p = sub.add_parser("schema", help="write docs/schemas/complaint-received.schema.json from the models")
+    p.add_argument("--check", action="store_true", help="exit 1 when the committed schema is not current")
+    p.set_defaults(func=_schema)
 
     args = parser.parse_args(argv)
     return int(args.func(args))
