@@ -240,22 +240,9 @@ def _sender(msg: Message) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _number_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"(?<![0-9A-Za-z]){re.escape(prefix)}[\s-]?(?:[0-9A-Za-z]{{4}}[\s-]?){{2,5}}[0-9A-Za-z]{{4}}"
-        rf"(?![0-9A-Za-z])",
-        re.IGNORECASE,
-    )
-
-
-def _tracking_numbers(subject: str, prefix: str) -> tuple[str, ...]:
-    numbers = (tracking.read(m.group(), prefix=prefix).number for m in _number_pattern(prefix).finditer(subject))
-    return tuple(dict.fromkeys(n for n in numbers if n))
-
-
 def _title(subject: str, prefix: str) -> str:
     """The subject without reply prefixes and without the tracking numbers it quotes ("[LPG-…]")."""
-    bare = _number_pattern(prefix).sub("", title_of(subject))
+    bare = tracking.strip_numbers(title_of(subject), prefix=prefix)
     return " ".join(re.sub(r"[\[(]\s*[\])]", " ", bare).split())
 
 
@@ -292,6 +279,6 @@ def parse_email(raw: bytes, *, tracking_prefix: str = "LPG") -> ParsedEmail:
         attachments=_attachments(msg, body),
         in_reply_to=in_reply_to.group() if in_reply_to else None,
         references=references,
-        tracking_numbers=_tracking_numbers(subject or "", tracking_prefix),
+        tracking_numbers=tracking.find_numbers(subject or "", prefix=tracking_prefix),
         sent_at=_sent_at(msg),
     )

@@ -145,3 +145,22 @@ def read(text: str, *, prefix: str) -> Reading:
         if len(candidate) in _VALID_LENGTHS and passes_check(candidate):
             seen.setdefault(_format(prefix, candidate))
     return Reading(None, tuple(seen), fallback)
+
+
+def _in_text(prefix: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![0-9A-Za-z]){re.escape(prefix)}[\s-]?(?:[0-9A-Za-z]{{4}}[\s-]?){{2,5}}[0-9A-Za-z]{{4}}(?![0-9A-Za-z])",
+        re.IGNORECASE,
+    )
+
+
+def find_numbers(text: str, *, prefix: str) -> tuple[str, ...]:
+    """The tracking numbers a text quotes ("Re: [LPG-7K3M-9QX2-HTAB]", "nomor lpg 7k3m 9qx2 htab"), each
+    passing its check, canonical, in order of appearance."""
+    numbers = (read(m.group(), prefix=prefix).number for m in _in_text(prefix).finditer(text))
+    return tuple(dict.fromkeys(n for n in numbers if n))
+
+
+def strip_numbers(text: str, *, prefix: str) -> str:
+    """The text without the tracking-number-shaped tokens it holds."""
+    return _in_text(prefix).sub("", text)

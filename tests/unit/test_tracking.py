@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from services.intake.tracking import (
     ALPHABET,
     check_character,
+    find_numbers,
     numbers,
     passes_check,
     read,
+    strip_numbers,
     tracking_number,
 )
 
@@ -129,3 +131,12 @@ def test_text_that_is_no_number_has_no_suggestions_and_looks_up_as_typed() -> No
     assert (reading.number, reading.suggestions, reading.lookup_key) == (None, (), "HALO")
     # an older number (date format) is looked up as it is, upper-cased
     assert read("lpg-261129-abcd1234", prefix="LPG").lookup_key == "LPG-261129-ABCD1234"
+
+
+def test_numbers_quoted_in_a_text_are_found_checked_and_made_canonical() -> None:
+    other = tracking_number(uuid.UUID("11111111-2222-3333-4444-666666666666"), prefix="LPG")
+    wrong = NUMBER[:-1] + ("Z" if NUMBER[-1] != "Z" else "Y")
+    text = f"Menanyakan nomor {NUMBER.lower().replace('-', ' ')}, juga {other}; bukan {wrong}. Lagi: {NUMBER}"
+    assert find_numbers(text, prefix="LPG") == (NUMBER, other)
+    assert find_numbers("tidak ada nomor di sini, LPG 3 kg langka", prefix="LPG") == ()
+    assert NUMBER not in strip_numbers(f"Re: [{NUMBER}] Lampu mati", prefix="LPG")
