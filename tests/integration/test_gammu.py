@@ -81,3 +81,15 @@ async def test_a_bad_environment_exits_with_two(infra, topics):  # type: ignore[
     code, output = await gammu_receive(env)
     assert code == 2 and "SMS_MESSAGES is not set" in output
     assert await read_topic(infra.kafka, topics.inbound, expect=1, timeout=2.0) == []
+
+
+async def test_after_a_failed_run_smsd_runs_again_and_the_message_becomes_one_complaint(intake, infra, topics):  # type: ignore[no-untyped-def]
+    """Kafka away on the first run (exit 1, SMSD keeps the message), back on the second: one complaint."""
+    ids = ("IN20260820_111500_00_+6281234567890_00.txt", "IN2", "IN3")
+    env = {**gammu_env(PARTS), "ADUAN_TOPIC_PREFIX": topics.prefix, "ADUAN_PUBLISH_TIMEOUT_S": "5"}
+    failed, _ = await gammu_receive({**env, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{_closed_port()}"}, *ids)
+    assert failed == 1
+    ok, output = await gammu_receive({**env, "KAFKA_BOOTSTRAP_SERVERS": infra.kafka}, *ids)
+    assert ok == 0, output
+    accepted = await read_topic(infra.kafka, topics.accepted, expect=1, settle=2.0)
+    assert [a["payload"]["original_body"] for a in accepted] == ["".join(PARTS)]
