@@ -30,6 +30,7 @@ from services.intake.channels import (
     WebForm,
     WhatsAppMessage,
 )
+from services.intake.names import tidy_name
 from shared.events import Attachment, Channel, ChannelHints, Complaint, Location, RejectReason, Reporter
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -173,6 +174,7 @@ def email_address(value: str | None, field: str, reasons: list[RejectReason], *,
 
 
 def reporter_or_none(name: str | None, phone: str | None, email: str | None) -> Reporter | None:
+    name = tidy_name(name)  # "BUDI SANTOSO (0812…)" → "Budi Santoso"
     if not (name or phone or email):
         return None
     return Reporter(name=name or None, phone=phone, email=email)
