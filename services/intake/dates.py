@@ -149,6 +149,23 @@ def _latest_day_of_month(day: int, today: date) -> date | None:
     return None
 
 
+_TOKEN = re.compile(r"[a-z]+|\d+")
+
+
+def _first_tokens(phrases: Iterable[str]) -> frozenset[str]:
+    """The first word of each phrase: a text without any of them cannot hold one of the phrases."""
+    return frozenset(found[0] for p in phrases if (found := _TOKEN.findall(p.lower())))
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    kind: str
+    regex: re.Pattern[str]
+    resolve: Callable[[re.Match[str], datetime], date | None]
+    triggers: frozenset[str] | None = None  # words one of which the text must hold for the pattern to be tried
+    prefix: re.Pattern[str] | None = None  # what may stand before a match and belongs to it ("hari Senin, tgl")
+
+
 class _Reader:
     def __init__(self, v: Vocabulary) -> None:
         self.v = v
@@ -159,52 +176,79 @@ class _Reader:
         marker = rf"(?:{_word(v.date_markers)}\.?\s*:?\s*)"
         weekday = rf"(?:(?:hari\s+)?{_word(v.weekdays)}\s*,?\s*)"
         year = r"(?P<year>(?:19|20)\d{2}|\d{2})(?!\d)"
+        units = _first_tokens(v.units) | _first_tokens(f"se{u}" for u in v.units)  # "3 hari", "seminggu"
         before = _word(v.weekday_rules.before_today, "before")
         after = _word(v.weekday_rules.after_today, "after") if v.weekday_rules.after_today else "(?P<after>(?!))"
-        self.patterns: list[tuple[str, re.Pattern[str], Callable[[re.Match[str], datetime], date | None]]] = [
-            (
+        # Weekday and marker before a date are found backwards from the date (`prefix`): as optional
+        # heads of the pattern they would be tried at every position of the text.
+        self.patterns: list[_Pattern] = [
+            _Pattern(
                 "month_name",
                 re.compile(
-                    rf"{weekday}?{marker}?(?<!\d)(?P<day>\d{{1,2}})\s*[-/.]?\s*{_word(v.months, 'month')}\.?"
-                    rf"(?:\s*[-/.,]?\s*{year})?",
+                    rf"(?<!\d)(?P<day>\d{{1,2}})\s*[-/.]?\s*{_word(v.months, 'month')}\.?(?:\s*[-/.,]?\s*{year})?",
                     re.I,
                 ),
                 self._month_name,
+                triggers=_first_tokens(v.months),
+                prefix=re.compile(rf"{weekday}?{marker}?$", re.I),
             ),
-            (
+            _Pattern(
                 "iso",
                 re.compile(r"(?<![\d/.-])(?P<year>(?:19|20)\d{2})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
                 self._numeric,
             ),
-            (
+            _Pattern(
                 "numeric_marked",
                 re.compile(
-                    rf"{weekday}?{marker}(?P<day>\d{{1,2}})\s*[/\-.]\s*(?P<month>\d{{1,2}})"
-                    rf"(?:\s*[/\-.]\s*{year})?(?![\d/])",
+                    rf"{marker}(?P<day>\d{{1,2}})\s*[/\-.]\s*(?P<month>\d{{1,2}})(?:\s*[/\-.]\s*{year})?(?![\d/])",
                     re.I,
                 ),
                 self._numeric,
+                triggers=_first_tokens(v.date_markers),
+                prefix=re.compile(rf"{weekday}?$", re.I),
             ),
-            (
+            _Pattern(
                 "numeric",
                 re.compile(r"(?<![\d/.-])(?P<day>\d{1,2})[/\-.](?P<month>\d{1,2})[/\-.](?P<year>(?:19|20)\d{2})(?!\d)"),
                 self._numeric,
             ),
-            ("day_marked", re.compile(rf"{marker}(?P<day>\d{{1,2}})(?!\s*[/\-.]\s*\d|\d|\w)", re.I), self._day_only),
-            ("ago", re.compile(rf"(?<!\w){counted}\s*{_word(v.ago)}", re.I), self._counted),
-            ("since", re.compile(rf"{_word(v.since)}\s+{counted}", re.I), self._counted),
-            ("last", re.compile(rf"{_word(v.units, 'unit')}\s+{_word(v.last)}", re.I), self._counted),
-            (
+            _Pattern(
+                "day_marked",
+                re.compile(rf"{marker}(?P<day>\d{{1,2}})(?!\s*[/\-.]\s*\d|\d|\w)", re.I),
+                self._day_only,
+                triggers=_first_tokens(v.date_markers),
+            ),
+            _Pattern("ago", re.compile(rf"(?<!\w){counted}\s*{_word(v.ago)}", re.I), self._counted, triggers=units),
+            _Pattern(
+                "since",
+                re.compile(rf"{_word(v.since)}\s+{counted}", re.I),
+                self._counted,
+                triggers=_first_tokens(v.since),
+            ),
+            _Pattern(
+                "last", re.compile(rf"{_word(v.units, 'unit')}\s+{_word(v.last)}", re.I), self._counted, triggers=units
+            ),
+            _Pattern(
                 "weekday",
                 re.compile(
-                    rf"(?<!\w)(?:(?P<hari>hari)\s+)?{_word(v.weekdays, 'weekday')}"
-                    rf"(?:\s+(?:{before}|{after}))?",
+                    rf"(?<!\w)(?:(?P<hari>hari)\s+)?{_word(v.weekdays, 'weekday')}(?:\s+(?:{before}|{after}))?",
                     re.I,
                 ),
                 self._weekday,
+                triggers=_first_tokens(v.weekdays),
             ),
-            ("relative", re.compile(_word(v.relative_days, "phrase"), re.I), self._relative),
-            ("evening", re.compile(_word(v.evening.phrases), re.I), self._evening),
+            _Pattern(
+                "relative",
+                re.compile(_word(v.relative_days, "phrase"), re.I),
+                self._relative,
+                triggers=_first_tokens(v.relative_days),
+            ),
+            _Pattern(
+                "evening",
+                re.compile(_word(v.evening.phrases), re.I),
+                self._evening,
+                triggers=_first_tokens(v.evening.phrases),
+            ),
         ]
         self.ignore = re.compile(
             rf"{_word(v.ignore_after)}\s*[:\-]?\s*(?:{_word(v.date_markers)}\.?)?\s*[:\-]?\s*$", re.I
@@ -264,23 +308,27 @@ class _Reader:
         """The phrases of the text, none inside another: at one place the longest phrase is read
         (a future "28 Agustus" is not read again as "tanggal 28"), on a tie the earlier pattern."""
         local = received_at.astimezone(JAKARTA)
-        matches = sorted(
-            (
-                (m, rank, kind, resolve)
-                for rank, (kind, pattern, resolve) in enumerate(self.patterns)
-                for m in pattern.finditer(text)
-            ),
-            key=lambda x: (x[0].start(), x[0].start() - x[0].end(), x[1]),
-        )
-        found: list[Mention] = []
-        for m, _, kind, resolve in matches:
-            if found and m.start() < found[-1].end:
+        tokens = frozenset(_TOKEN.findall(text.lower()))
+        spans: list[tuple[int, int, int, _Pattern, re.Match[str]]] = []
+        for rank, pattern in enumerate(self.patterns):
+            if pattern.triggers is not None and not pattern.triggers & tokens:
                 continue
-            day = resolve(m, local)
-            window = text[max(0, m.start() - _LOOKBEHIND_CHARS) : m.start()]
+            for m in pattern.regex.finditer(text):
+                start = m.start()
+                if pattern.prefix is not None:
+                    head = text[max(0, start - _LOOKBEHIND_CHARS) : start]
+                    start -= len(head) - pattern.prefix.search(head).start()  # type: ignore[union-attr]
+                spans.append((start, m.end(), rank, pattern, m))
+        spans.sort(key=lambda x: (x[0], x[0] - x[1], x[2]))
+        found: list[Mention] = []
+        for start, end, _, pattern, m in spans:
+            if found and start < found[-1].end:
+                continue
+            day = pattern.resolve(m, local)
+            window = text[max(0, start - _LOOKBEHIND_CHARS) : start]
             if day is not None and (day > local.date() or self.ignore.search(window)):
                 day = None
-            found.append(Mention(m.start(), m.end(), kind, day))
+            found.append(Mention(start, end, pattern.kind, day))
         return found
 
 
