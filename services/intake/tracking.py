@@ -87,7 +87,9 @@ def tracking_number(complaint_id: uuid.UUID, *, prefix: str) -> str:
 
 
 def prefix_of(number: str) -> str:
-    return number.split("-", 1)[0] if "-" in number else ""
+    """The prefix of a complaint's first number (three groups of four after it), dashes and all."""
+    parts = number.rsplit("-", 3)
+    return parts[0] if len(parts) == 4 else ""
 
 
 _VALID_LENGTHS = frozenset(DATA_CHARS + GROUP * e + 1 for e in range(MAX_EXTENSIONS + 1))
@@ -108,7 +110,8 @@ class Reading:
 
 
 def _strip_prefix(cleaned: str, prefix: str) -> str:
-    for form in (prefix.upper(), prefix.upper().translate(_FORGIVE)):
+    bare = _SEPARATORS.sub("", prefix.upper())
+    for form in (bare, bare.translate(_FORGIVE)):
         if form and cleaned.startswith(form):
             return cleaned[len(form) :]
     return cleaned

@@ -14,6 +14,7 @@ from services.intake.tracking import (
     find_numbers,
     numbers,
     passes_check,
+    prefix_of,
     read,
     strip_numbers,
     tracking_number,
@@ -140,3 +141,11 @@ def test_numbers_quoted_in_a_text_are_found_checked_and_made_canonical() -> None
     assert find_numbers(text, prefix="LPG") == (NUMBER, other)
     assert find_numbers("tidak ada nomor di sini, LPG 3 kg langka", prefix="LPG") == ()
     assert NUMBER not in strip_numbers(f"Re: [{NUMBER}] Lampu mati", prefix="LPG")
+
+
+def test_any_prefix_is_found_again_and_read_back() -> None:
+    for prefix in ("LPG", "TST", "LPG-BDL", ""):
+        number = tracking_number(CID, prefix=prefix)
+        assert prefix_of(number) == prefix
+        assert next(numbers(CID, prefix=prefix_of(number))) == number
+        assert read(number.lower(), prefix=prefix).number == number
