@@ -84,6 +84,7 @@ THURSDAY_10_WIB = datetime(2026, 8, 20, 3, 0, tzinfo=UTC)
         ("pada hari Jumat sekitar jam 2 siang", date(2026, 8, 14)),
         ("hari minggu ada pesta sampai larut", date(2026, 8, 16)),
         ("ahad pagi jalan ditutup", date(2026, 8, 16)),
+        ("di depan SD kemarin ada tawuran pelajar", date(2026, 8, 19)),  # SD, the school, ends no period
     ],
 )
 def test_stated_dates(text: str, expected: date) -> None:
