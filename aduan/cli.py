@@ -8,8 +8,14 @@
   aduan bench --n N            throughput and latency against a raw Kafka relay baseline
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
+  aduan asyncapi [--check]     write docs/asyncapi/*.json from the code
+  aduan k8s                    write the Strimzi topics and users of deploy/k8s from the declarations
+  aduan agency listen|answer   an agency's client: its routed complaints, its answers (docs/agencies.md)
   aduan gammu-receive [ids]    Gammu SMSD RunOnReceive: the received SMS to complaints.inbound
   aduan schema [--check]       the producers' JSON Schema of complaints.inbound, from the models
+
+Every subcommand has --help. Ports: ADUAN_KAFKA_PORT, ADUAN_PG_PORT, ADUAN_INTAKE_PORT, ADUAN_ROUTING_PORT,
+ADUAN_FORWARDER_PORT, ADUAN_NOTIFIER_PORT, ADUAN_LAPOR_SIM_PORT.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from aduan import stack
 
@@ -41,9 +48,14 @@ def _topics(args: argparse.Namespace) -> int:
 
 
 def _up(_: argparse.Namespace) -> int:
+    if running := stack.recorded_alive():
+        print(f"aduan is already up in {stack.ROOT} ({', '.join(running)}): `make down` first", file=sys.stderr)
+        return 1
+    ports = stack.configured_ports()
+    stack.check_ports(ports)  # before anything starts
     infra = stack.infra_up()
     stack.create_topics(infra.kafka)
-    local = stack.Stack(infra)
+    local = stack.Stack(infra, ports=ports)
     local.start()
     print("aduan is up:")
     print(f"  intake HTTP        {local.url('intake')}  (POST /v1/complaints, /v1/channels/*, /open311/v2)")
@@ -64,8 +76,8 @@ def _down(_: argparse.Namespace) -> int:
 
 def _status(_: argparse.Namespace) -> int:
     print(stack.infra_status())
-    for name, port in stack.DEFAULT_PORTS.items():
-        pid = (stack.VAR / "run" / f"{name}.pid")
+    for name, port in stack.configured_ports().items():
+        pid = stack.VAR / "run" / f"{name}-{port}.pid"
         print(f"{name}: {'running (pid ' + pid.read_text() + ')' if pid.exists() else 'stopped'} on port {port}")
     return 0
 
@@ -80,7 +92,7 @@ def _test(args: argparse.Namespace) -> int:
     infra = stack.infra_up()
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.kafka, "DATABASE_URL": infra.database_url}
     try:
-        pytest_args = [a for a in args.pytest_args if a != "--"]
+        pytest_args = list(args.pytest_args)
         return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=stack.ROOT, env=env)
     finally:
         if not args.keep_infra:
@@ -90,7 +102,7 @@ def _test(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from aduan.bench import run_bench
 
-    return run_bench(args.n)
+    return run_bench(args.n, timeout=args.timeout)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -105,7 +117,32 @@ def _replay(args: argparse.Namespace) -> int:
 def _eval_routing(args: argparse.Namespace) -> int:
     from aduan.evaluate_routing import main as evaluate
 
-    return evaluate(args.rest)
+    data = args.data
+    if data is not None and data.is_dir():  # a data folder: its eval_dev.csv (or lapor-2017/eval_dev.csv)
+        data = next(
+            (c for c in (data / "eval_dev.csv", data / "lapor-2017" / "eval_dev.csv") if c.is_file()),
+            data / "eval_dev.csv",
+        )
+    argv = ["--out", str(args.out)] + (["--data", str(data)] if data else [])
+    return evaluate(argv)
+
+
+def _asyncapi(args: argparse.Namespace) -> int:
+    from aduan.asyncapi import main as write_asyncapi
+
+    return write_asyncapi(["--check"] if args.check else [])
+
+
+def _k8s(_: argparse.Namespace) -> int:
+    from aduan.k8s import main as write_k8s
+
+    return write_k8s()
+
+
+def _agency(args: argparse.Namespace) -> int:
+    from aduan.agency import main as agency_client
+
+    return agency_client(args.rest)
 
 
 def _gammu_receive(args: argparse.Namespace) -> int:
@@ -121,6 +158,11 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["agency"]:  # its own parser, with its own --help
+        from aduan.agency import main as agency_client
+
+        return agency_client(argv[1:])
     parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -142,13 +184,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=180.0)
     p.set_defaults(func=_demo)
 
-    p = sub.add_parser("test", help="infrastructure up, then pytest")
+    p = sub.add_parser(
+        "test",
+        help="infrastructure up, then pytest",
+        description="Infrastructure up, then pytest; every argument but --keep-infra goes to pytest.",
+    )
     p.add_argument("--keep-infra", action="store_true", help="leave Kafka and PostgreSQL running")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    p.add_argument("pytest_args", nargs="*", help="passed to pytest as they are (e.g. -q tests/unit -k intake)")
     p.set_defaults(func=_test)
 
     p = sub.add_parser("bench", help="end-to-end throughput and latency vs a raw Kafka relay")
-    p.add_argument("--n", type=int, default=5000)
+    p.add_argument("--n", type=int, default=5000, help="complaints (and relay messages) per run")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
     p.set_defaults(func=_bench)
 
     p = sub.add_parser("replay-dlq", help="send parked forwards through again")
@@ -157,8 +204,25 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_replay)
 
     p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="labelled CSV, or a folder holding eval_dev.csv "
+        "(default: $ADUAN_EVAL_DATA or ../shared/data/lapor-2017/eval_dev.csv)",
+    )
+    p.add_argument("--out", type=Path, default=Path("var/eval/routing.json"), help="JSON result")
     p.set_defaults(func=_eval_routing)
+
+    p = sub.add_parser("asyncapi", help="write docs/asyncapi/*.json from the code")
+    p.add_argument("--check", action="store_true", help="only report stale documents (exit 1)")
+    p.set_defaults(func=_asyncapi)
+
+    sub.add_parser("k8s", help="write deploy/k8s/base/kafka/*.yaml from the declarations").set_defaults(func=_k8s)
+
+    p = sub.add_parser("agency", help="an agency's client: listen | answer (aduan agency --help)", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_agency)
 
     p = sub.add_parser("gammu-receive", help="Gammu SMSD RunOnReceive: publish the received SMS")
     p.add_argument("ids", nargs="*", help="the message ids SMSD appends")
@@ -168,8 +232,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="exit 1 when the committed schema is not current")
     p.set_defaults(func=_schema)
 
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["test"] and not {"-h", "--help"} & set(argv[1:2]):
+        # pytest's own options (-q, -k EXPR, -x ...) pass through untouched, in their order
+        rest = [a for a in argv[1:] if a != "--keep-infra"]
+        args = argparse.Namespace(
+            func=_test, keep_infra=len(rest) < len(argv) - 1, pytest_args=rest[1:] if rest[:1] == ["--"] else rest
+        )
+    else:
+        args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except stack.InfraError as e:  # an expected condition: one line (the script's, or this), no traceback
+        if not e.explained:
+            print(f"aduan: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -128,6 +128,7 @@ class Complaint(Model):
     attachments: tuple[Attachment, ...] = ()
     hints: ChannelHints = ChannelHints()
     language: str = "id"
+    reply_handle: str | None = None  # opaque; only intake resolves it to the reporter's contact
 
 
 class RejectReason(Model):
@@ -224,6 +225,7 @@ class ComplaintStatus(StrEnum):
     FOLLOWED_UP = "followed_up"
     CLOSED = "closed"
     NOT_OUR_AUTHORITY = "not_our_authority"
+    DETAIL_REQUESTED = "detail_requested"  # the agency asks the reporter for more detail (docs/agencies.md)
 
 
 class StatusChanged(Model):

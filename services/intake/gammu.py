@@ -136,7 +136,7 @@ def receive(env: Mapping[str, str], ids: Sequence[str], settings: IntakeSettings
     except Exception as exc:  # any failure means "not acknowledged": SMSD must keep the message
         log.error(
             "gammu-receive: Kafka did not acknowledge; SMSD keeps the message",
-            error=repr(exc)[:300],
+            error_type=type(exc).__name__,
             messages=len(messages),
         )
         return EXIT_NOT_PUBLISHED
