@@ -144,3 +144,17 @@ def test_a_keyword_sms_without_text_is_rejected_as_too_short() -> None:
     with pytest.raises(Rejected) as caught:
         _sms("LAPOR#Lamsel#")
     assert [r.code for r in caught.value.reasons] == ["too_short"]
+
+
+@pytest.mark.parametrize(
+    "sms",
+    [
+        "LAPOR#Lamsel#RAHASIA Pungli di kantor desa Hajimena Natar",
+        "RAHASIA LAPOR#Lamsel#Pungli di kantor desa Hajimena Natar",
+    ],
+)
+def test_privacy_markers_before_the_keyword_or_inside_the_text_both_count(sms: str) -> None:
+    c = _sms(sms)
+    assert c.confidential is True
+    assert c.location.region_code == "18.01"
+    assert c.body.startswith("Pungli di kantor desa")
