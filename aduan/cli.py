@@ -13,6 +13,8 @@
   aduan agency listen|answer   an agency's client: its routed complaints, its answers (docs/agencies.md)
   aduan route                  route JSON lines from stdin (the service's decision, one JSON line each)
   aduan route-eval FILE        accuracy, triage rate and confusion table on a labelled CSV / JSON lines file
+  aduan gammu-receive [ids]    Gammu SMSD RunOnReceive: the received SMS to complaints.inbound
+  aduan schema [--check]       the producers' JSON Schema of complaints.inbound, from the models
 
 Every subcommand has --help. Ports: ADUAN_KAFKA_PORT, ADUAN_PG_PORT, ADUAN_INTAKE_PORT, ADUAN_ROUTING_PORT,
 ADUAN_FORWARDER_PORT, ADUAN_NOTIFIER_PORT, ADUAN_LAPOR_SIM_PORT.
@@ -157,6 +159,18 @@ def _route_eval(args: argparse.Namespace) -> int:
     return main_eval(args.rest)
 
 
+def _gammu_receive(args: argparse.Namespace) -> int:
+    from services.intake.gammu import receive
+
+    return receive(os.environ, args.ids)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from aduan.schema import write_or_check
+
+    return write_or_check(check=args.check)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["agency"]:  # its own parser, with its own --help
@@ -231,6 +245,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("route-eval", help="routing accuracy on a labelled CSV or JSON lines file")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_route_eval)
+
+    p = sub.add_parser("gammu-receive", help="Gammu SMSD RunOnReceive: publish the received SMS")
+    p.add_argument("ids", nargs="*", help="the message ids SMSD appends")
+    p.set_defaults(func=_gammu_receive)
+
+    p = sub.add_parser("schema", help="write docs/schemas/complaint-received.schema.json from the models")
+    p.add_argument("--check", action="store_true", help="exit 1 when the committed schema is not current")
+    p.set_defaults(func=_schema)
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["test"] and not {"-h", "--help"} & set(argv[1:2]):

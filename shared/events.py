@@ -60,6 +60,8 @@ class Channel(StrEnum):
     OPEN311 = "open311"
     # channels that publish straight to complaints.inbound in the web-form shape (mobile apps, kiosks)
     APP = "app"
+    # SMS received by a Gammu SMSD modem, published by `aduan gammu-receive` (android-sms-gateway's shape)
+    SMS_GAMMU = "sms_gammu"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -145,6 +145,7 @@ RAW_MODEL: dict[Channel, type[RawModel]] = {
     Channel.WHATSAPP: WhatsAppMessage,
     Channel.EMAIL: EmailMessage,
     Channel.OPEN311: Open311Request,
+    Channel.SMS_GAMMU: SmsMessage,  # aduan gammu-receive publishes the android-sms-gateway shape
 }
 
 OPEN311_SERVICES: dict[str, str] = {

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from services.intake import openapi, progress, store
+from services.intake import lookup, openapi, progress, store
 from services.intake.auth import ChannelAuth, Denial, SignedRequest
 from services.intake.auth import now as auth_now
 from services.intake.channels import OPEN311_SERVICES, parse_raw
@@ -235,9 +235,10 @@ class IntakeHandlers:
         tracking = request.path_params["tracking_number"]
         if len(tracking) > 64:
             return not_found
-        row = await store.find_by_tracking_number(self.db.pool, tracking)
-        if row is None:
-            return not_found
+        found = await lookup.find_complaint(self.db.pool, tracking, prefix=self.settings.tracking_prefix)  # O/0, I/1
+        row = found.row
+        if row is None:  # a number failing its check is told the existing ones a slip away ("did you mean")
+            return problem(404, "No complaint with that tracking number (yet)", found.reasons())
         if row["confidential"]:
             given = request.headers.get("x-access-token", "")
             if not hmac.compare_digest(self._access_token(row["complaint_id"]).encode(), given.encode()[:64]):
@@ -439,14 +440,16 @@ class IntakeHandlers:
             if conn is None:
                 return
             if verdict.complaint is not None:
-                if not await store.record_accepted(conn, verdict.complaint, envelope.correlation_id):
+                # the stored complaint: its tracking number is longer should another complaint hold it
+                stored = await store.record_accepted(conn, verdict.complaint, envelope.correlation_id)
+                if stored is None:
                     log.info("channel message accepted before; not a new complaint", channel=msg.channel.value)
                     return
-                handle = await store.record_reporter(conn, verdict.complaint, f"rh_{secrets.token_urlsafe(18)}")
-                accepted = envelope.follow(EventType.ACCEPTED, protected(verdict.complaint, handle),
+                handle = await store.record_reporter(conn, stored, f"rh_{secrets.token_urlsafe(18)}")
+                accepted = envelope.follow(EventType.ACCEPTED, protected(stored, handle),
                                            producer=PRODUCER, complaint_id=complaint_id)
                 await self.publisher.publish(self.topics.accepted, accepted)
-                log.info("complaint accepted", tracking_number=verdict.complaint.tracking_number,
+                log.info("complaint accepted", tracking_number=stored.tracking_number,
                          channel=msg.channel.value)
             else:
                 rejection = Rejection(channel=msg.channel.value, channel_message_id=msg.channel_message_id,

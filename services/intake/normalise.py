@@ -8,8 +8,6 @@ citizen can still be told: at least a sentence of text, attachments of at most 2
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import re
 import tomllib
@@ -25,6 +23,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, TypeAdapter, ValidationError
 
+from services.intake import dates, keyword_sms, tracking
 from services.intake.channels import (
     OPEN311_SERVICES,
     EmailMessage,
@@ -34,6 +33,7 @@ from services.intake.channels import (
     WebForm,
     WhatsAppMessage,
 )
+from services.intake.names import tidy_name
 from shared.events import Attachment, Channel, ChannelHints, Complaint, Location, RejectReason, Reporter
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -48,24 +48,6 @@ class Rejected(Exception):
     def __init__(self, reasons: list[RejectReason]) -> None:
         super().__init__("; ".join(f"{r.field or '-'}: {r.message}" for r in reasons))
         self.reasons = reasons
-
-
-# ---------------------------------------------------------------------------------------------
-# identifiers
-
-_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "ABCDEFGHJKMNPQRSTVWXYZ0123456789")
-
-
-def tracking_number(complaint_id: uuid.UUID, received_at: datetime, prefix: str = "LPG") -> str:
-    """The citizen's tracking number: date of receipt (Jakarta) and 8 characters derived from the id.
-
-    Derived, not drawn: the HTTP edge and the Kafka consumer compute the same number for the same
-    channel message, so a retried request or a redelivered event never mints a second one. The
-    alphabet leaves out I, L, O and U, which are read aloud or typed wrong.
-    """
-    digest = base64.b32encode(hashlib.sha256(complaint_id.bytes).digest()).decode()
-    code = digest.translate(_CROCKFORD)[:8]
-    return f"{prefix}-{received_at.astimezone(JAKARTA):%y%m%d}-{code}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,6 +217,7 @@ def privacy_markers(text: str) -> tuple[bool, bool, str]:
 
 
 def reporter_or_none(name: str | None, phone: str | None, email: str | None) -> Reporter | None:
+    name = tidy_name(name)  # "BUDI SANTOSO (0812…)" → "Budi Santoso"
     if not (name or phone or email):
         return None
     return Reporter(name=name or None, phone=phone, email=email)
@@ -287,6 +270,10 @@ def _from_web(m: WebForm, reasons: list[RejectReason]) -> Draft:
 
 def _from_sms(m: SmsMessage, reasons: list[RejectReason]) -> Draft:
     anonymous, confidential, text = privacy_markers(m.message)
+    keyword = keyword_sms.parse(text)  # LAPOR#<kab/kota>#<isi>: the region is the location hint
+    if keyword is not None:  # "LAPOR#Lamsel#RAHASIA …": the markers may lead the isi too
+        anonymous_too, confidential_too, text = privacy_markers(keyword.body)
+        anonymous, confidential = anonymous or anonymous_too, confidential or confidential_too
     return Draft(
         title=None,
         body=clean_text(text),
@@ -296,6 +283,7 @@ def _from_sms(m: SmsMessage, reasons: list[RejectReason]) -> Draft:
         confidential=confidential,
         reporter=reporter_or_none(None, e164(m.phone_number, "phoneNumber", reasons, strict=False), None),
         attachments=tuple(Attachment(url=url) for url in m.media_urls),
+        location=Location(text=keyword.region_text, region_code=keyword.region_code) if keyword else Location(),
     )
 
 
@@ -409,7 +397,7 @@ def normalise(
 
     return Complaint(
         complaint_id=complaint_id,
-        tracking_number=tracking_number(complaint_id, received_at, tracking_prefix),
+        tracking_number=tracking.tracking_number(complaint_id, prefix=tracking_prefix),
         channel=channel,
         channel_message_id=channel_message_id,
         received_at=received_at,
@@ -420,11 +408,17 @@ def normalise(
         reporter=draft.reporter,
         anonymous=draft.anonymous,
         confidential=draft.confidential,
-        incident_date=draft.incident_date or local_today,
+        # the date the channel gave, else the one the text states ("kemarin", "tgl 3/9"), else the day of receipt
+        incident_date=draft.incident_date or _stated_date(draft, received_at) or local_today,
         location=draft.location,
         attachments=draft.attachments,
         hints=draft.hints,
     )
+
+
+def _stated_date(draft: Draft, received_at: datetime) -> date | None:
+    return dates.incident_date(draft.title or "", received_at=received_at) or dates.incident_date(
+        draft.body, received_at=received_at)
 
 
 def reasons_from_validation(exc: ValidationError) -> list[RejectReason]:

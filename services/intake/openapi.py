@@ -194,7 +194,7 @@ def spec() -> dict[str, Any]:
                         "in": "path",
                         "required": True,
                         "schema": {"type": "string"},
-                        "example": "LPG-261120-ABCD2345",
+                        "example": "LPG-314F-EA1F-MET5",
                     },
                     {"name": "X-Access-Token", "in": "header", "required": False, "schema": {"type": "string"}},
                 ],

@@ -7,23 +7,45 @@ import uuid
 
 import asyncpg
 
+from services.intake import tracking
 from shared.events import Complaint, Rejection
+from shared.logging import get_logger
 
+log = get_logger(__name__)
 SCHEMA = "intake"
+TRACKING_NUMBER_KEY = "complaints_tracking_number_key"
 
 
-async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correlation_id: str) -> bool:
-    """Remember the complaint; False when this channel message was accepted before."""
-    inserted = await conn.fetchval(
-        """INSERT INTO intake.complaints
-               (complaint_id, tracking_number, channel, channel_message_id, received_at, correlation_id,
-                anonymous, confidential)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1""",
-        complaint.complaint_id, complaint.tracking_number, complaint.channel.value,
-        complaint.channel_message_id, complaint.received_at, correlation_id,
-        complaint.anonymous, complaint.confidential,
-    )
-    return inserted is not None
+async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correlation_id: str) -> Complaint | None:
+    """Remember the complaint; None when this channel message was accepted before.
+
+    Should another complaint hold its tracking number already, the complaint takes the next, longer
+    number derived from its id (tracking.numbers) instead of being dropped, and is returned with it.
+    """
+    prefix = tracking.prefix_of(complaint.tracking_number)
+    for number in tracking.numbers(complaint.complaint_id, prefix=prefix):
+        try:
+            async with conn.transaction():  # a savepoint: a collision must not abort the caller's transaction
+                inserted = await conn.fetchval(
+                    """INSERT INTO intake.complaints
+                           (complaint_id, tracking_number, channel, channel_message_id, received_at, correlation_id,
+                            anonymous, confidential)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                       ON CONFLICT (channel, channel_message_id) DO NOTHING RETURNING 1""",
+                    complaint.complaint_id, number, complaint.channel.value,
+                    complaint.channel_message_id, complaint.received_at, correlation_id,
+                    complaint.anonymous, complaint.confidential,
+                )
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != TRACKING_NUMBER_KEY:
+                return None  # the complaint id itself is known: accepted before under another channel key
+            log.error("tracking number held by another complaint; taking a longer one", taken=number)
+            continue
+        if inserted is None:
+            return None
+        return complaint if number == complaint.tracking_number else complaint.model_copy(
+            update={"tracking_number": number})
+    raise RuntimeError(f"every tracking number of complaint {complaint.complaint_id} is taken")
 
 
 async def record_rejected(conn: asyncpg.Connection, event_id: object, rejection: Rejection,
@@ -89,6 +111,17 @@ async def purge_expired(pool: asyncpg.Pool, *, rejected_raw_days: int, token_sec
     tokens = await pool.execute(
         "DELETE FROM intake.webhook_tokens WHERE seen_at < now() - make_interval(secs => $1)", token_seconds)
     return int(raw.split()[-1]), int(tokens.split()[-1])
+
+
+async def existing_tracking_numbers(pool: asyncpg.Pool, candidates: tuple[str, ...]) -> list[str]:
+    """Which of these numbers belong to a complaint (for "did you mean")."""
+    if not candidates:
+        return []
+    # a confidential complaint is never offered: its existence is for the bearer of its access token
+    rows = await pool.fetch("SELECT tracking_number FROM intake.complaints WHERE tracking_number = ANY($1)"
+                            " AND NOT confidential", list(candidates))
+    found = {r["tracking_number"] for r in rows}
+    return [c for c in candidates if c in found]
 
 
 async def find_by_tracking_number(pool: asyncpg.Pool, tracking_number: str) -> asyncpg.Record | None:

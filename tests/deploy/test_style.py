@@ -25,6 +25,26 @@ FORMATTED = [
     "tests/integration/test_graceful_stop.py",
     "tests/unit/test_agency_client.py",
     "tests/e2e/test_logs.py",
+    # issue 7: intake's channel readers
+    "services/intake/tracking.py",
+    "services/intake/lookup.py",
+    "services/intake/dates.py",
+    "services/intake/keyword_sms.py",
+    "services/intake/gammu.py",
+    "services/intake/mime.py",
+    "services/intake/duplicates.py",
+    "services/intake/names.py",
+    "aduan/schema.py",
+    "aduan/bench_normalise.py",
+    "tests/unit/test_tracking.py",
+    "tests/unit/test_dates.py",
+    "tests/unit/test_keyword_sms.py",
+    "tests/unit/test_gammu.py",
+    "tests/unit/test_mime.py",
+    "tests/unit/test_schema.py",
+    "tests/unit/test_duplicates.py",
+    "tests/unit/test_names.py",
+    "tests/integration/test_gammu.py",
 ]
 
 

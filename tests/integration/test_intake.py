@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from services.intake.app import build
+from services.intake.tracking import numbers
 from shared.events import (
     Channel,
     Complaint,
@@ -180,3 +183,44 @@ async def test_a_citizen_follows_the_complaint_through_routing_lapor_and_the_age
     assert body["status"] == "verified"  # the furthest stage wins, whatever the order of arrival
     assert body["agency_code"] == "kota-bandar-lampung" and body["lapor_tracking_id"] == "9300001"
     assert body["status_text"]
+
+
+async def test_a_tracking_number_is_found_as_read_out_and_a_slip_answered_with_did_you_mean(intake, infra, topics):
+    _, client = intake
+    answer = await client.post("/v1/complaints", json=FORM, headers={"Idempotency-Key": "read-out-1"})
+    tracking = answer.json()["tracking_number"]
+    assert await eventually(lambda: _status_of(client, tracking)) == 200
+    # lower case, no dashes, spaces between the groups, O typed for 0 and L for 1
+    spoken = tracking.lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    found = await client.get(f"/v1/complaints/{spoken}")
+    assert found.status_code == 200 and found.json()["tracking_number"] == tracking
+
+    code = tracking.removeprefix("LPG-")
+    slip = code[:-1] + ("Z" if code[-1] != "Z" else "Y")  # the check character heard wrong
+    missed = await client.get(f"/v1/complaints/LPG-{slip}")
+    assert missed.status_code == 404
+    assert [e["message"] for e in missed.json()["errors"] if e["code"] == "did_you_mean"] == [
+        f"Maksud Anda {tracking}?"
+    ]
+    assert (await client.get("/v1/complaints/LPG-0000-0000-0000")).json()["errors"] == []
+
+
+async def test_a_tracking_number_collision_keeps_both_complaints(intake, infra, topics):
+    service, client = intake
+    message = InboundMessage(channel=Channel.APP, channel_message_id="app-collide-1", received_at=utcnow(),
+                             raw={"body": "Jembatan gantung di Desa Sukajaya Pesawaran putus sejak kemarin."})
+    complaint_id = complaint_id_for("app", "app-collide-1")
+    taken, longer, *_ = numbers(complaint_id, prefix="LPG")
+    # another complaint holds the number this one would get
+    await service.db.pool.execute(
+        "INSERT INTO intake.complaints (complaint_id, tracking_number, channel, channel_message_id, received_at,"
+        " correlation_id) VALUES ($1, $2, 'web', 'other-complaint', now(), 'c')", uuid.uuid4(), taken)
+    envelope = new_envelope(EventType.RECEIVED, message, producer="test-app")
+    await publish_events(infra.kafka, topics.inbound, envelope, envelope)
+
+    accepted = await read_topic(infra.kafka, topics.accepted, expect=1, settle=2.0)
+    assert [a["payload"]["tracking_number"] for a in accepted] == [longer]
+    assert await eventually(lambda: _status_of(client, longer)) == 200
+    rows = await service.db.pool.fetch("SELECT tracking_number FROM intake.complaints WHERE tracking_number"
+                                       " = ANY($1) ORDER BY length(tracking_number)", [taken, longer])
+    assert [r["tracking_number"] for r in rows] == [taken, longer]
