@@ -77,7 +77,8 @@ def test_create_lookup_and_get(http: httpx.Client) -> None:
 
     second = http.post("/api/v1/reports", json=payload(reference="aduan-0002")).json()
     assert int(second["tracking_id"]) == int(receipt["tracking_id"]) + 1
-    assert stats(http)["requests"] == {"create": 2, "lookup": 2, "get": 2, "changed_since": 0}
+    assert stats(http)["requests"] == {"create": 2, "lookup": 2, "get": 2, "changed_since": 0, "status_feed": 0,
+                                       "dispose": 0, "respond": 0}
 
 
 def test_api_key_required_but_not_on_control_plane(sim: SimulatorServer, http: httpx.Client) -> None:
@@ -145,7 +146,8 @@ def test_same_reference_twice_makes_a_visible_duplicate(http: httpx.Client) -> N
     assert [r["tracking_id"] for r in found] == [first["tracking_id"], second["tracking_id"]]
     s = stats(http)
     assert (s["reports"], s["unique_references"], s["duplicates"]) == (3, 2, 1)
-    assert s["duplicate_references"] == {"aduan-0001": 2}
+    assert s["duplicate_references"] == 1 and s["duplicated"] == {"aduan-0001": 2}
+    assert s["reports_created"] == 3
 
 
 def test_fail_next_fails_exactly_n_api_requests(http: httpx.Client) -> None:
