@@ -7,6 +7,8 @@
   aduan test [pytest args]     infrastructure up, then the test suite
   aduan bench --n N            throughput and latency against a raw Kafka relay baseline
   aduan replay-dlq             send parked forwards through the forwarder again
+  aduan dlq list|replay        the parked forwards; replay one (--id) or all (--all)
+  aduan bench forwarder        forwards/s against the simulator beside a bare httpx client
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
 """
 
@@ -100,6 +102,37 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dlq(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+    import uuid
+
+    from aduan.replay import dlq_list, dlq_replay, format_list
+    from shared.topics import Topics
+
+    infra = stack.infra_up()
+    if args.action == "list":
+        items = asyncio.run(dlq_list(infra.database_url))
+        if args.json:
+            print(json.dumps([{k: str(v) if v is not None else None for k, v in vars(i).items()} for i in items]))
+        else:
+            print(format_list(items))
+        return 0
+    if not args.all and not args.id:
+        print("aduan dlq replay: give --id COMPLAINT_ID (repeatable) or --all", file=sys.stderr)
+        return 2
+    try:
+        ids = None if args.all else [uuid.UUID(i) for i in args.id]
+    except ValueError:
+        print("aduan dlq replay: --id takes a complaint id (a UUID)", file=sys.stderr)
+        return 2
+    sent, skipped = asyncio.run(dlq_replay(infra.kafka, infra.database_url, Topics(args.prefix), complaint_ids=ids))
+    print(f"{len(sent)} parked forwards sent to complaints.routed again")
+    for line in skipped:
+        print(f"  not replayed: {line}")
+    return 0
+
+
 def _eval_routing(args: argparse.Namespace) -> int:
     from aduan.evaluate_routing import main as evaluate
 
@@ -141,6 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prefix", default=os.environ.get("ADUAN_TOPIC_PREFIX", ""))
     p.add_argument("--limit", type=int, default=None)
     p.set_defaults(func=_replay)
+
+    p = sub.add_parser("dlq", help="the parked forwards: list them, replay one or all")
+    p.add_argument("action", choices=("list", "replay"))
+    p.add_argument("--id", action="append", default=[], help="complaint id to replay (repeatable)")
+    p.add_argument("--all", action="store_true", help="replay every parked forward")
+    p.add_argument("--json", action="store_true", help="list as JSON")
+    p.add_argument("--prefix", default=os.environ.get("ADUAN_TOPIC_PREFIX", ""))
+    p.set_defaults(func=_dlq)
 
     p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
     p.add_argument("rest", nargs=argparse.REMAINDER)

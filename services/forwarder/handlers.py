@@ -84,6 +84,7 @@ class ForwarderHandlers:
         self.settings = settings
         self.guard = guard
         self.topics = settings.topics
+        self._backlog = False  # whether status steps are held for reports not recorded yet
 
     async def _call(self, method: Callable[..., Awaitable[T]], *args: Any) -> T:
         """One LAPOR! call through the guard (breaker, rate limit, concurrency)."""
@@ -408,18 +409,22 @@ class ForwarderHandlers:
             return 0
 
     async def _sync_status(self) -> int:
-        published = await self._publish_held()
+        self._backlog = await store.backlog_size(self.db.pool) > 0
+        published = await self._publish_held() if self._backlog else 0
+        lanes = asyncio.Semaphore(self.settings.handler_concurrency)
         while True:
             after = await store.status_cursor(self.db.pool)
             page = await self._call(self.lapor.status_page, after, self.settings.status_page_size)
+            # One report's steps in order; different reports at the same time.
+            by_report: dict[str, list[LaporStatusChange]] = {}
             for change in page.changes:
-                row = await store.by_lapor_id(self.db.pool, change.tracking_id)
-                if row is not None:
-                    published += await self._publish_held(change.tracking_id)  # the earlier ones first
-                    published += await self._publish_step(row, change)
-                elif change.reference and await store.ours_by_reference(self.db.pool, change.reference):
-                    await store.hold_status(self.db.pool, change)
-                # else: a report another system made
+                by_report.setdefault(change.tracking_id, []).append(change)
+
+            async def in_order(changes: list[LaporStatusChange]) -> int:
+                async with lanes:
+                    return sum([await self._apply_step(change) for change in changes])
+
+            published += sum(await asyncio.gather(*(in_order(cs) for cs in by_report.values())))
             if page.next_after > after:
                 await store.save_status_cursor(self.db.pool, page.next_after)
             if not page.more or page.next_after <= after:
@@ -427,6 +432,19 @@ class ForwarderHandlers:
         if published:
             log.info("status changes brought back from LAPOR!", changes=published)
         return published
+
+    async def _apply_step(self, change: LaporStatusChange) -> int:
+        row = await store.by_lapor_id(self.db.pool, change.tracking_id)
+        if row is not None:
+            earlier = await self._publish_held(change.tracking_id) if self._backlog else 0
+            return earlier + await self._publish_step(row, change)
+        if change.reference and await store.is_ours(self.db.pool, change.reference):
+            # Ours, but the tracking id is not recorded (yet): hold it until it is. Published at once
+            # if the forward recorded it in the meantime.
+            await store.hold_status(self.db.pool, change)
+            self._backlog = True
+            return await self._publish_held(change.tracking_id)
+        return 0  # a report another system made
 
     async def _publish_held(self, tracking_id: str | None = None) -> int:
         published = 0

@@ -158,13 +158,13 @@ async def by_lapor_id(conn: Conn, lapor_tracking_id: str) -> asyncpg.Record | No
     )
 
 
-async def ours_by_reference(conn: Conn, reference: str) -> bool:
-    """Whether `reference` names one of our complaints whose report is not recorded yet."""
-    return bool(
-        await conn.fetchval(
-            "SELECT 1 FROM forwarder.reports WHERE reference = $1 AND lapor_tracking_id IS NULL", reference
-        )
-    )
+async def is_ours(conn: Conn, reference: str) -> bool:
+    """Whether `reference` names one of our complaints."""
+    return bool(await conn.fetchval("SELECT 1 FROM forwarder.reports WHERE reference = $1", reference))
+
+
+async def backlog_size(conn: Conn) -> int:
+    return await conn.fetchval("SELECT count(*) FROM forwarder.status_backlog")
 
 
 async def in_doubt(conn: Conn, limit: int) -> list[asyncpg.Record]:
