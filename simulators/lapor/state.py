@@ -95,7 +95,10 @@ class SimulatorState:
     def _reset_locked(self) -> None:
         self._reports: dict[str, dict[str, Any]] = {}
         self._steps: list[dict[str, Any]] = []  # the status feed, in seq order
-        self._seq = 0
+        # Like tracking ids, sequence numbers only grow, across resets and simulator runs, so a client's
+        # cursor that outlives the simulator (tests, repeated demos) never skips the new steps.
+        self._seq = max(time.time_ns() // 1_000, getattr(self, "_seq", 0))
+        self._seq_base = self._seq
         self._due: list[tuple[datetime, int, str]] = []  # (when, order, tracking id) of the next lifecycle steps
         self._requests: Counter[str] = Counter({kind: 0 for kind in REQUEST_KINDS})
         self._injected: Counter[str] = Counter({kind: 0 for kind in FAULT_KINDS})
@@ -299,7 +302,7 @@ class SimulatorState:
         """Status steps of every report after sequence number `after`, oldest first."""
         with self._lock:
             self._advance_due(_now())
-            start = min(max(after, 0), len(self._steps))  # step n has seq n
+            start = min(max(after - self._seq_base, 0), len(self._steps))  # step i has seq base + i + 1
             page = self._steps[start : start + limit]
             return {
                 "changes": copy.deepcopy(page),
@@ -355,7 +358,7 @@ class SimulatorState:
                 "duplicates": len(self._reports) - len(per_reference),
                 "duplicate_references": len(duplicated),
                 "duplicated": duplicated,
-                "status_steps": self._seq,
+                "status_steps": len(self._steps),
                 "requests": dict(self._requests),
                 "faults_injected": dict(self._injected),
             }
