@@ -146,3 +146,9 @@ class LegacyLaporClient:
     async def aclose(self) -> None:
         await self._http.aclose()
         await self._reads.aclose()
+
+    async def __aenter__(self) -> LegacyLaporClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()

@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from simulators.lapor.state import SimulatorState, Status
 
@@ -100,22 +100,15 @@ class ReporterReply(_Strict):
     text: Annotated[Text, StringConstraints(max_length=10_000)]
 
 
-class _Drop(Exception):
-    """Drop the connection without an answer (a reset, or an answer lost on the way back)."""
+class DroppedConnection(Response):
+    """No answer: the response is started and never finished, so the server closes the connection
+    and the client sees it broken off (a reset, or an answer lost on the way back)."""
 
-
-class DropConnection:
-    """ASGI middleware: on `_Drop`, start a response and never finish it, so the server closes the
-    connection and the client sees it broken off (as with a reset or a lost answer)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.app(scope, receive, send)
-        except _Drop:
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
 
 
 def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -200,7 +193,7 @@ def create_app(
     seed: int | None = None,
     legacy_token: str | None = "sim-token",
     state: SimulatorState | None = None,
-) -> ASGIApp:
+) -> Starlette:
     """The simulator as an ASGI app; `api_key=None` disables auth, `seed` makes faults reproducible."""
     state = state or SimulatorState(seed=seed)
     pending: set[asyncio.Task[None]] = set()
@@ -211,7 +204,7 @@ def create_app(
         if latency_s:
             await asyncio.sleep(latency_s)
         if state.draw("reset"):
-            raise _Drop()
+            return DroppedConnection()
         if failure == 429:
             return _problem(429, "rate limited (injected fault)", headers={"Retry-After": str(state.retry_after())})
         if failure is not None:
@@ -243,7 +236,7 @@ def create_app(
             return _problem(504, "upstream timed out (injected fault); the report may still appear")
         report = state.create(fields)
         if state.draw("lost_response"):
-            raise _Drop()
+            return DroppedConnection()
         if state.draw("malformed"):
             return Response(malformed, 201)
         # Stored before the delay: a client that gives up early has still created the report.
@@ -339,7 +332,7 @@ def create_app(
             return _invalid_from(exc)
         status, report = state.dispose(request.path_params["tracking_id"], change.agency_code, change.note)
         if state.draw("lost_response"):
-            raise _Drop()
+            return DroppedConnection()
         return (
             JSONResponse(report)
             if status == 200
@@ -355,7 +348,7 @@ def create_app(
             return _invalid_from(exc)
         status, report = state.respond(request.path_params["tracking_id"], reply.reference, reply.text)
         if status == 200 and state.draw("lost_response"):
-            raise _Drop()
+            return DroppedConnection()
         return (
             JSONResponse(report)
             if status == 200
@@ -416,6 +409,4 @@ def create_app(
         ]
     )
     app.state.sim = state
-    wrapped = DropConnection(app)
-    wrapped.state = app.state  # type: ignore[attr-defined]
-    return wrapped
+    return app

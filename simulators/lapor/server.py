@@ -27,7 +27,7 @@ class SimulatorServer:
         state: SimulatorState | None = None,
     ) -> None:
         self.app = create_app(api_key, seed=seed, legacy_token=legacy_token, state=state)
-        self.state: SimulatorState = self.app.state.sim  # type: ignore[attr-defined]
+        self.state: SimulatorState = self.app.state.sim
         self.host = host
         self._port = port
         self._server: uvicorn.Server | None = None

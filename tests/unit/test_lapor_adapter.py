@@ -183,3 +183,40 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert _retry_after("soon") is None
     later = _retry_after(format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True))
     assert later is not None and 25 < later <= 30
+
+
+# ---------------------------------------------------------------------------------------------
+# the legacy form (XML addstream)
+
+
+async def test_the_legacy_form_creates_with_the_flags_and_reads_trackingid_and_transaksiid(
+        sim: SimulatorServer) -> None:
+    from services.forwarder.lapor_legacy import LegacyLaporClient, to_xml
+
+    body = to_xml(report(anonymous=True, reporter=None, confidential=True), "sim-token").decode()
+    assert 'anonim="1"' in body and 'rahasia="1"' in body and 'token="sim-token"' in body
+    assert "Budi" not in body and "+62812" not in body  # an anonymous reporter's identity never travels
+    async with LegacyLaporClient(sim.base_url, "sim-token", KEY, timeout_s=2.0) as legacy:
+        receipt = await legacy.create_report(report(reference="aduan-legacy"))
+        assert receipt.tracking_id.isdigit() and receipt.transaction_id == f"trx-{receipt.tracking_id}"
+        assert await legacy.find_by_reference("aduan-legacy") == receipt.model_copy(
+            update={"transaction_id": None, "status": "menunggu_verifikasi"})
+        stored = await legacy.get_report(receipt.tracking_id)
+        assert stored["reporter"] == {"name": "Budi", "phone": "+6281234567890", "email": None}
+        assert (stored["anonymous"], stored["confidential"]) == (False, True)
+        hidden = await legacy.create_report(report(reference="aduan-anon", anonymous=True, reporter=None))
+        assert (await legacy.get_report(hidden.tracking_id))["reporter"] is None
+    async with LegacyLaporClient(sim.base_url, "wrong-token", KEY) as wrong:
+        with pytest.raises(LaporPermanentError) as refused:
+            await wrong.create_report(report())
+    assert refused.value.status == 401
+
+
+async def test_an_unreadable_legacy_answer_is_a_doubt_not_a_failure(sim: SimulatorServer) -> None:
+    from services.forwarder.lapor_legacy import LegacyLaporClient
+
+    sim.state.set_faults({"malformed": 1.0})
+    async with LegacyLaporClient(sim.base_url, "sim-token", KEY) as legacy:
+        with pytest.raises(LaporTimeoutError) as doubt:
+            await legacy.create_report(report())
+    assert doubt.value.maybe_applied and sim.state.stats()["reports"] == 1
