@@ -88,6 +88,10 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.target == "forwarder":
+        from aduan.bench_forwarder import run_bench_forwarder
+
+        return run_bench_forwarder(args.n if args.n != 5000 else 3000, concurrency=args.concurrency)
     from aduan.bench import run_bench
 
     return run_bench(args.n)
@@ -168,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("bench", help="end-to-end throughput and latency vs a raw Kafka relay")
     p.add_argument("--n", type=int, default=5000)
+    p.add_argument("target", nargs="?", choices=("pipeline", "forwarder"), default="pipeline",
+                   help="forwarder: forwards/s into the LAPOR! simulator beside a bare httpx client (default N 3000)")
+    p.add_argument("--concurrency", type=int, default=32, help="bench forwarder: calls in flight")
     p.set_defaults(func=_bench)
 
     p = sub.add_parser("replay-dlq", help="send parked forwards through again")
