@@ -330,18 +330,29 @@ class ForwarderHandlers:
             return
         async with store.locked(self.db.pool, envelope.complaint_id) as conn:
             row = await store.get_report(conn, envelope.complaint_id)
+            if row is not None and row.state == "pending":
+                # On its way into LAPOR!: let it come again (the batch is redelivered after a pause).
+                raise LookupError("the complaint's LAPOR! report is not made yet; the response waits")
             if row is None or row.lapor_tracking_id is None:
-                # Not in LAPOR! yet: let it come again (the batch is redelivered after a pause).
-                raise LookupError("the complaint has no LAPOR! report yet; the response waits")
+                log.warning(
+                    "a reporter response for a complaint with no LAPOR! report; not sent",
+                    state=row.state if row else None,
+                )
+                return
             state = await store.open_response(conn, envelope.event_id, envelope.complaint_id)
             if state["state"] == "sent":
                 return
             tracking_id, reference = row.lapor_tracking_id, f"resp-{envelope.event_id}"
-            if state["doubt_at"] is not None and await self._call(self.lapor.has_response, tracking_id, reference):
-                await store.response_sent(conn, envelope.event_id)
+            try:
+                if state["doubt_at"] is not None and await self._call(self.lapor.has_response, tracking_id, reference):
+                    await store.response_sent(conn, envelope.event_id)
+                    return
+                await store.begin_response(conn, envelope.event_id)
+                await self._call(self.lapor.reporter_response, tracking_id, reference, envelope.payload.text)
+            except LaporPermanentError as exc:
+                # e.g. 409: LAPOR! takes a response only after the agency's follow-up.
+                log.warning("LAPOR! refused the reporter response", error=str(exc)[:300], status=exc.status)
                 return
-            await store.begin_response(conn, envelope.event_id)
-            await self._call(self.lapor.reporter_response, tracking_id, reference, envelope.payload.text)
             await store.response_sent(conn, envelope.event_id)
             log.info("reporter response sent to LAPOR!", lapor_tracking_id=tracking_id)
 

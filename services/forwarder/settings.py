@@ -40,8 +40,9 @@ class ForwarderSettings(ServiceSettings):
     lapor_rate_per_s: float = Field(default=200.0, gt=0)
     lapor_burst: int = Field(default=50, ge=1)
     lapor_max_in_flight: int = Field(default=32, ge=1)
-    # Every forward holds one connection across its LAPOR! call (the per-complaint lock).
-    db_pool_max: int = 40
+    # Every forward holds one connection across its LAPOR! call (the per-complaint lock); forwards
+    # beyond this many wait for a connection.
+    db_pool_max: int = 20
 
     @field_validator("retry_delays_s")
     @classmethod
