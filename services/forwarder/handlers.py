@@ -116,7 +116,7 @@ class ForwarderHandlers:
         self, envelope: Envelope[Any], routed: RoutedComplaint, *, level_done: int, routed_event_id: uuid.UUID | None
     ) -> None:
         complaint = routed.complaint
-        async with store.locked(self.db.pool, complaint.complaint_id) as conn:
+        async with store.locked(self.db.pool, complaint.complaint_id, take_lock=False) as conn:
             row = await store.open_report(
                 conn,
                 complaint.complaint_id,
@@ -125,6 +125,7 @@ class ForwarderHandlers:
                 routed.decision.agency_code,
                 routed.model_dump_json(),
                 routed_event_id,
+                lock_key=store.report_lock_key(complaint.complaint_id),
             )
             if row.state == "created" and row.lapor_tracking_id:
                 if routed.reroute_of is not None and routed_event_id is not None:

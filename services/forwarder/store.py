@@ -27,14 +27,21 @@ def _lock_key(kind: str, key: uuid.UUID) -> int:
     return int.from_bytes(hashlib.sha256(f"aduan.forwarder.{kind}.{key}".encode()).digest()[:8], "big", signed=True)
 
 
+def report_lock_key(complaint_id: uuid.UUID) -> int:
+    return _lock_key("report", complaint_id)
+
+
 @asynccontextmanager
-async def locked(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> AsyncIterator[asyncpg.Connection]:
+async def locked(
+    pool: asyncpg.Pool, complaint_id: uuid.UUID, *, take_lock: bool = True
+) -> AsyncIterator[asyncpg.Connection]:
     """A connection holding the complaint's advisory lock until the block ends. A crash (or a
     cancelled handler) cannot leave it held: it dies with the session, and asyncpg's pool resets
     released connections with pg_advisory_unlock_all()."""
-    key = _lock_key("report", complaint_id)
+    key = report_lock_key(complaint_id)
     async with pool.acquire() as conn:
-        await conn.execute("SELECT pg_advisory_lock($1)", key)
+        if take_lock:  # else the block's first statement takes it (open_report(lock_key=...))
+            await conn.execute("SELECT pg_advisory_lock($1)", key)
         try:
             yield conn
         finally:
@@ -64,13 +71,26 @@ async def open_report(
     agency_code: str,
     routed_json: str,
     routed_event_id: uuid.UUID | None,
+    *,
+    lock_key: int | None = None,
 ) -> ReportRow:
     """The complaint's row, created on first sight. Until the report exists, the latest decision's
-    agency and routed complaint are kept (a re-route before the create simply creates it there)."""
+    agency and routed complaint are kept (a re-route before the create simply creates it there).
+
+    With `lock_key`, the same statement first takes the complaint's advisory lock (one round trip
+    less per forward): the row is inserted or read only once the lock is held, and ON CONFLICT DO
+    UPDATE works on the latest committed version of the row, whatever the statement's snapshot."""
+    source = (
+        "SELECT $1::uuid, $2::text, $3::text, $4::text, 'pending', $5::jsonb, $6::uuid"
+        " FROM (SELECT pg_advisory_lock($7::bigint)) AS lock"
+        if lock_key is not None
+        else "VALUES ($1, $2, $3, $4, 'pending', $5::jsonb, $6)"
+    )
+    extra = (lock_key,) if lock_key is not None else ()
     row = await conn.fetchrow(
         f"""INSERT INTO forwarder.reports (complaint_id, tracking_number, reference, agency_code, state, routed,
                                           routed_event_id)
-           VALUES ($1, $2, $3, $4, 'pending', $5::jsonb, $6)
+           {source}
            ON CONFLICT (complaint_id) DO UPDATE SET
                agency_code = CASE WHEN forwarder.reports.state = 'created' THEN forwarder.reports.agency_code
                                   ELSE EXCLUDED.agency_code END,
@@ -84,6 +104,7 @@ async def open_report(
         agency_code,
         routed_json,
         routed_event_id,
+        *extra,
     )
     return ReportRow(**dict(row))
 
