@@ -25,6 +25,7 @@ from aduan import stack
 from shared.events import Channel, EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
 from shared.kafka import Publisher
 from shared.topics import Topics
+from simulators.gateways import Gateways, GatewaySecrets, whatsapp_webhook
 
 SUMMARY_PATH = stack.VAR / "demo-summary.json"
 
@@ -63,11 +64,18 @@ def load_samples(path: Path, run: str) -> list[Sample]:
 async def send(samples: list[Sample], intake_url: str, kafka: str, topics: Topics) -> None:
     async with Publisher(kafka, "demo-mobile-app") as publisher, \
             httpx.AsyncClient(base_url=intake_url, timeout=30) as http:
+        gateways = signed_gateways(http)
         for s in samples:
-            await _send_one(s, http, publisher, topics)
+            await _send_one(s, http, gateways, publisher, topics)
 
 
-async def _send_one(s: Sample, http: httpx.AsyncClient, publisher: Publisher, topics: Topics) -> None:
+def signed_gateways(http: httpx.AsyncClient) -> Gateways:
+    """The demo signs its sample traffic the way the real gateways do, with the stack's channel secrets."""
+    return Gateways(http, GatewaySecrets.from_env(stack.channel_secrets()))
+
+
+async def _send_one(s: Sample, http: httpx.AsyncClient, gateways: Gateways, publisher: Publisher,
+                    topics: Topics) -> None:
     if s.channel == "app":
         # A channel that speaks Kafka publishes the inbound event itself.
         inbound = InboundMessage(channel=Channel.APP, channel_message_id=s.channel_message_id or s.id,
@@ -85,24 +93,19 @@ async def _send_one(s: Sample, http: httpx.AsyncClient, publisher: Publisher, to
             s.rejected_reasons = [e["code"] for e in body.get("errors", [])] or [str(r.status_code)]
         return
     if s.channel == "open311":
-        form = {k: str(v) for k, v in s.raw.items() if v is not None}
-        r = await http.post("/open311/v2/requests.json", data=form)
+        r = await gateways.open311({k: str(v) for k, v in s.raw.items() if v is not None})
         if r.status_code == 201:
             s.tracking_number = r.json()[0]["service_request_id"]
         else:
-            s.rejected_reasons = [e["code"] for e in r.json().get("errors", [])]
+            s.rejected_reasons = ["invalid"] if r.status_code == 400 else [str(r.status_code)]
         return
     if s.channel == "sms":
-        r = await http.post("/v1/channels/sms", json={"event": "sms:received", "payload": s.raw})
+        r = await gateways.sms(s.raw, event_id=s.channel_message_id)
     elif s.channel == "whatsapp":
-        contact = {"wa_id": s.raw["from"], "profile": {"name": s.raw.get("profile_name")}}
         message = {k: v for k, v in s.raw.items() if k != "profile_name"}
-        webhook = {"object": "whatsapp_business_account",
-                   "entry": [{"changes": [{"field": "messages",
-                                           "value": {"contacts": [contact], "messages": [message]}}]}]}
-        r = await http.post("/v1/channels/whatsapp", json=webhook)
+        r = await gateways.whatsapp(whatsapp_webhook(message, s.raw.get("profile_name")))
     else:
-        r = await http.post("/v1/channels/email", json=s.raw)
+        r = await gateways.email({k: str(v) for k, v in s.raw.items() if v is not None})
     r.raise_for_status()
     body = r.json()
     if body["accepted"]:
@@ -228,10 +231,11 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     # A run of its own: fresh topics under a prefix, so nothing left from an earlier run is counted.
     topics = Topics(f"demo-{run}.")
     stack.create_topics(infra.kafka, topics.prefix)
-    local = stack.Stack(infra, topic_prefix=topics.prefix)
+    # ports of its own: the demo runs beside `make up` or another checkout's services
+    local = stack.Stack(infra, topic_prefix=topics.prefix, ports=stack.free_ports())
     print("starting the LAPOR! simulator and the four services …", flush=True)
-    local.start()
     try:
+        local.start()
         summary = asyncio.run(_run(samples_path, run, topics, local, infra, timeout, started))
     finally:
         local.stop()

@@ -127,6 +127,7 @@ class Complaint(Model):
     attachments: tuple[Attachment, ...] = ()
     hints: ChannelHints = ChannelHints()
     language: str = "id"
+    reply_handle: str | None = None  # opaque; only intake resolves it to the reporter's contact
 
 
 class RejectReason(Model):
@@ -230,6 +231,7 @@ class ComplaintStatus(StrEnum):
     NOT_OUR_AUTHORITY = "not_our_authority"
     # The reporter answered the agency's follow-up ("belum selesai"): LAPOR! reopened the report.
     REOPENED = "reopened"
+    DETAIL_REQUESTED = "detail_requested"  # the agency asks the reporter for more detail (docs/agencies.md)
 
 
 class StatusChanged(Model):

@@ -126,6 +126,7 @@ class ForwarderHandlers:
                 routed.model_dump_json(),
                 routed_event_id,
                 lock_key=store.report_lock_key(complaint.complaint_id),
+                correlation_id=envelope.correlation_id,
             )
             if row.state == "created" and row.lapor_tracking_id:
                 if routed.reroute_of is not None and routed_event_id is not None:
@@ -133,7 +134,11 @@ class ForwarderHandlers:
                     return
                 # Redelivered after the report was made: say so again (same event id), create nothing.
                 await self._announce(
-                    routed, ForwardOutcome.CREATED, row.attempts, lapor_tracking_id=row.lapor_tracking_id
+                    routed,
+                    ForwardOutcome.CREATED,
+                    row.attempts,
+                    lapor_tracking_id=row.lapor_tracking_id,
+                    correlation_id=envelope.correlation_id,
                 )
                 return
             try:
@@ -170,7 +175,13 @@ class ForwarderHandlers:
                 permanent=True,
             )
             return
-        await self._announce(routed, ForwardOutcome.CREATED, attempts, lapor_tracking_id=receipt.tracking_id)
+        await self._announce(
+            routed,
+            ForwardOutcome.CREATED,
+            attempts,
+            lapor_tracking_id=receipt.tracking_id,
+            correlation_id=envelope.correlation_id,
+        )
         log.info(
             "forwarded to LAPOR!",
             tracking_number=complaint.tracking_number,
@@ -284,7 +295,7 @@ class ForwarderHandlers:
         )
         # In doubt is not failed: the report may exist, and the reconcile will say.
         outcome = ForwardOutcome.IN_DOUBT if doubtful else ForwardOutcome.FAILED
-        await self._announce(routed, outcome, max(attempts, 1), error=reason)
+        await self._announce(routed, outcome, max(attempts, 1), error=reason, correlation_id=envelope.correlation_id)
         log.warning("forward parked on the DLQ", reason=reason[:300], permanent=permanent, in_doubt=doubtful)
 
     # ------------------------------------------------------------------------------------------
@@ -377,16 +388,21 @@ class ForwarderHandlers:
                 if row is None or row.state != "in_doubt":
                     continue
                 found = await self._call(self.lapor.find_by_reference, item["reference"])
-                raw = await conn.fetchval(
-                    "SELECT routed FROM forwarder.reports WHERE complaint_id = $1", row.complaint_id
+                kept = await conn.fetchrow(
+                    "SELECT routed, correlation_id FROM forwarder.reports WHERE complaint_id = $1", row.complaint_id
                 )
-                if raw is None:
+                if kept is None or kept["routed"] is None:
                     continue  # parked before the routed complaint was kept: `aduan dlq replay` settles it
-                routed = RoutedComplaint.model_validate_json(raw)
+                routed = RoutedComplaint.model_validate_json(kept["routed"])
+                correlation_id = kept["correlation_id"]
                 if found is not None:
                     await store.mark_created(conn, row.complaint_id, found.tracking_id)
                     await self._announce(
-                        routed, ForwardOutcome.CREATED, max(row.attempts, 1), lapor_tracking_id=found.tracking_id
+                        routed,
+                        ForwardOutcome.CREATED,
+                        max(row.attempts, 1),
+                        lapor_tracking_id=found.tracking_id,
+                        correlation_id=correlation_id,
                     )
                     log.info("in-doubt forward found in LAPOR!", lapor_tracking_id=found.tracking_id)
                     settled += 1
@@ -401,7 +417,9 @@ class ForwarderHandlers:
                         row.complaint_id,
                         reason,
                     )
-                    await self._announce(routed, ForwardOutcome.FAILED, max(row.attempts, 1), error=reason)
+                    await self._announce(
+                        routed, ForwardOutcome.FAILED, max(row.attempts, 1), error=reason, correlation_id=correlation_id
+                    )
                     settled += 1
         return settled
 
@@ -483,7 +501,7 @@ class ForwarderHandlers:
             event_type=EventType.STATUS_CHANGED,
             occurred_at=utcnow(),
             complaint_id=row["complaint_id"],
-            correlation_id=str(row["complaint_id"]),
+            correlation_id=row["correlation_id"] or str(row["complaint_id"]),  # rows from before 0003
             producer=PRODUCER,
             payload=StatusChanged(
                 tracking_number=row["tracking_number"],
@@ -507,7 +525,10 @@ class ForwarderHandlers:
         *,
         lapor_tracking_id: str | None = None,
         error: str | None = None,
+        correlation_id: str | None = None,
     ) -> None:
+        """`correlation_id`: the complaint's chain's (set at complaints.inbound); the complaint id for
+        rows from before the forwarder kept it."""
         complaint = routed.complaint
         forwarded = Forwarded(
             tracking_number=complaint.tracking_number,
@@ -523,7 +544,7 @@ class ForwarderHandlers:
             event_type=EventType.FORWARDED,
             occurred_at=utcnow(),
             complaint_id=complaint.complaint_id,
-            correlation_id=str(complaint.complaint_id),
+            correlation_id=correlation_id or str(complaint.complaint_id),
             producer=PRODUCER,
             payload=forwarded,
         )

@@ -73,6 +73,7 @@ async def open_report(
     routed_event_id: uuid.UUID | None,
     *,
     lock_key: int | None = None,
+    correlation_id: str | None = None,
 ) -> ReportRow:
     """The complaint's row, created on first sight. Until the report exists, the latest decision's
     agency and routed complaint are kept (a re-route before the create simply creates it there).
@@ -81,22 +82,23 @@ async def open_report(
     less per forward): the row is inserted or read only once the lock is held, and ON CONFLICT DO
     UPDATE works on the latest committed version of the row, whatever the statement's snapshot."""
     source = (
-        "SELECT $1::uuid, $2::text, $3::text, $4::text, 'pending', $5::jsonb, $6::uuid"
-        " FROM (SELECT pg_advisory_lock($7::bigint)) AS lock"
+        "SELECT $1::uuid, $2::text, $3::text, $4::text, 'pending', $5::jsonb, $6::uuid, $7::text"
+        " FROM (SELECT pg_advisory_lock($8::bigint)) AS lock"
         if lock_key is not None
-        else "VALUES ($1, $2, $3, $4, 'pending', $5::jsonb, $6)"
+        else "VALUES ($1, $2, $3, $4, 'pending', $5::jsonb, $6, $7)"
     )
     extra = (lock_key,) if lock_key is not None else ()
     row = await conn.fetchrow(
         f"""INSERT INTO forwarder.reports (complaint_id, tracking_number, reference, agency_code, state, routed,
-                                          routed_event_id)
+                                          routed_event_id, correlation_id)
            {source}
            ON CONFLICT (complaint_id) DO UPDATE SET
                agency_code = CASE WHEN forwarder.reports.state = 'created' THEN forwarder.reports.agency_code
                                   ELSE EXCLUDED.agency_code END,
                routed = CASE WHEN forwarder.reports.state = 'created' THEN forwarder.reports.routed
                              ELSE EXCLUDED.routed END,
-               routed_event_id = COALESCE(forwarder.reports.routed_event_id, EXCLUDED.routed_event_id)
+               routed_event_id = COALESCE(forwarder.reports.routed_event_id, EXCLUDED.routed_event_id),
+               correlation_id = COALESCE(forwarder.reports.correlation_id, EXCLUDED.correlation_id)
            RETURNING {_COLUMNS}""",
         complaint_id,
         tracking_number,
@@ -104,6 +106,7 @@ async def open_report(
         agency_code,
         routed_json,
         routed_event_id,
+        correlation_id,
         *extra,
     )
     return ReportRow(**dict(row))
@@ -173,7 +176,7 @@ async def counts(pool: asyncpg.Pool) -> dict[str, int]:
 
 async def by_lapor_id(conn: Conn, lapor_tracking_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT complaint_id, tracking_number, agency_code FROM forwarder.reports
+        """SELECT complaint_id, tracking_number, agency_code, correlation_id FROM forwarder.reports
            WHERE lapor_tracking_id = $1""",
         lapor_tracking_id,
     )

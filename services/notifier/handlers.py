@@ -45,7 +45,8 @@ class NotifierHandlers:
         async with once(self.db.pool, store.SCHEMA, "accepted", envelope.event_id) as conn:
             if conn is None:
                 return
-            await store.open_deadlines(conn, complaint.complaint_id, complaint.tracking_number, deadlines)
+            await store.open_deadlines(conn, complaint.complaint_id, complaint.tracking_number, deadlines,
+                                       correlation_id=envelope.correlation_id)
         log.info("deadlines opened", tracking_number=complaint.tracking_number,
                  clocks={d.clock: d.due_at.isoformat() for d in deadlines})
 
@@ -69,7 +70,8 @@ class NotifierHandlers:
                 return
             await store.stop_deadlines(conn, envelope.complaint_id, clocks_stopped_by(self.policy, event), event,
                                        change.changed_at)
-            await store.open_deadlines(conn, envelope.complaint_id, change.tracking_number, started)
+            await store.open_deadlines(conn, envelope.complaint_id, change.tracking_number, started,
+                                       correlation_id=envelope.correlation_id)
 
     # ------------------------------------------------------------------------------------------
     # the deadline watch
@@ -88,7 +90,8 @@ class NotifierHandlers:
                     event = Envelope[SlaAlert](
                         event_id=uuid.uuid5(row["complaint_id"], f"sla:{row['clock']}:{kind.value}"),
                         event_type=EventType.SLA_ALERT, occurred_at=now, complaint_id=row["complaint_id"],
-                        correlation_id=str(row["complaint_id"]), producer=PRODUCER, payload=alert)
+                        correlation_id=row["correlation_id"] or str(row["complaint_id"]), producer=PRODUCER,
+                        payload=alert)
                     await self.publisher.publish(self.topics.sla_alerts, event)
                     await store.mark_alerted(conn, row["complaint_id"], row["clock"], column, now)
                     sent += 1

@@ -13,12 +13,12 @@ SCHEMA = "notifier"
 
 
 async def open_deadlines(conn: asyncpg.Connection, complaint_id: uuid.UUID, tracking_number: str,
-                         deadlines: list[Deadline]) -> None:
+                         deadlines: list[Deadline], *, correlation_id: str | None = None) -> None:
     await conn.executemany(
         """INSERT INTO notifier.deadlines (complaint_id, clock, tracking_number, agency_code, started_at,
-                                           warn_at, due_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (complaint_id, clock) DO NOTHING""",
-        [(complaint_id, d.clock, tracking_number, d.agency_code, d.started_at, d.warn_at, d.due_at)
+                                           warn_at, due_at, correlation_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (complaint_id, clock) DO NOTHING""",
+        [(complaint_id, d.clock, tracking_number, d.agency_code, d.started_at, d.warn_at, d.due_at, correlation_id)
          for d in deadlines],
     )
 
