@@ -19,15 +19,15 @@ from collections.abc import Awaitable, Callable
 from enum import IntEnum
 from typing import TypeVar
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter
 
 from services.forwarder.lapor_api import LaporPermanentError, LaporRetryableError, LaporUnavailable
 from shared.logging import get_logger
+from shared.metrics import BREAKER_STATE  # declared with the other domain metrics (0 closed, 1 half-open, 2 open)
 
 log = get_logger(__name__)
 T = TypeVar("T")
 
-BREAKER_STATE = Gauge("aduan_lapor_breaker_state", "LAPOR! circuit breaker: 0 closed, 1 half-open, 2 open")
 BREAKER_TRANSITIONS = Counter("aduan_lapor_breaker_transitions_total", "Breaker state changes", ["to"])
 CALLS = Counter("aduan_lapor_calls_total", "LAPOR! calls by outcome", ["outcome"])
 
