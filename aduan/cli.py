@@ -7,6 +7,8 @@
   aduan test [pytest args]     infrastructure up, then the test suite
   aduan bench --n N            throughput and latency against a raw Kafka relay baseline
   aduan replay-dlq             send parked forwards through the forwarder again
+  aduan dlq list|replay        the parked forwards; replay one (--id) or all (--all)
+  aduan bench forwarder        forwards/s against the simulator beside a bare httpx client
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
   aduan asyncapi [--check]     write docs/asyncapi/*.json from the code
   aduan k8s                    write the Strimzi topics and users of deploy/k8s from the declarations
@@ -102,6 +104,10 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.target == "forwarder":
+        from aduan.bench_forwarder import run_bench_forwarder
+
+        return run_bench_forwarder(args.n if args.n != 5000 else 3000, concurrency=args.concurrency)
     from aduan.bench import run_bench
 
     return run_bench(args.n, timeout=args.timeout)
@@ -113,6 +119,37 @@ def _replay(args: argparse.Namespace) -> int:
     infra = stack.infra_up()
     count = replay_dlq(infra.kafka, prefix=args.prefix, limit=args.limit)
     print(f"{count} parked forwards sent to complaints.routed again")
+    return 0
+
+
+def _dlq(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+    import uuid
+
+    from aduan.replay import dlq_list, dlq_replay, format_list
+    from shared.topics import Topics
+
+    infra = stack.infra_up()
+    if args.action == "list":
+        items = asyncio.run(dlq_list(infra.database_url))
+        if args.json:
+            print(json.dumps([{k: str(v) if v is not None else None for k, v in vars(i).items()} for i in items]))
+        else:
+            print(format_list(items))
+        return 0
+    if not args.all and not args.id:
+        print("aduan dlq replay: give --id COMPLAINT_ID (repeatable) or --all", file=sys.stderr)
+        return 2
+    try:
+        ids = None if args.all else [uuid.UUID(i) for i in args.id]
+    except ValueError:
+        print("aduan dlq replay: --id takes a complaint id (a UUID)", file=sys.stderr)
+        return 2
+    sent, skipped = asyncio.run(dlq_replay(infra.kafka, infra.database_url, Topics(args.prefix), complaint_ids=ids))
+    print(f"{len(sent)} parked forwards sent to complaints.routed again")
+    for line in skipped:
+        print(f"  not replayed: {line}")
     return 0
 
 
@@ -210,12 +247,23 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("bench", help="end-to-end throughput and latency vs a raw Kafka relay")
     p.add_argument("--n", type=int, default=5000, help="complaints (and relay messages) per run")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
+    p.add_argument("target", nargs="?", choices=("pipeline", "forwarder"), default="pipeline",
+                   help="forwarder: forwards/s into the LAPOR! simulator beside a bare httpx client (default N 3000)")
+    p.add_argument("--concurrency", type=int, default=32, help="bench forwarder: calls in flight")
     p.set_defaults(func=_bench)
 
     p = sub.add_parser("replay-dlq", help="send parked forwards through again")
     p.add_argument("--prefix", default=os.environ.get("ADUAN_TOPIC_PREFIX", ""))
     p.add_argument("--limit", type=int, default=None)
     p.set_defaults(func=_replay)
+
+    p = sub.add_parser("dlq", help="the parked forwards: list them, replay one or all")
+    p.add_argument("action", choices=("list", "replay"))
+    p.add_argument("--id", action="append", default=[], help="complaint id to replay (repeatable)")
+    p.add_argument("--all", action="store_true", help="replay every parked forward")
+    p.add_argument("--json", action="store_true", help="list as JSON")
+    p.add_argument("--prefix", default=os.environ.get("ADUAN_TOPIC_PREFIX", ""))
+    p.set_defaults(func=_dlq)
 
     p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
     p.add_argument(

@@ -49,6 +49,7 @@ class EventType(StrEnum):
     FORWARD_RETRY = "complaint.forward_retry"
     FORWARD_PARKED = "complaint.forward_parked"
     STATUS_CHANGED = "complaint.status_changed"
+    REPORTER_RESPONDED = "complaint.reporter_responded"
     SLA_ALERT = "sla.alert"
 
 
@@ -195,6 +196,8 @@ class TriageRequest(Model):
 class ForwardOutcome(StrEnum):
     CREATED = "created"
     FAILED = "failed"
+    # Parked after a try that may have reached LAPOR!: the report may exist; a periodic lookup settles it.
+    IN_DOUBT = "in_doubt"
 
 
 class Forwarded(Model):
@@ -220,6 +223,8 @@ class ForwardRetry(Model):
     attempts: int = Field(ge=1)
     not_before: AwareDatetime
     last_error: str
+    # The complaints.routed event this retry carries out (a re-route is applied once, by this id).
+    routed_event_id: uuid.UUID | None = None
 
 
 class ForwardParked(Model):
@@ -237,6 +242,8 @@ class ComplaintStatus(StrEnum):
     FOLLOWED_UP = "followed_up"
     CLOSED = "closed"
     NOT_OUR_AUTHORITY = "not_our_authority"
+    # The reporter answered the agency's follow-up ("belum selesai"): LAPOR! reopened the report.
+    REOPENED = "reopened"
     DETAIL_REQUESTED = "detail_requested"  # the agency asks the reporter for more detail (docs/agencies.md)
 
 
@@ -246,6 +253,16 @@ class StatusChanged(Model):
     agency_code: str | None = None
     note: str | None = None
     changed_at: AwareDatetime
+
+
+class ReporterResponse(Model):
+    """complaints.responses: the citizen answered the agency's follow-up (threaded by intake).
+
+    `text` is already masked by intake (no name, phone, e-mail or NIK)."""
+
+    tracking_number: str
+    text: Annotated[str, Field(min_length=1, max_length=10_000)]
+    responded_at: AwareDatetime
 
 
 class SlaAlertKind(StrEnum):
@@ -338,5 +355,6 @@ PAYLOAD_OF: dict[EventType, type[BaseModel]] = {
     EventType.FORWARD_RETRY: ForwardRetry,
     EventType.FORWARD_PARKED: ForwardParked,
     EventType.STATUS_CHANGED: StatusChanged,
+    EventType.REPORTER_RESPONDED: ReporterResponse,
     EventType.SLA_ALERT: SlaAlert,
 }

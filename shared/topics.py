@@ -33,6 +33,7 @@ ROUTED = "complaints.routed"
 TRIAGE = "complaints.triage"
 FORWARDED = "complaints.forwarded"
 STATUS = "complaints.status"
+RESPONSES = "complaints.responses"  # the citizen's answer to an agency's follow-up, threaded by intake
 FORWARD_DLQ = "complaints.forward.dlq"
 SLA_ALERTS = "sla.alerts"
 PARKED = "aduan.parked"  # events a consumer could not read (unknown schema_version, bad JSON)
@@ -52,6 +53,7 @@ _BASE: tuple[TopicSpec, ...] = (
     TopicSpec(TRIAGE, partitions=3, retention_ms=90 * DAY_MS),
     TopicSpec(FORWARDED, retention_ms=30 * DAY_MS),
     TopicSpec(STATUS, retention_ms=90 * DAY_MS),
+    TopicSpec(RESPONSES, retention_ms=90 * DAY_MS),
     TopicSpec(FORWARD_DLQ, partitions=3, retention_ms=365 * DAY_MS),
     TopicSpec(SLA_ALERTS, partitions=3, retention_ms=90 * DAY_MS),
     TopicSpec(PARKED, partitions=1, retention_ms=365 * DAY_MS),
@@ -104,6 +106,10 @@ class Topics:
     @property
     def status(self) -> str:
         return self.name(STATUS)
+
+    @property
+    def responses(self) -> str:
+        return self.name(RESPONSES)
 
     @property
     def forward_dlq(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.forwarder.lapor import LaporReport
+from services.forwarder.lapor_api import MAX_ATTACHMENTS_BYTES, LaporReport
 from shared.agencies import PROVINCE_CODE
 from shared.events import RoutedComplaint
 
@@ -20,11 +20,19 @@ def report_for(routed: RoutedComplaint) -> LaporReport:
     c, d = routed.complaint, routed.decision
     # An anonymous report keeps the reporter's identity from the agency (LAPOR!'s "anonim"): it is not sent.
     reporter = None if c.anonymous or c.reporter is None else c.reporter.model_dump(exclude_none=True)
-    # LAPOR! takes files whose type and size are known (it enforces 2 MB in total); a bare link, as
-    # Open311 clients send, travels in the text instead, so the agency still sees it.
-    files = [a for a in c.attachments if a.media_type and a.size_bytes is not None]
-    links = [a.url for a in c.attachments if a not in files]
-    content = c.body + "".join(f"\n\nLampiran: {url}" for url in links)
+    # LAPOR! takes files whose type and size are known, 2 MB in total. A bare link (as Open311 clients
+    # send), and every file once the total would pass 2 MB, travels in the text as a link instead,
+    # with a note, so the agency still sees it.
+    files, links, total = [], [], 0
+    for a in c.attachments:
+        if a.media_type and a.size_bytes is not None and total + a.size_bytes <= MAX_ATTACHMENTS_BYTES:
+            files.append(a)
+            total += a.size_bytes
+        else:
+            links.append(a)
+    content = c.body + "".join(f"\n\nLampiran: {a.url}" for a in links)
+    if any(a.size_bytes is not None for a in links):
+        content += ("\n\n(Catatan: lampiran melebihi batas 2 MB SP4N-LAPOR!, dikirim sebagai tautan.)")
     return LaporReport(
         reference=reference_for(routed),
         title=c.title[:150],
@@ -61,6 +69,14 @@ def next_retry(level_done: int, delays_s: tuple[float, ...], now: datetime,
         return RetryPlan(None, None)
     delay = max(delays_s[level_done], retry_after_s or 0.0)
     return RetryPlan(level_done + 1, now + timedelta(seconds=delay))
+
+
+def doubt_wait(doubt_age_s: float | None, settle_s: float) -> float:
+    """How long before a lookup that found nothing may be taken as "not in LAPOR!": a create whose
+    answer was lost may still be being carried out (LAPOR!'s slow apply) for `settle_s`."""
+    if doubt_age_s is None:
+        return 0.0
+    return max(0.0, settle_s - doubt_age_s)
 
 
 def inline_backoff(attempt: int, base_s: float) -> float:

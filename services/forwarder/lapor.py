@@ -1,16 +1,13 @@
-"""LAPOR! adapter: the only module that knows LAPOR!'s wire format.
+"""LAPOR! JSON adapter: the only module that knows the JSON contract's wire format.
 
-It makes one HTTP call per method and classifies what went wrong; retry policy belongs to the
-forwarder. The classes tell the caller what to do next:
-
-- LaporRetryableError: may pass later (5xx, 429, 408, connection refused, unreadable answer to a read).
-- LaporTimeoutError: may or may not have been applied; look the reference up before creating again.
-- LaporPermanentError: will not pass (other 4xx, bad redirects); park it with the reason.
+The contract is written down, with every assumption, in docs/lapor-integration.md; when LAPOR!'s real
+specification is obtained, this module (and that document) is what changes. One HTTP call per
+method; retry policy belongs to the forwarder, pacing to services/forwarder/guard.py.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
@@ -18,84 +15,43 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from shared.events import ComplaintStatus
+from services.forwarder.lapor_api import (
+    MAX_ATTACHMENTS_BYTES,
+    STATUS_MEANING,
+    LaporError,
+    LaporPermanentError,
+    LaporReceipt,
+    LaporReport,
+    LaporRetryableError,
+    LaporStatusChange,
+    LaporStatusPage,
+    LaporTimeoutError,
+    LaporUnavailable,
+)
+
+__all__ = [
+    "MAX_ATTACHMENTS_BYTES",
+    "LaporClient",
+    "LaporError",
+    "LaporPermanentError",
+    "LaporReceipt",
+    "LaporReport",
+    "LaporRetryableError",
+    "LaporStatusChange",
+    "LaporStatusPage",
+    "LaporTimeoutError",
+    "LaporUnavailable",
+]
 
 REPORTS_PATH = "/api/v1/reports"
+STATUS_CHANGES_PATH = "/api/v1/status-changes"
 
 
-class LaporReport(BaseModel):
-    """One report as LAPOR! receives it. `reference` is the client's stable idempotency reference."""
-
-    reference: str
-    title: str
-    content: str
-    incident_date: date | None = None
-    category: str | None = None
-    agency_code: str
-    region_code: str
-    level: str
-    anonymous: bool = False
-    confidential: bool = False
-    channel: str | None = None
-    location: dict[str, Any] | None = None
-    reporter: dict[str, Any] | None = None
-    attachments: list[dict[str, Any]] = []
-
-
-class LaporReceipt(BaseModel):
+class _ListedReport(BaseModel):
     tracking_id: str
     reference: str
     status: str
-
-
-# LAPOR!'s words for a report's steps, as our lifecycle names them. The first step (waiting for
-# verification) is not a change worth announcing.
-STATUS_MEANING: dict[str, ComplaintStatus] = {
-    "verified": ComplaintStatus.VERIFIED,
-    "disposed": ComplaintStatus.DISPOSED,
-    "followed_up": ComplaintStatus.FOLLOWED_UP,
-    "closed": ComplaintStatus.CLOSED,
-    "not_our_authority": ComplaintStatus.NOT_OUR_AUTHORITY,
-}
-
-
-class LaporStatusChange(BaseModel):
-    """One step of a report's life in LAPOR!, in our lifecycle's terms."""
-
-    tracking_id: str
-    status: ComplaintStatus
-    note: str | None = None
-    at: datetime
-
-
-class _ListedReport(LaporReceipt):
     created_at: datetime
-
-
-class LaporError(Exception):
-    """Base of every LAPOR! failure."""
-
-
-class LaporRetryableError(LaporError):
-    """May pass later. `retry_after` (seconds) is LAPOR!'s own hint, when it gave one."""
-
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
-
-
-class LaporTimeoutError(LaporRetryableError):
-    """The outcome is unknown: the request may have been applied. Look the reference up before creating again."""
-
-
-class LaporPermanentError(LaporError):
-    """Will not pass as sent; `status` and `body` say why."""
-
-    def __init__(self, message: str, *, status: int, body: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = body
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -111,18 +67,49 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
 
 
-def _raise_for_status(response: httpx.Response) -> None:
+def raise_for_status(response: httpx.Response) -> None:
+    """Classify a non-2xx answer (shared by both adapters: HTTP semantics are the same)."""
     status = response.status_code
     if 200 <= status < 300:
         return
     what = f"LAPOR! answered {status} to {response.request.method} {response.request.url.path}"
-    if status >= 500 or status in (408, 429):
-        raise LaporRetryableError(what, status=status, retry_after=_retry_after(response.headers.get("retry-after")))
+    retry_after = _retry_after(response.headers.get("retry-after"))
+    if status == 429:
+        # Refused before being carried out: nothing was applied.
+        raise LaporRetryableError(what, status=status, retry_after=retry_after, maybe_applied=False)
+    if status >= 500 or status == 408:
+        raise LaporRetryableError(what, status=status, retry_after=retry_after)
     raise LaporPermanentError(what, status=status, body=response.text)
 
 
+async def send(http: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One HTTP call, transport failures classified (shared by both adapters)."""
+    try:
+        response = await http.request(method, path, **kwargs)
+    except httpx.TimeoutException as exc:
+        # ConnectTimeout is a TimeoutException too: nothing was sent then.
+        applied = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+        raise LaporTimeoutError(f"LAPOR! {method} {path} timed out: {exc!r}", maybe_applied=applied) from exc
+    except httpx.ConnectError as exc:
+        raise LaporRetryableError(f"cannot connect to LAPOR!: {exc!r}", maybe_applied=False) from exc
+    except httpx.TransportError as exc:
+        # The connection broke after the request went out: as uncertain as a timeout.
+        raise LaporTimeoutError(f"LAPOR! {method} {path} broke off: {exc!r}") from exc
+    raise_for_status(response)
+    return response
+
+
+def parse_json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise LaporRetryableError(
+            f"LAPOR! answered {response.status_code} with a body that is not JSON", maybe_applied=False
+        ) from exc
+
+
 class LaporClient:
-    """Async client for LAPOR!'s integration API; one connection pool per instance."""
+    """Async client for the JSON contract; one connection pool per instance."""
 
     def __init__(
         self,
@@ -131,27 +118,21 @@ class LaporClient:
         timeout_s: float = 5.0,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 100,
     ) -> None:
         headers = {"Accept": "application/json", "User-Agent": "aduan-forwarder"}
         if api_key is not None:
             headers["X-Api-Key"] = api_key
         self._http = httpx.AsyncClient(
-            base_url=base_url, headers=headers, timeout=httpx.Timeout(timeout_s), transport=transport
+            base_url=base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout_s),
+            transport=transport,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = await self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise LaporTimeoutError(f"LAPOR! {method} {path} timed out: {exc!r}") from exc
-        except httpx.ConnectError as exc:
-            # Nothing was sent, so nothing was applied.
-            raise LaporRetryableError(f"cannot connect to LAPOR!: {exc!r}") from exc
-        except httpx.TransportError as exc:
-            # The connection broke after the request went out: as uncertain as a timeout.
-            raise LaporTimeoutError(f"LAPOR! {method} {path} broke off: {exc!r}") from exc
-        _raise_for_status(response)
-        return response
+        return await send(self._http, method, path, **kwargs)
 
     async def create_report(self, report: LaporReport) -> LaporReceipt:
         response = await self._send("POST", REPORTS_PATH, json=report.model_dump(mode="json"))
@@ -159,7 +140,9 @@ class LaporClient:
             return LaporReceipt.model_validate_json(response.content)
         except ValidationError as exc:
             # Accepted but unreadable: the report probably exists, only the lookup can tell.
-            raise LaporTimeoutError(f"LAPOR! accepted the report but its answer is unreadable: {exc}") from exc
+            raise LaporTimeoutError(
+                f"LAPOR! accepted the report but its answer is unreadable: {exc.error_count()} errors"
+            ) from exc
 
     async def find_by_reference(self, reference: str) -> LaporReceipt | None:
         """The first (oldest) report created with `reference`, or None if there is none."""
@@ -168,55 +151,67 @@ class LaporClient:
         try:
             listed = [_ListedReport.model_validate(r) for r in matches]
         except ValidationError as exc:
-            raise LaporRetryableError(f"unreadable LAPOR! lookup answer: {exc}") from exc
+            raise LaporRetryableError(
+                f"unreadable LAPOR! lookup answer: {exc.error_count()} errors", maybe_applied=False
+            ) from exc
         if not listed:
             return None
         oldest = min(listed, key=lambda r: r.created_at)
         return LaporReceipt(tracking_id=oldest.tracking_id, reference=oldest.reference, status=oldest.status)
 
     async def get_report(self, tracking_id: str) -> dict[str, Any]:
-        """The full report incl. `status` and `status_history`; an unknown id is a LaporPermanentError (404)."""
-        response = await self._send("GET", f"{REPORTS_PATH}/{tracking_id}")
-        body = self._parse_json(response)
+        """The full report incl. `status`, `status_history` and `responses`; an unknown id is a 404."""
+        body = parse_json(await self._send("GET", f"{REPORTS_PATH}/{tracking_id}"))
         if not isinstance(body, dict):
-            raise LaporRetryableError("unreadable LAPOR! report: not an object")
+            raise LaporRetryableError("unreadable LAPOR! report: not an object", maybe_applied=False)
         return body
 
-    async def changed_since(self, since: datetime) -> list[dict[str, Any]]:
-        """Reports whose status changed after `since` (aware datetime: LAPOR! and Lampung differ by 7 hours)."""
-        if since.tzinfo is None:
-            raise ValueError("since must be timezone-aware")
-        response = await self._send("GET", REPORTS_PATH, params={"updated_since": since.isoformat()})
-        return self._parse_list(response)
+    async def status_page(self, after: int, limit: int) -> LaporStatusPage:
+        """Status steps of every report after sequence number `after`, oldest first, at most `limit`."""
+        body = parse_json(await self._send("GET", STATUS_CHANGES_PATH, params={"after": after, "limit": limit}))
+        try:
+            raw = body["changes"]
+            changes = [
+                LaporStatusChange(
+                    seq=c["seq"],
+                    tracking_id=str(c["tracking_id"]),
+                    reference=c.get("reference"),
+                    status=STATUS_MEANING[c["status"]],
+                    agency_code=c.get("agency_code"),
+                    note=c.get("note"),
+                    at=c["at"],
+                )
+                for c in raw
+                if c.get("status") in STATUS_MEANING
+            ]
+            next_after = max([int(body.get("next_after") or after), *(int(c["seq"]) for c in raw)])
+            return LaporStatusPage(changes=changes, next_after=next_after, more=bool(body.get("more")))
+        except (KeyError, TypeError, ValueError, ValidationError) as exc:
+            raise LaporRetryableError(
+                f"unreadable LAPOR! status feed: {type(exc).__name__}", maybe_applied=False
+            ) from exc
 
-    async def status_changes_since(self, since: datetime) -> list[LaporStatusChange]:
-        """Every status step taken after `since`, oldest first, across all reports that changed."""
-        changes: list[LaporStatusChange] = []
-        for report in await self.changed_since(since):
-            try:
-                for step in report.get("status_history") or []:
-                    status = STATUS_MEANING.get(step["status"])
-                    change = LaporStatusChange(tracking_id=str(report["tracking_id"]), status=status,
-                                               note=step.get("note"), at=step["at"]) if status else None
-                    if change is not None and change.at > since:
-                        changes.append(change)
-            except (KeyError, TypeError, ValidationError) as exc:
-                raise LaporRetryableError(f"unreadable LAPOR! status history: {exc}") from exc
-        return sorted(changes, key=lambda c: c.at)
+    async def redispose(self, tracking_id: str, agency_code: str, note: str | None) -> None:
+        """Send the report to another agency (after the first one said "bukan wewenang"). Disposing to
+        the agency it is already with changes nothing, so a repeated call is harmless."""
+        await self._send(
+            "POST", f"{REPORTS_PATH}/{tracking_id}/disposition", json={"agency_code": agency_code, "note": note}
+        )
+
+    async def reporter_response(self, tracking_id: str, reference: str, text: str) -> None:
+        """The reporter's answer to the agency's follow-up; LAPOR! reopens the report."""
+        await self._send("POST", f"{REPORTS_PATH}/{tracking_id}/responses", json={"reference": reference, "text": text})
+
+    async def has_response(self, tracking_id: str, reference: str) -> bool:
+        report = await self.get_report(tracking_id)
+        return any(isinstance(r, dict) and r.get("reference") == reference for r in report.get("responses") or [])
 
     @staticmethod
-    def _parse_json(response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise LaporRetryableError(f"LAPOR! answered {response.status_code} with a body that is not JSON") from exc
-
-    @classmethod
-    def _parse_list(cls, response: httpx.Response) -> list[dict[str, Any]]:
-        reports = cls._parse_json(response)
+    def _parse_list(response: httpx.Response) -> list[dict[str, Any]]:
+        reports = parse_json(response)
         reports = reports.get("reports") if isinstance(reports, dict) else None
         if not isinstance(reports, list) or not all(isinstance(r, dict) for r in reports):
-            raise LaporRetryableError("unreadable LAPOR! report list")
+            raise LaporRetryableError("unreadable LAPOR! report list", maybe_applied=False)
         return reports
 
     async def aclose(self) -> None:

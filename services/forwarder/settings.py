@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from shared.settings import ServiceSettings
@@ -19,6 +21,28 @@ class ForwarderSettings(ServiceSettings):
     retry_delays_s: tuple[float, ...] = (5.0, 30.0, 120.0)
     # How often LAPOR!'s status changes are brought back onto complaints.status.
     status_sync_interval_s: float = Field(default=30.0, gt=0)
+    status_page_size: int = Field(default=200, ge=1, le=1000)
+    # Which LAPOR! interface: "json" (the contract in docs/lapor-integration.md) or "legacy" (the
+    # public XML form POST /api/stream/addstream with a token).
+    lapor_api: Literal["json", "legacy"] = "json"
+    lapor_legacy_token: str | None = None
+    # How long LAPOR! may take to carry out a create it did not answer (timeout, lost answer, 5xx):
+    # until then a lookup that finds nothing does not allow a second create.
+    doubt_settle_s: float = Field(default=30.0, ge=0)
+    # The longest a handler waits in place (Retry-After, rate limit, a retry not yet due); longer
+    # waits go back onto a retry topic, far below the consumer's max_poll_interval.
+    max_wait_s: float = Field(default=10.0, ge=0)
+    # How often complaints parked "in doubt" are looked up in LAPOR! again.
+    reconcile_interval_s: float = Field(default=60.0, gt=0)
+    # Circuit breaker, rate limit and concurrency towards LAPOR!
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_open_s: float = Field(default=15.0, gt=0)
+    lapor_rate_per_s: float = Field(default=200.0, gt=0)
+    lapor_burst: int = Field(default=50, ge=1)
+    lapor_max_in_flight: int = Field(default=32, ge=1)
+    # Every forward holds one connection across its LAPOR! call (the per-complaint lock); forwards
+    # beyond this many wait for a connection.
+    db_pool_max: int = 20
 
     @field_validator("retry_delays_s")
     @classmethod

@@ -1,61 +1,172 @@
-"""forwarder's repository: its own schema only. Each call commits on its own: the attempt counter
-must be durable before LAPOR! is called, whatever happens next."""
+"""forwarder's repository: its own schema only.
+
+Every forward of one complaint runs inside `locked(...)`: a session advisory lock on the complaint,
+held on one connection across the LAPOR! call, so two deliveries of one complaint (a batch rewind
+and a retry record, two replicas after a rebalance) can never both look up and both create. Each
+statement on that connection commits on its own: the attempt (and the doubt it opens) must be
+durable before LAPOR! is called, whatever happens next.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
 SCHEMA = "forwarder"
+Conn = asyncpg.Connection | asyncpg.Pool
+
+
+def _lock_key(kind: str, key: uuid.UUID) -> int:
+    return int.from_bytes(hashlib.sha256(f"aduan.forwarder.{kind}.{key}".encode()).digest()[:8], "big", signed=True)
+
+
+def report_lock_key(complaint_id: uuid.UUID) -> int:
+    return _lock_key("report", complaint_id)
+
+
+@asynccontextmanager
+async def locked(
+    pool: asyncpg.Pool, complaint_id: uuid.UUID, *, take_lock: bool = True
+) -> AsyncIterator[asyncpg.Connection]:
+    """A connection holding the complaint's advisory lock until the block ends. A crash (or a
+    cancelled handler) cannot leave it held: it dies with the session, and asyncpg's pool resets
+    released connections with pg_advisory_unlock_all()."""
+    key = report_lock_key(complaint_id)
+    async with pool.acquire() as conn:
+        if take_lock:  # else the block's first statement takes it (open_report(lock_key=...))
+            await conn.execute("SELECT pg_advisory_lock($1)", key)
+        try:
+            yield conn
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", key)
 
 
 @dataclass(frozen=True)
 class ReportRow:
     complaint_id: uuid.UUID
+    tracking_number: str
+    agency_code: str
     state: str
     attempts: int
     lapor_tracking_id: str | None
+    doubt_at: datetime | None
+    routed_event_id: uuid.UUID | None = None
 
 
-async def open_report(pool: asyncpg.Pool, complaint_id: uuid.UUID, tracking_number: str, reference: str,
-                      agency_code: str, *, correlation_id: str | None = None) -> ReportRow:
-    """The complaint's row, created on first sight."""
-    row = await pool.fetchrow(
-        """INSERT INTO forwarder.reports (complaint_id, tracking_number, reference, agency_code, state,
-                                             correlation_id)
-           VALUES ($1, $2, $3, $4, 'pending', $5)
-           ON CONFLICT (complaint_id) DO UPDATE SET updated_at = forwarder.reports.updated_at
-           RETURNING complaint_id, state, attempts, lapor_tracking_id""",
-        complaint_id, tracking_number, reference, agency_code, correlation_id,
+_COLUMNS = "complaint_id, tracking_number, agency_code, state, attempts, lapor_tracking_id, doubt_at, routed_event_id"
+
+
+async def open_report(
+    conn: Conn,
+    complaint_id: uuid.UUID,
+    tracking_number: str,
+    reference: str,
+    agency_code: str,
+    routed_json: str,
+    routed_event_id: uuid.UUID | None,
+    *,
+    lock_key: int | None = None,
+    correlation_id: str | None = None,
+) -> ReportRow:
+    """The complaint's row, created on first sight. Until the report exists, the latest decision's
+    agency and routed complaint are kept (a re-route before the create simply creates it there).
+
+    With `lock_key`, the same statement first takes the complaint's advisory lock (one round trip
+    less per forward): the row is inserted or read only once the lock is held, and ON CONFLICT DO
+    UPDATE works on the latest committed version of the row, whatever the statement's snapshot."""
+    source = (
+        "SELECT $1::uuid, $2::text, $3::text, $4::text, 'pending', $5::jsonb, $6::uuid, $7::text"
+        " FROM (SELECT pg_advisory_lock($8::bigint)) AS lock"
+        if lock_key is not None
+        else "VALUES ($1, $2, $3, $4, 'pending', $5::jsonb, $6, $7)"
+    )
+    extra = (lock_key,) if lock_key is not None else ()
+    row = await conn.fetchrow(
+        f"""INSERT INTO forwarder.reports (complaint_id, tracking_number, reference, agency_code, state, routed,
+                                          routed_event_id, correlation_id)
+           {source}
+           ON CONFLICT (complaint_id) DO UPDATE SET
+               agency_code = CASE WHEN forwarder.reports.state = 'created' THEN forwarder.reports.agency_code
+                                  ELSE EXCLUDED.agency_code END,
+               routed = CASE WHEN forwarder.reports.state = 'created' THEN forwarder.reports.routed
+                             ELSE EXCLUDED.routed END,
+               routed_event_id = COALESCE(forwarder.reports.routed_event_id, EXCLUDED.routed_event_id),
+               correlation_id = COALESCE(forwarder.reports.correlation_id, EXCLUDED.correlation_id)
+           RETURNING {_COLUMNS}""",
+        complaint_id,
+        tracking_number,
+        reference,
+        agency_code,
+        routed_json,
+        routed_event_id,
+        correlation_id,
+        *extra,
     )
     return ReportRow(**dict(row))
 
 
-async def count_attempt(pool: asyncpg.Pool, complaint_id: uuid.UUID) -> int:
-    return await pool.fetchval(
-        """UPDATE forwarder.reports SET attempts = attempts + 1, state = 'pending', updated_at = now()
-           WHERE complaint_id = $1 RETURNING attempts""",
+async def get_report(conn: Conn, complaint_id: uuid.UUID) -> ReportRow | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM forwarder.reports WHERE complaint_id = $1", complaint_id)
+    return ReportRow(**dict(row)) if row else None
+
+
+async def begin_create(conn: Conn, complaint_id: uuid.UUID) -> tuple[int, datetime | None]:
+    """Count the attempt and open a doubt, durably, before the create call; return the attempt
+    number and the doubt that was open before (to restore when the call surely was not applied)."""
+    row = await conn.fetchrow(
+        """UPDATE forwarder.reports r SET attempts = r.attempts + 1, state = 'pending', doubt_at = now(),
+                  updated_at = now()
+           FROM (SELECT doubt_at FROM forwarder.reports WHERE complaint_id = $1) before
+           WHERE r.complaint_id = $1 RETURNING r.attempts, before.doubt_at AS previous""",
         complaint_id,
     )
+    return row["attempts"], row["previous"]
 
 
-async def mark_created(pool: asyncpg.Pool, complaint_id: uuid.UUID, lapor_tracking_id: str) -> None:
-    await pool.execute(
+async def restore_doubt(conn: Conn, complaint_id: uuid.UUID, previous: datetime | None) -> None:
+    """The create call surely was not applied (refused connection, 429, a 4xx): the doubt it opened closes."""
+    await conn.execute("UPDATE forwarder.reports SET doubt_at = $2 WHERE complaint_id = $1", complaint_id, previous)
+
+
+async def mark_created(conn: Conn, complaint_id: uuid.UUID, lapor_tracking_id: str) -> None:
+    await conn.execute(
         """UPDATE forwarder.reports SET state = 'created', lapor_tracking_id = $2, last_error = NULL,
-                  updated_at = now() WHERE complaint_id = $1""",
-        complaint_id, lapor_tracking_id,
+                  doubt_at = NULL, parked_reason = NULL, parked_at = NULL, updated_at = now()
+           WHERE complaint_id = $1""",
+        complaint_id,
+        lapor_tracking_id,
     )
 
 
-async def mark_failed(pool: asyncpg.Pool, complaint_id: uuid.UUID, error: str, *, parked: bool) -> None:
-    await pool.execute(
-        """UPDATE forwarder.reports SET last_error = $2, state = CASE WHEN $3 THEN 'parked' ELSE state END,
-                  updated_at = now() WHERE complaint_id = $1""",
-        complaint_id, error[:2000], parked,
+async def note_error(conn: Conn, complaint_id: uuid.UUID, error: str) -> None:
+    await conn.execute(
+        "UPDATE forwarder.reports SET last_error = $2, updated_at = now() WHERE complaint_id = $1",
+        complaint_id,
+        error[:2000],
     )
+
+
+async def park(conn: Conn, complaint_id: uuid.UUID, reason: str, *, in_doubt: bool) -> int:
+    """Park the forward (`in_doubt`: the report may exist in LAPOR!); return its attempts."""
+    return await conn.fetchval(
+        """UPDATE forwarder.reports SET state = CASE WHEN $3 THEN 'in_doubt' ELSE 'parked' END,
+                  parked_reason = $2, last_error = COALESCE(last_error, $2), parked_at = now(), updated_at = now()
+           WHERE complaint_id = $1 RETURNING attempts""",
+        complaint_id,
+        reason[:2000],
+        in_doubt,
+    )
+
+
+async def attempts_of(conn: Conn, complaint_id: uuid.UUID) -> int:
+    return await conn.fetchval("SELECT attempts FROM forwarder.reports WHERE complaint_id = $1", complaint_id) or 0
 
 
 async def counts(pool: asyncpg.Pool) -> dict[str, int]:
@@ -63,21 +174,145 @@ async def counts(pool: asyncpg.Pool) -> dict[str, int]:
     return {r["state"]: r["n"] for r in rows}
 
 
-async def by_lapor_id(pool: asyncpg.Pool, lapor_tracking_id: str) -> asyncpg.Record | None:
-    return await pool.fetchrow(
-        "SELECT complaint_id, tracking_number, agency_code, correlation_id FROM forwarder.reports"
-        " WHERE lapor_tracking_id = $1",
+async def by_lapor_id(conn: Conn, lapor_tracking_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT complaint_id, tracking_number, agency_code, correlation_id FROM forwarder.reports
+           WHERE lapor_tracking_id = $1""",
         lapor_tracking_id,
     )
 
 
-async def synced_to(pool: asyncpg.Pool) -> datetime | None:
-    return await pool.fetchval("SELECT synced_to FROM forwarder.status_sync")
+async def is_ours(conn: Conn, reference: str) -> bool:
+    """Whether `reference` names one of our complaints."""
+    return bool(await conn.fetchval("SELECT 1 FROM forwarder.reports WHERE reference = $1", reference))
 
 
-async def save_synced_to(pool: asyncpg.Pool, moment: datetime) -> None:
-    await pool.execute(
-        """INSERT INTO forwarder.status_sync (synced_to) VALUES ($1)
-           ON CONFLICT (id) DO UPDATE SET synced_to = GREATEST(forwarder.status_sync.synced_to, $1)""",
-        moment,
+async def backlog_size(conn: Conn) -> int:
+    return await conn.fetchval("SELECT count(*) FROM forwarder.status_backlog")
+
+
+async def in_doubt(conn: Conn, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT complaint_id, reference FROM forwarder.reports WHERE state = 'in_doubt'
+           ORDER BY parked_at LIMIT $1""",
+        limit,
     )
+
+
+# -- the DLQ as a table: `aduan dlq list|replay` -----------------------------------------------------
+
+
+async def parked(conn: Conn, complaint_ids: list[uuid.UUID] | None = None) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT complaint_id, tracking_number, state, parked_reason, last_error, attempts, parked_at,
+                  replayed_at, routed, routed_event_id
+           FROM forwarder.reports WHERE state IN ('parked', 'in_doubt')
+             AND ($1::uuid[] IS NULL OR complaint_id = ANY($1::uuid[]))
+           ORDER BY parked_at""",
+        complaint_ids,
+    )
+
+
+async def mark_replayed(conn: Conn, complaint_id: uuid.UUID) -> None:
+    await conn.execute("UPDATE forwarder.reports SET replayed_at = now() WHERE complaint_id = $1", complaint_id)
+
+
+# -- status sync ------------------------------------------------------------------------------------
+
+
+async def status_cursor(conn: Conn) -> int:
+    return await conn.fetchval("SELECT after_seq FROM forwarder.status_sync") or 0
+
+
+async def save_status_cursor(conn: Conn, after_seq: int) -> None:
+    await conn.execute(
+        """INSERT INTO forwarder.status_sync (after_seq) VALUES ($1)
+           ON CONFLICT (id) DO UPDATE SET after_seq = GREATEST(forwarder.status_sync.after_seq, $1)""",
+        after_seq,
+    )
+
+
+async def hold_status(conn: Conn, change: Any) -> None:
+    await conn.execute(
+        """INSERT INTO forwarder.status_backlog (tracking_id, seq, reference, status, agency_code, note, at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",
+        change.tracking_id,
+        change.seq,
+        change.reference,
+        change.status.value,
+        change.agency_code,
+        change.note,
+        change.at,
+    )
+
+
+async def held_status(conn: Conn, tracking_id: str | None = None) -> list[asyncpg.Record]:
+    """Held steps whose report is now recorded (all, or one report's), in LAPOR!'s order."""
+    return await conn.fetch(
+        """SELECT b.* FROM forwarder.status_backlog b
+           JOIN forwarder.reports r ON r.lapor_tracking_id = b.tracking_id
+           WHERE $1::text IS NULL OR b.tracking_id = $1 ORDER BY b.seq""",
+        tracking_id,
+    )
+
+
+async def drop_held(conn: Conn, tracking_id: str, seq: int) -> None:
+    await conn.execute("DELETE FROM forwarder.status_backlog WHERE tracking_id = $1 AND seq = $2", tracking_id, seq)
+
+
+async def set_agency(conn: Conn, complaint_id: uuid.UUID, agency_code: str) -> None:
+    await conn.execute(
+        "UPDATE forwarder.reports SET agency_code = $2, updated_at = now() WHERE complaint_id = $1",
+        complaint_id,
+        agency_code,
+    )
+
+
+# -- re-routes ---------------------------------------------------------------------------------------
+
+
+async def reroute_state(conn: Conn, event_id: uuid.UUID) -> str | None:
+    """'applied' when this routed event was applied, 'replaced' when a later re-route replaced it, else None."""
+    return await conn.fetchval(
+        """SELECT CASE WHEN EXISTS (SELECT 1 FROM forwarder.reroutes WHERE event_id = $1) THEN 'applied'
+                       WHEN EXISTS (SELECT 1 FROM forwarder.reroutes WHERE replaces = $1) THEN 'replaced' END""",
+        event_id,
+    )
+
+
+async def record_reroute(
+    conn: Conn, event_id: uuid.UUID, complaint_id: uuid.UUID, replaces: uuid.UUID, agency_code: str
+) -> None:
+    async with conn.transaction():
+        await conn.execute(
+            """INSERT INTO forwarder.reroutes (event_id, complaint_id, replaces, agency_code)
+               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
+            event_id,
+            complaint_id,
+            replaces,
+            agency_code,
+        )
+        await set_agency(conn, complaint_id, agency_code)
+
+
+# -- reporter responses -------------------------------------------------------------------------------
+
+
+async def open_response(conn: Conn, event_id: uuid.UUID, complaint_id: uuid.UUID) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """INSERT INTO forwarder.responses (event_id, complaint_id, state) VALUES ($1, $2, 'pending')
+           ON CONFLICT (event_id) DO UPDATE SET state = forwarder.responses.state
+           RETURNING state, attempts, doubt_at""",
+        event_id,
+        complaint_id,
+    )
+
+
+async def begin_response(conn: Conn, event_id: uuid.UUID) -> None:
+    await conn.execute(
+        "UPDATE forwarder.responses SET attempts = attempts + 1, doubt_at = now() WHERE event_id = $1", event_id
+    )
+
+
+async def response_sent(conn: Conn, event_id: uuid.UUID) -> None:
+    await conn.execute("UPDATE forwarder.responses SET state = 'sent', sent_at = now() WHERE event_id = $1", event_id)

@@ -17,6 +17,7 @@ STAGES: tuple[str, ...] = (
     ComplaintStatus.NOT_OUR_AUTHORITY.value,
     ComplaintStatus.FOLLOWED_UP.value,
     ComplaintStatus.CLOSED.value,
+    ComplaintStatus.REOPENED.value,
 )
 RANK = {stage: rank for rank, stage in enumerate(STAGES)}
 
@@ -32,6 +33,7 @@ MEANING = {
     "not_our_authority": "Instansi menyatakan bukan wewenangnya; sedang dialihkan.",
     "followed_up": "Ditindaklanjuti oleh instansi.",
     "closed": "Selesai.",
+    "reopened": "Dibuka kembali atas tanggapan pelapor; instansi menindaklanjuti lagi.",
 }
 
 

@@ -8,6 +8,7 @@ import os
 import uvicorn
 
 from simulators.lapor.app import create_app
+from simulators.lapor.state import SimulatorState
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,9 +20,17 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("ADUAN_LAPOR_SIM_API_KEY", "sim-key"),
         help="expected X-Api-Key; an empty string disables auth",
     )
+    parser.add_argument(
+        "--legacy-token",
+        default=os.environ.get("ADUAN_LAPOR_SIM_LEGACY_TOKEN", "sim-token"),
+        help="expected token attribute of the legacy addstream form; an empty string disables it",
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed for the random faults")
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(args.api_key or None, seed=args.seed), host=args.host, port=args.port)
+    # Faults from ADUAN_SIM_FAULTS, the lifecycle from ADUAN_SIM_TIME_SCALE and ADUAN_SIM_LIFECYCLE.
+    state = SimulatorState.from_env(seed=args.seed)
+    app = create_app(args.api_key or None, legacy_token=args.legacy_token or None, state=state)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False)
 
 
 if __name__ == "__main__":

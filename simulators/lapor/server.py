@@ -23,8 +23,10 @@ class SimulatorServer:
         seed: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        legacy_token: str | None = "sim-token",
+        state: SimulatorState | None = None,
     ) -> None:
-        self.app = create_app(api_key, seed=seed)
+        self.app = create_app(api_key, seed=seed, legacy_token=legacy_token, state=state)
         self.state: SimulatorState = self.app.state.sim
         self.host = host
         self._port = port

@@ -1,17 +1,18 @@
-"""LAPOR! misbehaving: errors, rate limits and creates that answer only after the forwarder gave up.
+"""LAPOR! misbehaving, and the forwarder racing itself: exactly one report per complaint, every status
+step once.
 
-Part one: with 30 % 5xx, 10 % 429 and 20 % of creates stored but answered later than the forwarder's
-timeout, no complaint is created twice (a timed-out create is looked up by its reference before
-anything is created again; retries go through the delayed retry topics). Almost all are created by
-the retries; against this fault mix a complaint can run out of its 12 tries (about 2 in 1,000 once
-each try is a lookup plus a create), and then it is parked on the DLQ with the reason, never lost.
-
-Part two: LAPOR! down for longer than every retry: the complaints are parked on the DLQ with the
-reason, nothing is created; LAPOR! comes back, one replay, and every complaint of both parts is in
-LAPOR! exactly once.
-
-Last, a LAPOR! answer the forwarder cannot record (a tracking id it holds for another complaint) must
-park that complaint rather than block its partition.
+1. 1,000 complaints against a simulator process whose faults come from ADUAN_SIM_FAULTS (≥ 30 % of the
+   calls fail: 5xx, 429 with Retry-After, connection resets, answers lost after the report was made,
+   malformed answers, slow applies that make the report appear only after the forwarder looked), with
+   LAPOR!'s lifecycle running 100,000 times faster than real time; the forwarder process is SIGKILLed
+   mid-batch and started again. Then LAPOR! holds exactly 1,000 reports, no reference twice, and every
+   status step LAPOR! took for them is on complaints.status exactly once, in LAPOR!'s order.
+2. Two deliveries of one complaint at the same moment (the routed event and a retry record, on two
+   forwarder replicas) make one report.
+3. A 60 s outage: the breaker opens (few calls reach LAPOR! while it is open, none is parked), closes
+   after, and every complaint is delivered once.
+4. A tracking id LAPOR! already gave another complaint parks that complaint rather than blocking its
+   partition.
 """
 
 from __future__ import annotations
@@ -19,34 +20,52 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
+from collections import defaultdict
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
 
+import asyncpg
+import httpx
 import pytest
 from aiokafka.partitioner import murmur2
+from prometheus_client import REGISTRY
 
 from aduan import stack
-from aduan.replay import replay
 from services.forwarder.app import build
+from services.forwarder.guard import BreakerState
 from services.forwarder.settings import ForwarderSettings
+from shared.events import EventType, ForwardRetry, utcnow
 from shared.topics import Topics
 from simulators.lapor.server import SimulatorServer
 from tests import factories
 from tests.factories import routed_event
-from tests.faults.harness import Channel, FaultStack, Simulator, Snapshot, Tally, assert_exactly_once, running_stack
-from tests.support import publish_events, read_topic, running
+from tests.faults.harness import free_port, kill, restart
+from tests.support import eventually, publish_events, read_topic, running
 
 pytestmark = pytest.mark.faults
 
-N_FLAKY = 60
-N_OUTAGE = 20
-# slow creates are stored by LAPOR! at once and answered after 1.5 s, three times the forwarder's timeout
-FLAKY = {"error_rate": 0.3, "rate_limit_rate": 0.1, "slow_create_rate": 0.2, "slow_create_ms": 1500}
-RETRY_DELAYS_S = [0.5, 1, 2]
+N = 1000
+KEY = "sim-key"
+# Per create call: 15 % 5xx, 5 % 429, 3 % resets, 5 % slow applies, 8 % lost answers, 3 % malformed answers.
+SIM_FAULTS = ("latency_ms=2,error_5xx=0.15,rate_429=0.05,reset=0.03,slow_apply=0.05,slow_apply_ms=800,"
+              "lost_response=0.08,malformed=0.03,retry_after_s=1")
+# 1 real second = 100,000 LAPOR! seconds: verified ~1 s after creation, followed up ~2 s after the
+# disposition, closed by itself 10 working days (~12 s) later.
+SIM_LIFECYCLE = "verify_after_s=100000,follow_up_after_s=200000"
 FORWARDER_ENV = {
-    "ADUAN_LAPOR_TIMEOUT_S": "0.5",
+    "ADUAN_LAPOR_TIMEOUT_S": "1.0",
     "ADUAN_INLINE_BACKOFF_S": "0.05",
-    "ADUAN_RETRY_DELAYS_S": json.dumps(RETRY_DELAYS_S),  # pydantic-settings reads a tuple from JSON
+    "ADUAN_RETRY_DELAYS_S": json.dumps([0.5, 1, 2]),  # pydantic-settings reads a tuple from JSON
+    "ADUAN_DOUBT_SETTLE_S": "1.5",  # longer than the simulator's slow apply
+    "ADUAN_STATUS_SYNC_INTERVAL_S": "0.5",
+    "ADUAN_STATUS_PAGE_SIZE": "100",
+    "ADUAN_RECONCILE_INTERVAL_S": "1",
+    "ADUAN_BREAKER_OPEN_S": "1",
+    "ADUAN_HANDLER_CONCURRENCY": "32",
 }
+LIFECYCLE_STEPS = ["verified", "disposed", "followed_up", "closed"]
 
 
 def test_the_forwarder_reads_the_short_retry_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,87 +73,188 @@ def test_the_forwarder_reads_the_short_retry_settings_from_the_environment(monke
         monkeypatch.setenv(name, value)
     settings = ForwarderSettings()
     assert settings.retry_delays_s == (0.5, 1.0, 2.0)
-    assert settings.lapor_timeout_s == 0.5 and settings.inline_backoff_s == 0.05
+    assert settings.lapor_timeout_s == 1.0 and settings.doubt_settle_s == 1.5 and settings.breaker_open_s == 1
 
 
 @pytest.fixture
-def pipeline(infra, database_url, topics) -> Iterator[FaultStack]:  # type: ignore[no-untyped-def]
-    with running_stack(infra, database_url, topics.prefix, extra_env=FORWARDER_ENV) as local:
-        yield local
-
-
-async def post_all(channel: Channel, numbers: range) -> set[str]:
-    await asyncio.gather(*(channel.post(i) for i in numbers))
-    assert not channel.failures, channel.failures
-    expected = {channel.expected_id(i) for i in numbers}
-    assert expected <= set(channel.accepted)
-    return expected
-
-
-async def settled(tally: Tally, complaint_ids: set[str], timeout: float) -> Snapshot:
-    """Until every complaint is either created or parked (or the timeout)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        snap = await tally.snapshot(complaint_ids)
-        done = sum(1 for r in snap.reports.values() if r["state"] in ("created", "parked"))
-        if done == len(complaint_ids) or time.monotonic() > deadline:
-            return snap
-        await asyncio.sleep(0.5)
-
-
-async def test_a_flaky_lapor_and_an_outage_still_give_one_report_per_complaint(
-        pipeline: FaultStack, tally: Tally, infra: stack.Infra, topics: Topics) -> None:
-    started = time.monotonic()
-    sim = Simulator(pipeline.url("lapor-sim"))
-    channel = Channel(pipeline.url("intake"))
+def forwarder_stack(infra, database_url, topics) -> Iterator[stack.Stack]:  # type: ignore[no-untyped-def]
+    """The simulator and the forwarder as processes of their own (faults and lifecycle from the env)."""
+    ports = {name: free_port() for name in stack.DEFAULT_PORTS}
+    env = {"ADUAN_SIM_FAULTS": SIM_FAULTS, "ADUAN_SIM_TIME_SCALE": "100000", "ADUAN_SIM_LIFECYCLE": SIM_LIFECYCLE,
+           **FORWARDER_ENV}
+    local = stack.Stack(stack.Infra(infra.kafka, database_url), topic_prefix=topics.prefix, ports=ports,
+                        extra_env=env)
     try:
-        # -- part one: flaky LAPOR! -------------------------------------------------------------
-        await sim.faults(**FLAKY)
-        flaky = await post_all(channel, range(N_FLAKY))
-        snap = await settled(tally, flaky, timeout=90)
-        stats = await sim.stats()
-        created, parked_flaky = snap.created(), {c for c, r in snap.reports.items() if r["state"] == "parked"}
-        assert created | parked_flaky == flaky, f"not settled: {snap.states()}"
-        # Exactly once so far: LAPOR! holds one report per created complaint and nothing else.
-        assert stats["reports"] == len(created) and stats["duplicates"] == 0, stats
-        # Parked only because its retries ran out (12 tries against this fault mix: rare, not lost).
-        assert all("retries exhausted" in (snap.reports[c]["last_error"] or "") for c in parked_flaky)
-        injected = stats["faults_injected"]
-        # The faults really happened, the slow creates among them (each one a timeout in the forwarder).
-        assert injected["error"] > 0 and injected["rate_limit"] > 0 and injected["slow_create"] > 0, injected
-        assert stats["requests"]["lookup"] > 0
-        print(f"\nflaky part settled after {time.monotonic() - started:.1f}s: {len(created)} created, "
-              f"{len(parked_flaky)} parked; requests {stats['requests']}; faults {injected}")
-
-        # -- part two: LAPOR! down for longer than all retries ----------------------------------
-        await sim.faults(error_rate=1.0)
-        outage = await post_all(channel, range(N_FLAKY, N_FLAKY + N_OUTAGE))
-        expect_parked = outage | parked_flaky
-        parked_events = await read_topic(infra.kafka, topics.forward_dlq, expect=len(expect_parked), timeout=60,
-                                         settle=1.0)
-        parked = {e["complaint_id"] for e in parked_events}
-        assert parked == expect_parked, f"parked {len(parked)} of {len(expect_parked)}: {parked ^ expect_parked}"
-        assert all(not e["payload"]["permanent"] and "retries exhausted" in e["payload"]["reason"]
-                   for e in parked_events), [e["payload"]["reason"] for e in parked_events]
-        snap = await tally.snapshot(outage)
-        assert {cid: r["state"] for cid, r in snap.reports.items()} == {c: "parked" for c in outage}
-        assert (await sim.stats())["reports"] == len(created)  # nothing of the outage reached LAPOR!
-        print(f"outage parked after {time.monotonic() - started:.1f}s")
-
-        # -- LAPOR! is back: one replay ----------------------------------------------------------
-        await sim.healthy()
-        replayed = await replay(infra.kafka, topics, None)
-        assert replayed == len(parked_events)
-        await assert_exactly_once(tally, sim, flaky | outage, timeout=60,
-                                  log_marks=pipeline.log_marks)
-        # A second replay finds nothing new to send (its consumer group remembers), and creates nothing.
-        assert await replay(infra.kafka, topics, None) == 0
-        await asyncio.sleep(1.0)
-        assert (await sim.stats())["reports"] == N_FLAKY + N_OUTAGE
-        print(f"replayed and created after {time.monotonic() - started:.1f}s")
+        local.start(("lapor-sim", "forwarder"), timeout=90)
+        yield local
     finally:
-        await channel.aclose()
+        local.stop(("lapor-sim", "forwarder"))
+
+
+async def _created(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> int:
+    return await pool.fetchval(
+        "SELECT count(*) FROM forwarder.reports WHERE state = 'created' AND complaint_id = ANY($1::uuid[])", ids)
+
+
+async def _feed(http: httpx.AsyncClient) -> list[dict[str, Any]]:
+    """Every status step LAPOR! took, read through its API page by page (faults off)."""
+    steps, after = [], 0
+    while True:
+        page = (await http.get("/api/v1/status-changes", params={"after": after, "limit": 1000})).json()
+        steps += page["changes"]
+        after = page["next_after"]
+        if not page["more"]:
+            return steps
+
+
+async def test_a_thousand_complaints_through_faults_and_a_sigkill_give_one_report_and_every_step_once(
+        forwarder_stack: stack.Stack, infra: stack.Infra, topics: Topics, database_url: str) -> None:
+    started = time.monotonic()
+    events = [routed_event() for _ in range(N)]
+    ids = [e.payload.complaint.complaint_id for e in events]
+    sim = httpx.AsyncClient(base_url=forwarder_stack.url("lapor-sim"), headers={"X-Api-Key": KEY}, timeout=30)
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    try:
+        await publish_events(infra.kafka, topics.routed, *events)
+        # SIGKILL mid-batch: some reports made, most not, calls to LAPOR! in flight.
+        assert await eventually(lambda: _at_least(_created(pool, ids), N // 4), timeout=120, interval=0.05)
+        await kill(forwarder_stack.procs["forwarder"])
+        killed_at = await _created(pool, ids)
+        await restart(forwarder_stack.procs["forwarder"])
+        assert killed_at < N, "the kill came too late to interrupt anything"
+
+        assert await eventually(lambda: _at_least(_created(pool, ids), N), timeout=240, interval=0.5), \
+            f"created {await _created(pool, ids)} of {N}; states " \
+            f"{await pool.fetch('SELECT state, count(*) FROM forwarder.reports GROUP BY state')}"
+        forwarded_at = time.monotonic() - started
+        stats = (await sim.get("/_sim/stats")).json()
+        creates = stats["requests"]["create"]
+        injected = stats["faults_injected"]
+        failing = sum(injected[k] for k in ("error", "rate_limit", "reset", "slow_apply", "lost_response",
+                                            "malformed"))
+        # The faults were real and many, the nasty ones included.
+        assert failing >= 0.3 * creates, (failing, creates, injected)
+        assert injected["lost_response"] > 0 and injected["slow_apply"] > 0 and injected["reset"] > 0, injected
+        # Exactly once.
+        assert stats["reports_created"] == N and stats["duplicate_references"] == 0, stats
+        rows = await pool.fetch("SELECT complaint_id, lapor_tracking_id, reference FROM forwarder.reports"
+                                " WHERE complaint_id = ANY($1::uuid[])", ids)
+        assert len({r["lapor_tracking_id"] for r in rows}) == N
+
+        # Every lifecycle step LAPOR! took for them reaches complaints.status once, in order.
+        await sim.post("/_sim/faults", json={"error_rate": 0, "rate_limit_rate": 0, "reset": 0, "slow_apply": 0,
+                                             "lost_response": 0, "malformed": 0, "latency_ms": 0})
+        tracking = {r["lapor_tracking_id"]: str(r["complaint_id"]) for r in rows}
+
+        async def all_closed() -> bool:
+            closed = {s["tracking_id"] for s in await _feed(sim) if s["status"] == "closed"}
+            return set(tracking) <= closed
+
+        assert await eventually(all_closed, timeout=90, interval=1.0)
+        steps: dict[str, list[str]] = defaultdict(list)
+        for step in await _feed(sim):
+            if step["tracking_id"] in tracking and step["status"] != "menunggu_verifikasi":
+                steps[tracking[step["tracking_id"]]].append(step["status"])
+        assert all(s == LIFECYCLE_STEPS for s in steps.values()) and len(steps) == N
+        expected = N * len(LIFECYCLE_STEPS)
+        published = await read_topic(infra.kafka, topics.status, expect=expected, timeout=90, settle=2.0)
+        seen: dict[str, list[str]] = defaultdict(list)
+        for event in published:
+            seen[event["complaint_id"]].append(event["payload"]["status"])
+        assert len(published) == expected, f"{len(published)} status events for {expected} steps"
+        assert dict(seen) == dict(steps)
+        print(f"\n{N} forwarded in {forwarded_at:.1f}s (killed at {killed_at}); {creates} creates, injected "
+              f"{injected}; {expected} status steps each once after {time.monotonic() - started:.1f}s")
+    finally:
         await sim.aclose()
+        await pool.close()
+
+
+async def _at_least(count: Any, n: int) -> bool:
+    return await count >= n
+
+
+# ---------------------------------------------------------------------------------------------
+# two deliveries of one complaint at the same moment
+
+
+async def test_two_deliveries_of_one_complaint_at_the_same_moment_make_one_report(
+        service_env: dict[str, object], infra: stack.Infra, topics: Topics) -> None:
+    with SimulatorServer(api_key=KEY, seed=3) as sim:
+        # Every create takes 300 ms, so the two deliveries overlap for sure.
+        sim.state.set_faults({"latency_ms": 300})
+        settings = ForwarderSettings(**service_env, lapor_base_url=sim.base_url, lapor_api_key=KEY,
+                                     status_sync_interval_s=3600, reconcile_interval_s=3600)
+        # Two replicas: each its own LAPOR! client, breaker and connection pool, one database.
+        async with running(build(settings)) as one, running(build(settings)) as two:
+            for _ in range(5):
+                event = routed_event()
+                retry = event.follow(EventType.FORWARD_RETRY, ForwardRetry(
+                    routed=event.payload, level=1, attempts=1, not_before=utcnow() - timedelta(seconds=1),
+                    last_error="test", routed_event_id=event.event_id), producer="test")
+                await asyncio.gather(one.handlers.on_routed(event), two.handlers.on_retry(retry),  # type: ignore[attr-defined]
+                                     two.handlers.on_routed(event))  # type: ignore[attr-defined]
+            stats = sim.state.stats()
+            assert stats["reports_created"] == 5 and stats["duplicate_references"] == 0, stats
+            # The later deliveries found the report the first made (announced with the same event id).
+            forwarded = await read_topic(infra.kafka, topics.forwarded, expect=15, timeout=20)
+            assert len(forwarded) == 15 and len({f["event_id"] for f in forwarded}) == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# a 60 s outage: the breaker
+
+
+OUTAGE_S = 60
+
+
+def _breaker_metric() -> float | None:
+    return REGISTRY.get_sample_value("aduan_lapor_breaker_state")
+
+
+async def test_the_breaker_opens_during_a_60_s_outage_and_closes_after_with_every_complaint_delivered(
+        service_env: dict[str, object], infra: stack.Infra, topics: Topics) -> None:
+    with SimulatorServer(api_key=KEY, seed=5) as sim:
+        settings = ForwarderSettings(**service_env, lapor_base_url=sim.base_url, lapor_api_key=KEY,
+                                     lapor_timeout_s=0.5, inline_backoff_s=0.05, retry_delays_s=(0.5, 1.0, 2.0),
+                                     doubt_settle_s=0.5, breaker_failures=5, breaker_open_s=5.0,
+                                     status_sync_interval_s=3600, reconcile_interval_s=3600)
+        before, during = [routed_event() for _ in range(20)], [routed_event() for _ in range(20)]
+        async with running(build(settings)) as service:
+            breaker = service.handlers.guard.breaker  # type: ignore[attr-defined]
+            await publish_events(infra.kafka, topics.routed, *before)
+            assert await eventually(lambda: _now(sim.state.stats()["reports"] == 20), timeout=30)
+
+            sim.state.set_faults({"error_rate": 1.0})  # LAPOR! is down
+            outage_started = time.monotonic()
+            requests_before = sum(sim.state.stats()["requests"].values())
+            await publish_events(infra.kafka, topics.routed, *during)
+            states: set[BreakerState] = set()
+            metric_open = False
+            while time.monotonic() - outage_started < OUTAGE_S:
+                states.add(breaker.state)
+                metric_open |= _breaker_metric() == BreakerState.OPEN
+                await asyncio.sleep(0.25)
+            calls_in_outage = sum(sim.state.stats()["requests"].values()) - requests_before
+            assert BreakerState.OPEN in states and metric_open
+            # While open, forwards wait on the retry topic without calling: a handful of probes, not
+            # 20 complaints × 3 inline tries × 4 deliveries.
+            assert calls_in_outage < 60, calls_in_outage
+
+            sim.state.set_faults({"error_rate": 0.0})  # LAPOR! is back
+            assert await eventually(lambda: _now(sim.state.stats()["reports"] == 40), timeout=40), \
+                sim.state.stats()
+            assert breaker.state == BreakerState.CLOSED and _breaker_metric() == BreakerState.CLOSED
+            stats = sim.state.stats()
+            assert stats["reports_created"] == 40 and stats["duplicate_references"] == 0
+            forwarded = await read_topic(infra.kafka, topics.forwarded, expect=40, timeout=20, settle=1.0)
+            outcomes = {f["complaint_id"]: f["payload"]["outcome"] for f in forwarded}
+            assert set(outcomes.values()) == {"created"} and len(outcomes) == 40  # none parked
+            assert await read_topic(infra.kafka, topics.forward_dlq, expect=1, timeout=1) == []
+
+
+async def _now(value: bool) -> bool:
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

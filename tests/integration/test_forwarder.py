@@ -3,14 +3,18 @@ exactly one LAPOR! report per complaint, whatever LAPOR! does."""
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 
-from aduan.replay import replay
+from aduan.replay import dlq_list, dlq_replay, replay
 from services.forwarder.app import build
+from services.forwarder.forward import report_for
 from services.forwarder.settings import ForwarderSettings
+from shared.events import EventType, Level, ReporterResponse, RoutedComplaint, new_envelope, utcnow
 from simulators.lapor.server import SimulatorServer
-from tests.factories import complaint, routed_event
+from tests.factories import complaint, decision, routed_event
 from tests.support import eventually, publish_events, read_topic, running
 
 pytestmark = pytest.mark.integration
@@ -25,7 +29,8 @@ def simulator():  # type: ignore[no-untyped-def]
 def _settings(service_env, simulator, sync_every_s: float) -> ForwarderSettings:  # type: ignore[no-untyped-def]
     return ForwarderSettings(**service_env, lapor_base_url=simulator.base_url, lapor_api_key="test-key",
                              lapor_timeout_s=0.5, inline_backoff_s=0.05, retry_delays_s=(0.3, 0.6),
-                             status_sync_interval_s=sync_every_s)
+                             status_sync_interval_s=sync_every_s, doubt_settle_s=0.5,
+                             breaker_failures=1000)  # the breaker has its own test (tests/faults)
 
 
 @pytest.fixture
@@ -66,9 +71,10 @@ async def test_a_timeout_after_lapor_stored_the_report_does_not_create_a_second(
     await publish_events(infra.kafka, topics.routed, event)
     forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1, timeout=30)
     assert forwarded[0]["payload"]["outcome"] == "created"
-    assert forwarded[0]["payload"]["attempts"] >= 2
+    # One create call (it timed out), then the lookup found the report it made: no second create.
+    assert forwarded[0]["payload"]["attempts"] == 1
     stats = simulator.state.stats()
-    assert stats["reports"] == 1 and stats["duplicates"] == 0
+    assert stats["reports"] == 1 and stats["duplicates"] == 0 and stats["requests"]["lookup"] >= 1
 
 
 async def test_failures_that_may_pass_are_retried_later_and_then_succeed(forwarder, simulator, infra, topics):
@@ -77,7 +83,7 @@ async def test_failures_that_may_pass_are_retried_later_and_then_succeed(forward
     forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1, timeout=30)
     assert forwarded[0]["payload"]["outcome"] == "created"
     retries = await read_topic(infra.kafka, topics.forward_retry(1), expect=1, timeout=5)
-    assert len(retries) == 1 and "503" in retries[0]["payload"]["last_error"]
+    assert retries and "503" in retries[0]["payload"]["last_error"]
     assert simulator.state.stats()["reports"] == 1
 
 
@@ -135,3 +141,132 @@ async def test_status_changes_in_lapor_come_back_on_the_status_topic(syncing_for
     assert {c["complaint_id"] for c in changes} == {str(event.complaint_id)}
     assert changes[1]["payload"]["note"] == "diteruskan ke Dinas PU"
     assert changes[1]["payload"]["tracking_number"] == event.payload.complaint.tracking_number
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 9: steps held until the tracking id is known, re-routes, the reporter's response, in doubt,
+# the DLQ as a tool
+
+
+async def _row(database_url: str, complaint_id: object) -> asyncpg.Record:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchrow("SELECT * FROM forwarder.reports WHERE complaint_id = $1", complaint_id)
+    finally:
+        await conn.close()
+
+
+async def test_status_steps_taken_before_the_tracking_id_is_known_are_published_once_in_order(
+        service_env, simulator, infra, topics, database_url):
+    # LAPOR! answers 504 and makes the report 0.8 s later; it is verified and disposed at once. The
+    # forwarder does not know the tracking id until its look-up finds the report (after the doubt
+    # settled), while the status sync has already read the steps past its cursor: they are held.
+    simulator.state.set_lifecycle({"auto": True, "time_scale": 1.0, "verify_after_s": 0.0, "dispose_after_s": 0.0,
+                                   "follow_up_after_s": 3600.0})
+    simulator.state.set_faults({"slow_apply": 1.0, "slow_apply_ms": 800})
+    settings = _settings(service_env, simulator, sync_every_s=0.1).model_copy(
+        update={"doubt_settle_s": 2.5, "status_page_size": 2})
+    async with running(build(settings)) as service:
+        event = routed_event()
+        await publish_events(infra.kafka, topics.routed, event)
+        assert await eventually(lambda: _held(database_url), timeout=10), "no step was held"
+        simulator.state.set_faults({"slow_apply": 0.0})
+        forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1, timeout=30)
+        assert forwarded[0]["payload"]["outcome"] == "created"
+        changes = await read_topic(infra.kafka, topics.status, expect=2, timeout=15, settle=1.5)
+        assert [c["payload"]["status"] for c in changes] == ["verified", "disposed"]
+        assert simulator.state.stats()["reports_created"] == 1
+        assert await service.handlers.sync_status_once() == 0  # nothing twice
+
+
+async def _held(database_url: str) -> bool:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return bool(await conn.fetchval("SELECT count(*) FROM forwarder.status_backlog"))
+    finally:
+        await conn.close()
+
+
+async def test_a_reroute_after_bukan_wewenang_disposes_the_report_to_the_new_agency_once(
+        syncing_forwarder, simulator, infra, topics):
+    first = routed_event()
+    await publish_events(infra.kafka, topics.routed, first)
+    lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
+    simulator.state.advance(lapor_id, "verified", None)
+    simulator.state.advance(lapor_id, "disposed", None)
+    simulator.state.advance(lapor_id, "not_our_authority", "bukan wewenang")
+
+    new = decision(agency_code="prov-dinas-pendidikan", region_code="18", level=Level.PROVINSI, urusan="pendidikan")
+    reroute = new_envelope(EventType.ROUTED, RoutedComplaint(complaint=first.payload.complaint, decision=new,
+                                                             reroute_of=first.event_id),
+                           producer="test-routing", complaint_id=first.complaint_id)
+    # twice: a redelivery of the re-route changes nothing more
+    await publish_events(infra.kafka, topics.routed, reroute, reroute, first)
+    changes = await read_topic(infra.kafka, topics.status, expect=4, timeout=20, settle=1.5)
+    assert [(c["payload"]["status"], c["payload"]["agency_code"]) for c in changes] == [
+        ("verified", "kab-lampung-selatan"), ("disposed", "kab-lampung-selatan"),
+        ("not_our_authority", "kab-lampung-selatan"), ("disposed", "prov-dinas-pendidikan")]
+    report = simulator.state.get(lapor_id)
+    assert report["agency_code"] == "prov-dinas-pendidikan"
+    assert simulator.state.stats()["reports_created"] == 1
+
+
+async def test_the_reporters_response_reopens_the_report_once(syncing_forwarder, simulator, infra, topics):
+    event = routed_event()
+    await publish_events(infra.kafka, topics.routed, event)
+    lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
+    for status in ("verified", "disposed", "followed_up"):
+        simulator.state.advance(lapor_id, status, None)
+    response = new_envelope(EventType.REPORTER_RESPONDED, ReporterResponse(
+        tracking_number=event.payload.complaint.tracking_number, text="Belum selesai, jalan masih berlubang.",
+        responded_at=utcnow()), producer="test-intake", complaint_id=event.complaint_id)
+    await publish_events(infra.kafka, topics.responses, response, response)  # and its redelivery
+    changes = await read_topic(infra.kafka, topics.status, expect=4, timeout=20, settle=1.5)
+    assert [c["payload"]["status"] for c in changes] == ["verified", "disposed", "followed_up", "reopened"]
+    report = simulator.state.get(lapor_id)
+    assert [r["text"] for r in report["responses"]] == ["Belum selesai, jalan masih berlubang."]
+    assert report["status"] == "reopened"
+
+
+async def test_parked_in_doubt_is_reconciled_by_a_lookup(forwarder, simulator, infra, topics, database_url):
+    # LAPOR! answers every call 503: each create may or may not have been carried out.
+    simulator.state.set_faults({"error_rate": 1.0})
+    exists, absent = routed_event(), routed_event()
+    await publish_events(infra.kafka, topics.routed, exists, absent)
+    parked = await read_topic(infra.kafka, topics.forwarded, expect=2, timeout=60)
+    assert {p["payload"]["outcome"] for p in parked} == {"in_doubt"}  # not "failed": the report may exist
+    assert {(await _row(database_url, e.complaint_id))["state"] for e in (exists, absent)} == {"in_doubt"}
+    # One of the 503s had in fact gone through (LAPOR! made the report, the answer was an error).
+    simulator.state.set_faults({"error_rate": 0.0})
+    made = simulator.state.create({**report_for(exists.payload).model_dump(mode="json")})
+    await asyncio.sleep(0.6)  # past doubt_settle_s
+    assert await forwarder.handlers.reconcile_once() == 2
+    assert (await _row(database_url, exists.complaint_id))["lapor_tracking_id"] == made["tracking_id"]
+    assert (await _row(database_url, absent.complaint_id))["state"] == "parked"
+    after = await read_topic(infra.kafka, topics.forwarded, expect=4, timeout=10)
+    assert {(a["complaint_id"], a["payload"]["outcome"]) for a in after} == {
+        (str(exists.complaint_id), "in_doubt"), (str(absent.complaint_id), "in_doubt"),
+        (str(exists.complaint_id), "created"), (str(absent.complaint_id), "failed")}
+
+    # The DLQ as a tool: the one still parked is listed, replayed once, and created once.
+    ours = {exists.complaint_id, absent.complaint_id}  # the session's database holds other tests' too
+    listed = [p for p in await dlq_list(service_env_url(forwarder)) if p.complaint_id in ours]
+    assert [(p.complaint_id, p.state) for p in listed] == [(absent.complaint_id, "parked")]
+    assert listed[0].reason and listed[0].attempts >= 1 and listed[0].since is not None
+    sent, skipped = await dlq_replay(infra.kafka, service_env_url(forwarder), topics,
+                                     complaint_ids=[absent.complaint_id, exists.complaint_id])
+    assert sent == [absent.complaint_id] and len(skipped) == 1  # the created one is not replayed
+    assert await eventually(lambda: _state_is(database_url, absent.complaint_id, "created"), timeout=20)
+    sent_again, _ = await dlq_replay(infra.kafka, service_env_url(forwarder), topics, complaint_ids=list(ours))
+    assert sent_again == []
+    assert [p for p in await dlq_list(service_env_url(forwarder)) if p.complaint_id in ours] == []
+    stats = simulator.state.stats()
+    assert stats["reports_created"] == 2 and stats["duplicate_references"] == 0
+
+
+def service_env_url(service) -> str:  # type: ignore[no-untyped-def]
+    return service.settings.database_url
+
+
+async def _state_is(database_url: str, complaint_id: object, state: str) -> bool:
+    return (await _row(database_url, complaint_id))["state"] == state

@@ -30,6 +30,7 @@ from shared.events import (
     Rejection,
     RejectReason,
     Reporter,
+    ReporterResponse,
     RoutedComplaint,
     RoutingDecision,
     SlaAlert,
@@ -95,6 +96,8 @@ SAMPLES: dict[EventType, BaseModel] = {
                                             permanent=True),
     EventType.STATUS_CHANGED: StatusChanged(tracking_number="LPG-260310-ABCD1234", status=ComplaintStatus.DISPOSED,
                                             agency_code="prov-bmbk", note="didisposisikan", changed_at=AT),
+    EventType.REPORTER_RESPONDED: ReporterResponse(tracking_number="LPG-260310-ABCD1234",
+                                                   text="Belum selesai, jalan masih berlubang.", responded_at=AT),
     EventType.SLA_ALERT: SlaAlert(tracking_number="LPG-260310-ABCD1234", clock="verification",
                                   kind=SlaAlertKind.WARNING, due_at=AT + timedelta(days=3)),
 }

@@ -193,3 +193,14 @@ def test_inline_backoff_capped_at_two_seconds() -> None:
 
 def test_inline_backoff_zero_base() -> None:
     assert inline_backoff(3, 0.0) == 0.0
+
+
+def test_attachments_past_lapors_2_mb_go_as_links_with_a_note() -> None:
+    files = (Attachment(url="https://f.example.org/a.jpg", media_type="image/jpeg", size_bytes=1_500_000),
+             Attachment(url="https://f.example.org/b.mp4", media_type="video/mp4", size_bytes=1_000_000),
+             Attachment(url="https://f.example.org/c.png", media_type="image/png", size_bytes=400_000))
+    report = report_for(routed(attachments=files))
+    assert [a["url"] for a in report.attachments] == ["https://f.example.org/a.jpg", "https://f.example.org/c.png"]
+    assert sum(a["size_bytes"] for a in report.attachments) <= 2 * 1024 * 1024
+    assert "Lampiran: https://f.example.org/b.mp4" in report.content and "2 MB" in report.content
+    assert "Catatan" not in report_for(routed()).content  # within the limit: no note

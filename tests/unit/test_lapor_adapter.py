@@ -50,8 +50,8 @@ def report(**overrides: Any) -> LaporReport:
         "agency_code": "KOTA-BDL",
         "region_code": "18.71",
         "level": "kabkota",
-        "anonymous": True,
-        "confidential": False,
+        "anonymous": False,
+        "confidential": True,
         "channel": "sms",
         "location": {"text": "Kedaton, Bandar Lampung"},
         "reporter": {"name": "Budi", "phone": "+6281234567890", "email": None},
@@ -62,7 +62,6 @@ def report(**overrides: Any) -> LaporReport:
 
 
 async def test_create_then_find_get_and_sync(lapor: LaporClient, sim: SimulatorServer) -> None:
-    before = datetime.now(UTC) - timedelta(seconds=1)
     receipt = await lapor.create_report(report())
     assert receipt.reference == "aduan-42"
     assert receipt.status == "menunggu_verifikasi"
@@ -73,14 +72,39 @@ async def test_create_then_find_get_and_sync(lapor: LaporClient, sim: SimulatorS
 
     stored = await lapor.get_report(receipt.tracking_id)
     assert stored["incident_date"] == "2025-06-02"
-    assert stored["anonymous"] is True
+    assert stored["confidential"] is True
     assert stored["attachments"][0]["size_bytes"] == 2048
 
-    changed = await lapor.changed_since(before)
-    assert [r["tracking_id"] for r in changed] == [receipt.tracking_id]
-    assert await lapor.changed_since(datetime.now(UTC) + timedelta(minutes=1)) == []
-    with pytest.raises(ValueError):
-        await lapor.changed_since(datetime.now())
+    sim.state.advance(receipt.tracking_id, "verified", "ok")
+    sim.state.advance(receipt.tracking_id, "disposed", None)
+    page = await lapor.status_page(0, 10)
+    assert [(c.tracking_id, c.status.value, c.reference) for c in page.changes] == [
+        (receipt.tracking_id, "verified", "aduan-42"), (receipt.tracking_id, "disposed", "aduan-42")]
+    assert page.next_after == page.changes[-1].seq and not page.more  # the creation step is read past
+    assert (await lapor.status_page(page.next_after, 10)).changes == []
+
+
+async def test_the_status_feed_is_paged(lapor: LaporClient, sim: SimulatorServer) -> None:
+    receipt = await lapor.create_report(report())
+    for status in ("verified", "disposed", "followed_up", "closed"):
+        sim.state.advance(receipt.tracking_id, status, None)
+    seen, after, pages = [], 0, 0
+    while True:
+        page = await lapor.status_page(after, 2)
+        seen += [c.status.value for c in page.changes]
+        after, pages = page.next_after, pages + 1
+        if not page.more:
+            break
+    assert seen == ["verified", "disposed", "followed_up", "closed"] and pages == 3
+
+
+async def test_an_anonymous_report_sends_no_identity_and_lapor_refuses_one_that_does(
+        lapor: LaporClient, sim: SimulatorServer) -> None:
+    with pytest.raises(LaporPermanentError) as refused:
+        await lapor.create_report(report(anonymous=True))
+    assert refused.value.status == 422 and "anonymous" in refused.value.body
+    receipt = await lapor.create_report(report(anonymous=True, reporter=None))
+    assert (await lapor.get_report(receipt.tracking_id))["reporter"] is None
 
 
 async def test_find_by_reference_returns_the_oldest_duplicate(lapor: LaporClient) -> None:
@@ -159,3 +183,40 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert _retry_after("soon") is None
     later = _retry_after(format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True))
     assert later is not None and 25 < later <= 30
+
+
+# ---------------------------------------------------------------------------------------------
+# the legacy form (XML addstream)
+
+
+async def test_the_legacy_form_creates_with_the_flags_and_reads_trackingid_and_transaksiid(
+        sim: SimulatorServer) -> None:
+    from services.forwarder.lapor_legacy import LegacyLaporClient, to_xml
+
+    body = to_xml(report(anonymous=True, reporter=None, confidential=True), "sim-token").decode()
+    assert 'anonim="1"' in body and 'rahasia="1"' in body and 'token="sim-token"' in body
+    assert "Budi" not in body and "+62812" not in body  # an anonymous reporter's identity never travels
+    async with LegacyLaporClient(sim.base_url, "sim-token", KEY, timeout_s=2.0) as legacy:
+        receipt = await legacy.create_report(report(reference="aduan-legacy"))
+        assert receipt.tracking_id.isdigit() and receipt.transaction_id == f"trx-{receipt.tracking_id}"
+        assert await legacy.find_by_reference("aduan-legacy") == receipt.model_copy(
+            update={"transaction_id": None, "status": "menunggu_verifikasi"})
+        stored = await legacy.get_report(receipt.tracking_id)
+        assert stored["reporter"] == {"name": "Budi", "phone": "+6281234567890", "email": None}
+        assert (stored["anonymous"], stored["confidential"]) == (False, True)
+        hidden = await legacy.create_report(report(reference="aduan-anon", anonymous=True, reporter=None))
+        assert (await legacy.get_report(hidden.tracking_id))["reporter"] is None
+    async with LegacyLaporClient(sim.base_url, "wrong-token", KEY) as wrong:
+        with pytest.raises(LaporPermanentError) as refused:
+            await wrong.create_report(report())
+    assert refused.value.status == 401
+
+
+async def test_an_unreadable_legacy_answer_is_a_doubt_not_a_failure(sim: SimulatorServer) -> None:
+    from services.forwarder.lapor_legacy import LegacyLaporClient
+
+    sim.state.set_faults({"malformed": 1.0})
+    async with LegacyLaporClient(sim.base_url, "sim-token", KEY) as legacy:
+        with pytest.raises(LaporTimeoutError) as doubt:
+            await legacy.create_report(report())
+    assert doubt.value.maybe_applied and sim.state.stats()["reports"] == 1

@@ -77,7 +77,8 @@ def test_create_lookup_and_get(http: httpx.Client) -> None:
 
     second = http.post("/api/v1/reports", json=payload(reference="aduan-0002")).json()
     assert int(second["tracking_id"]) == int(receipt["tracking_id"]) + 1
-    assert stats(http)["requests"] == {"create": 2, "lookup": 2, "get": 2, "changed_since": 0}
+    assert stats(http)["requests"] == {"create": 2, "lookup": 2, "get": 2, "changed_since": 0, "status_feed": 0,
+                                       "dispose": 0, "respond": 0}
 
 
 def test_api_key_required_but_not_on_control_plane(sim: SimulatorServer, http: httpx.Client) -> None:
@@ -145,7 +146,8 @@ def test_same_reference_twice_makes_a_visible_duplicate(http: httpx.Client) -> N
     assert [r["tracking_id"] for r in found] == [first["tracking_id"], second["tracking_id"]]
     s = stats(http)
     assert (s["reports"], s["unique_references"], s["duplicates"]) == (3, 2, 1)
-    assert s["duplicate_references"] == {"aduan-0001": 2}
+    assert s["duplicate_references"] == 1 and s["duplicated"] == {"aduan-0001": 2}
+    assert s["reports_created"] == 3
 
 
 def test_fail_next_fails_exactly_n_api_requests(http: httpx.Client) -> None:
@@ -253,3 +255,133 @@ def test_reset_forgets_everything_but_never_reuses_a_tracking_id(http: httpx.Cli
     assert http.get("/_sim/faults").json()["fail_next"] == 0
     again = http.post("/api/v1/reports", json=payload()).json()
     assert int(again["tracking_id"]) > int(first["tracking_id"])
+
+
+# ---------------------------------------------------------------------------------------------
+# LAPOR!'s lifecycle, faults from the environment, and the legacy form
+
+
+def _statuses(state: SimulatorState, tracking_id: str) -> list[str]:
+    report = state.get(tracking_id)
+    assert report is not None
+    return [h["status"] for h in report["status_history"]]
+
+
+def test_the_lifecycle_verifies_disposes_follows_up_and_closes_after_10_working_days() -> None:
+    from datetime import datetime
+
+    from simulators.lapor.lifecycle import LifecycleConfig, add_working_days
+
+    # 1 real second = 1,000,000 simulated seconds (11.6 days)
+    life = LifecycleConfig(time_scale=1_000_000, verify_after_s=3600, follow_up_after_s=86400 * 2)
+    state = SimulatorState(lifecycle=life)
+    report = state.create(payload())
+    time.sleep(0.05)  # 14 simulated hours: verified and disposed, not yet followed up
+    assert _statuses(state, report["tracking_id"]) == ["menunggu_verifikasi", "verified", "disposed"]
+    time.sleep(0.3)
+    history = state.get(report["tracking_id"])["status_history"]  # type: ignore[index]
+    assert [h["status"] for h in history][:4] == ["menunggu_verifikasi", "verified", "disposed", "followed_up"]
+    time.sleep(1.6)  # 10 working days (two weekends and any holidays) are at most ~16 simulated days
+    history = state.get(report["tracking_id"])["status_history"]  # type: ignore[index]
+    assert [h["status"] for h in history] == ["menunggu_verifikasi", "verified", "disposed", "followed_up", "closed"]
+    followed, closed = (datetime.fromisoformat(history[i]["at"]) for i in (3, 4))
+    clock = state._clock
+    assert clock.sim(closed) - add_working_days(clock.sim(followed), 10) < __import__("datetime").timedelta(
+        seconds=1)
+    # every step is in the feed once, in order
+    assert [s["status"] for s in state.status_feed(0, 100)["changes"]] == [h["status"] for h in history]
+
+
+def test_bukan_wewenang_waits_for_a_new_disposition_and_a_response_reopens() -> None:
+    state = SimulatorState(lifecycle=fast_lifecycle(not_our_authority_rate=1.0))
+    tid = state.create(payload())["tracking_id"]
+    time.sleep(0.05)
+    assert _statuses(state, tid)[-1] == "not_our_authority"
+    time.sleep(0.05)
+    assert _statuses(state, tid)[-1] == "not_our_authority"  # it waits
+    state.set_lifecycle({"not_our_authority_rate": 0.0})
+    assert state.dispose(tid, "prov-dinas-pendidikan", None)[0] == 200
+    assert state.get(tid)["agency_code"] == "prov-dinas-pendidikan"  # type: ignore[index]
+    time.sleep(0.05)
+    assert _statuses(state, tid)[-2:] == ["disposed", "followed_up"]
+    # the agency it is with already: no new step
+    steps = len(_statuses(state, tid))
+    assert state.dispose(tid, "prov-dinas-pendidikan", None)[0] == 200 and len(_statuses(state, tid)) == steps
+    assert state.respond(tid, "r1", "belum selesai")[0] == 200
+    time.sleep(0.05)
+    assert _statuses(state, tid)[-2:] == ["reopened", "followed_up"]  # the agency follows it up again
+
+    frozen = SimulatorState()  # nothing moves by itself
+    waiting = frozen.create(payload())["tracking_id"]
+    assert frozen.respond(waiting, "r1", "belum selesai")[0] == 409  # only a followed-up report takes one
+    assert frozen.dispose("1", "x", None)[0] == 404
+
+
+def fast_lifecycle(**fields: Any) -> Any:
+    from simulators.lapor.lifecycle import LifecycleConfig
+
+    return LifecycleConfig(time_scale=1_000_000, verify_after_s=1, follow_up_after_s=1, **fields)
+
+
+def test_faults_and_the_lifecycle_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADUAN_SIM_FAULTS", "latency_ms=20,error_5xx=0.2,lost_response=0.1,rate_429=0.05,"
+                                           "reset=0.02,malformed=0.02,slow_apply=0.05")
+    monkeypatch.setenv("ADUAN_SIM_TIME_SCALE", "500")
+    monkeypatch.setenv("ADUAN_SIM_LIFECYCLE", "verify_after_s=60,not_our_authority_rate=0.1")
+    state = SimulatorState.from_env()
+    faults = state.faults()
+    assert (faults["latency_ms"], faults["error_rate"], faults["rate_limit_rate"], faults["lost_response"],
+            faults["reset"], faults["malformed"], faults["slow_apply"]) == (20, 0.2, 0.05, 0.1, 0.02, 0.02, 0.05)
+    assert state.lifecycle.time_scale == 500 and state.lifecycle.verify_after_s == 60
+    monkeypatch.setenv("ADUAN_SIM_FAULTS", "error_5xx")
+    with pytest.raises(ValueError):
+        SimulatorState.from_env()
+
+
+def test_reset_and_lost_response_break_the_connection_only_lost_response_makes_the_report(
+        sim: SimulatorServer, http: httpx.Client) -> None:
+    set_faults(http, reset=1.0)
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/api/v1/reports", json=payload(reference="reset"))
+    set_faults(http, reset=0.0, lost_response=1.0)
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/api/v1/reports", json=payload(reference="lost"))
+    set_faults(http, lost_response=0.0)
+    assert http.get("/api/v1/reports", params={"reference": "reset"}).json()["reports"] == []
+    assert len(http.get("/api/v1/reports", params={"reference": "lost"}).json()["reports"]) == 1
+
+
+def test_malformed_and_slow_apply(http: httpx.Client) -> None:
+    set_faults(http, malformed=1.0)
+    answer = http.post("/api/v1/reports", json=payload(reference="bad"))
+    assert answer.status_code == 201
+    with pytest.raises(ValueError):
+        answer.json()
+    set_faults(http, malformed=0.0, slow_apply=1.0, slow_apply_ms=300)
+    assert http.post("/api/v1/reports", json=payload(reference="slow")).status_code == 504
+    set_faults(http, slow_apply=0.0)
+    assert http.get("/api/v1/reports", params={"reference": "slow"}).json()["reports"] == []  # not yet
+    time.sleep(0.5)
+    assert len(http.get("/api/v1/reports", params={"reference": "slow"}).json()["reports"]) == 1
+    s = stats(http)
+    assert s["reports_created"] == 2 and s["faults_injected"]["slow_apply"] == 1
+
+
+LEGACY = """<?xml version="1.0" encoding="UTF-8"?><lapor token="{token}"><pelapor><email>siti@example.org</email>
+<telpon>+6281234567890</telpon><namadepan>Siti</namadepan><namabelakang>Aminah</namabelakang></pelapor>
+<laporan rahasia="1" anonim="0"><referensi>aduan-x1</referensi><judul>Jalan rusak</judul>
+<isi>Lubang besar di depan pasar sejak dua minggu.</isi><instansi>kota-bandar-lampung</instansi>
+<tingkat>kabkota</tingkat></laporan></lapor>"""
+
+
+def test_the_legacy_form_answers_trackingid_and_transaksiid(sim: SimulatorServer, http: httpx.Client) -> None:
+    sent = httpx.post(f"{sim.base_url}/api/stream/addstream", content=LEGACY.format(token="sim-token"),
+                      headers={"Content-Type": "text/xml; charset=UTF-8"})
+    assert sent.status_code == 200 and "<trackingid>" in sent.text and "<transaksiid>" in sent.text
+    report = http.get("/api/v1/reports", params={"reference": "aduan-x1"}).json()["reports"][0]
+    assert report["confidential"] is True and report["anonymous"] is False
+    assert report["reporter"] == {"name": "Siti Aminah", "phone": "+6281234567890", "email": "siti@example.org"}
+    wrong = httpx.post(f"{sim.base_url}/api/stream/addstream", content=LEGACY.format(token="nope"))
+    assert wrong.status_code == 401
+    bomb = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">]><lapor token="sim-token">&a;</lapor>'
+    assert httpx.post(f"{sim.base_url}/api/stream/addstream", content=bomb).status_code == 400
