@@ -8,6 +8,7 @@
   aduan bench --n N            throughput and latency against a raw Kafka relay baseline
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
+  aduan sla due STAGE START    when an SLA clock started at START is due (the notifier's own code)
 """
 
 from __future__ import annotations
@@ -145,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_eval_routing)
+
+    from aduan import sla
+
+    sla.add_parser(sub)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

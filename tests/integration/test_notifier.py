@@ -72,9 +72,9 @@ async def test_an_overdue_clock_is_announced_once_as_warning_breach_and_escalati
     # received three weeks ago: every accepted-clock is past its warning, its deadline and its escalation
     event = accepted_event(complaint(received_at=utcnow() - timedelta(days=21)))
     await publish_events(infra.kafka, topics.accepted, event)
-    alerts = await read_topic(infra.kafka, topics.sla_alerts, expect=6, timeout=20, settle=1.0)
-    kinds = sorted((a["payload"]["clock"], a["payload"]["kind"]) for a in alerts)
-    assert kinds == sorted([("verification", "warning"), ("verification", "breach"),
-                            ("verification", "escalation"), ("completeness_answer", "warning"),
-                            ("completeness_answer", "breach"), ("completeness_answer", "escalation")])
+    alerts = await read_topic(infra.kafka, topics.sla_alerts, expect=8, timeout=20, settle=1.0)
+    kinds = sorted((a["payload"]["clock"], a["payload"]["kind"], a["payload"]["level"]) for a in alerts)
+    # the shipped chain has two escalation levels: the head of agency, then Admin Koordinator / Inspektorat
+    assert kinds == sorted([(clock, kind, level) for clock in ("verification", "completeness_answer")
+                            for kind, level in (("warning", 0), ("breach", 0), ("escalation", 1), ("escalation", 2))])
     assert {a["payload"]["tracking_number"] for a in alerts} == {event.payload.tracking_number}

@@ -16,6 +16,8 @@ from shared.events import (
     SCHEMA_VERSION,
     Attachment,
     Channel,
+    CitizenMessage,
+    CitizenMessageKind,
     Complaint,
     ComplaintStatus,
     Envelope,
@@ -97,6 +99,9 @@ SAMPLES: dict[EventType, BaseModel] = {
                                             agency_code="prov-bmbk", note="didisposisikan", changed_at=AT),
     EventType.SLA_ALERT: SlaAlert(tracking_number="LPG-260310-ABCD1234", clock="verification",
                                   kind=SlaAlertKind.WARNING, due_at=AT + timedelta(days=3)),
+    EventType.CITIZEN_MESSAGE: CitizenMessage(reply_handle="rh_3f9a", channel=Channel.SMS,
+                                              tracking_number="LPG-260310-ABCD1234",
+                                              kind=CitizenMessageKind.ACKNOWLEDGED, text="Aduan Anda telah diterima."),
 }
 
 

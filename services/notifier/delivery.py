@@ -1,0 +1,279 @@
+"""Sending the outbox: e-mail over SMTP (aiosmtplib), SMS through a Zenziva-style HTTP gateway, and signed
+webhooks, each message once per recipient per alert.
+
+A worker round leases a batch of due messages (committed before anything is sent, SKIP LOCKED so replicas
+take different rows), sends them, and records each outcome as soon as it is known: sent, retried later
+with exponential backoff, or dead after a permanent refusal or too many attempts. A process killed
+mid-send leaves its leased rows to be tried again once the lease ends; only a message the receiver had
+accepted in the instant before the kill, before its outcome was written, can go out twice, which is why
+webhooks carry X-Aduan-Delivery for receivers to dedupe (docs/webhooks.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import random
+import time as _time
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+import httpx
+
+from services.notifier import store
+from services.notifier.settings import NotifierSettings
+from shared.db import Database
+from shared.events import derived_id, utcnow
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+__all__ = ["Deliverer", "DeliveryError", "parse_quiet_hours", "quiet_until", "sign", "verify"]
+
+SIGNATURE_HEADER = "X-Aduan-Signature"
+TIMESTAMP_HEADER = "X-Aduan-Timestamp"
+DELIVERY_HEADER = "X-Aduan-Delivery"
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+# ---------------------------------------------------------------------------------------------
+# pure helpers
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time] | None:
+    """ "21:00-07:00" -> (21:00, 07:00); "" -> None. A window may wrap past midnight."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        start_s, end_s = value.split("-")
+        start, end = time.fromisoformat(start_s.strip()), time.fromisoformat(end_s.strip())
+    except ValueError:
+        raise ValueError(f"quiet hours must look like 21:00-07:00, got {value!r}") from None
+    if start == end:
+        raise ValueError("quiet hours must not start and end at the same time")
+    return start, end
+
+
+def quiet_until(now: datetime, quiet: tuple[time, time] | None, tz: ZoneInfo) -> datetime | None:
+    """The end of the quiet window `now` falls in (aware UTC), or None outside it."""
+    if quiet is None:
+        return None
+    start, end = quiet
+    local = now.astimezone(tz)
+    t = local.time().replace(tzinfo=None)
+    inside = (start <= t or t < end) if start > end else (start <= t < end)
+    if not inside:
+        return None
+    day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=tz).astimezone(now.tzinfo)
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """v1=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed by the shared secret>."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
+
+
+def verify(
+    secret: str, timestamp: str, body: bytes, signature: str, *, tolerance_s: int = 300, now: float | None = None
+) -> bool:
+    """What a receiver does: the signature matches and the timestamp is recent (no replay)."""
+    try:
+        age = abs((now if now is not None else _time.time()) - int(timestamp))
+    except ValueError:
+        return False
+    return age <= tolerance_s and hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def backoff(attempts: int, base_s: float, max_s: float, rng: random.Random | None = None) -> timedelta:
+    """Exponential with ±20 % jitter: base, 2·base, 4·base … capped at max."""
+    delay = min(max_s, base_s * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=delay * (rng or random).uniform(0.8, 1.2))
+
+
+# ---------------------------------------------------------------------------------------------
+# the channels
+
+
+class Channels:
+    def __init__(self, settings: NotifierSettings, environ: Mapping[str, str] | None = None) -> None:
+        self.settings = settings
+        self.environ = os.environ if environ is None else environ
+        self.http = httpx.AsyncClient(
+            timeout=settings.delivery_timeout_s, limits=httpx.Limits(max_connections=settings.delivery_concurrency * 2)
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def send(self, row: dict[str, Any]) -> None:
+        channel = row["channel"]
+        if channel == "email":
+            await self.email(row)
+        elif channel == "sms":
+            await self.sms(row)
+        elif channel == "webhook":
+            await self.webhook(row)
+        else:
+            raise DeliveryError(f"unknown channel {channel!r}", permanent=True)
+
+    async def email(self, row: dict[str, Any]) -> None:
+        s = self.settings
+        if not s.smtp_host:
+            raise DeliveryError("ADUAN_SMTP_HOST is not set")
+        msg = EmailMessage()
+        msg["From"] = s.smtp_from
+        msg["To"] = row["recipient"]
+        msg["Subject"] = row["subject"]
+        msg["Date"] = formatdate(localtime=False)
+        # the same message always has the same Message-ID, so a mail system can spot a repeat
+        msg["Message-ID"] = f"<{derived_id('outbox', row['idem_key'])}@aduan.notifier>"
+        msg["X-Aduan-Delivery"] = str(derived_id("outbox", row["idem_key"]))
+        msg.set_content(row["body"])
+        try:
+            await aiosmtplib.send(
+                msg,
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_user,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                use_tls=s.smtp_tls,
+                start_tls=None if s.smtp_tls else s.smtp_starttls,
+                timeout=s.delivery_timeout_s,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError(f"recipient refused: {type(exc).__name__}", permanent=True) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"SMTP {exc.code}", permanent=500 <= exc.code < 600 and exc.code != 552) from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"SMTP unreachable: {type(exc).__name__}") from None
+
+    async def sms(self, row: dict[str, Any]) -> None:
+        s = self.settings
+        if not s.sms_gateway_url or not s.sms_userkey or s.sms_passkey is None:
+            raise DeliveryError("SMS gateway not configured (ADUAN_SMS_GATEWAY_URL/USERKEY/PASSKEY)")
+        form = {
+            "userkey": s.sms_userkey,
+            "passkey": s.sms_passkey.get_secret_value(),
+            "to": row["recipient"],
+            "message": row["body"][:459],
+        }  # three concatenated SMS at most
+        try:
+            response = await self.http.post(s.sms_gateway_url, data=form)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"SMS gateway unreachable: {type(exc).__name__}") from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise DeliveryError(f"SMS gateway answered {response.status_code}")
+        try:
+            answer = response.json()
+        except ValueError:
+            raise DeliveryError(f"SMS gateway answered {response.status_code} without JSON") from None
+        if str(answer.get("status")) != "1":
+            # Zenziva: status "1" is sent; anything else carries a reason in "text"
+            permanent = response.status_code < 500 and "saldo" not in str(answer.get("text", "")).lower()
+            raise DeliveryError(f"SMS gateway refused: {str(answer.get('text'))[:100]}", permanent=permanent)
+
+    async def webhook(self, row: dict[str, Any]) -> None:
+        secret_env = row["secret_env"]
+        secret = self.environ.get(secret_env or "")
+        if not secret:
+            raise DeliveryError(f"webhook secret {secret_env} is not set", permanent=False)
+        body = json.dumps(
+            row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"]),
+            separators=(",", ":"),
+            sort_keys=True,
+        ).encode()
+        ts = str(int(_time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: ts,
+            SIGNATURE_HEADER: sign(secret, ts, body),
+            DELIVERY_HEADER: str(derived_id("outbox", row["idem_key"])),
+        }
+        try:
+            response = await self.http.post(row["recipient"], content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from None
+        if response.status_code >= 300:
+            permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 409, 425, 429)
+            raise DeliveryError(f"webhook answered {response.status_code}", permanent=permanent)
+
+
+# ---------------------------------------------------------------------------------------------
+# the worker
+
+
+class Deliverer:
+    def __init__(
+        self, db: Database, settings: NotifierSettings, timezone: str, environ: Mapping[str, str] | None = None
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.tz = ZoneInfo(timezone)
+        self.quiet = parse_quiet_hours(settings.sms_quiet_hours)
+        self.channels = Channels(settings, environ)
+        self._gate = asyncio.Semaphore(settings.delivery_concurrency)
+
+    async def aclose(self) -> None:
+        await self.channels.aclose()
+
+    async def deliver_once(self) -> int:
+        """Send every message due now (batch after batch); return how many were delivered."""
+        delivered = 0
+        while True:
+            now = utcnow()
+            lease = now + timedelta(seconds=self.settings.delivery_timeout_s * 3 + 5)
+            async with self.db.pool.acquire() as conn, conn.transaction():
+                rows = await store.claim_batch(conn, now, self.settings.delivery_batch, lease)
+            if not rows:
+                return delivered
+            outcomes = await asyncio.gather(*(self._one(row, now) for row in rows))
+            delivered += sum(outcomes)
+            if len(rows) < self.settings.delivery_batch:
+                return delivered
+
+    async def _one(self, row: dict[str, Any], now: datetime) -> bool:
+        pool = self.db.pool
+        if row["channel"] == "sms":
+            until = quiet_until(now, self.quiet, self.tz)
+            if until is not None:
+                await store.defer(pool, row["id"], until)
+                return False
+        async with self._gate:
+            try:
+                await self.channels.send(row)
+            except DeliveryError as exc:
+                give_up = exc.permanent or row["attempts"] >= self.settings.delivery_max_attempts
+                retry_at = (
+                    None
+                    if give_up
+                    else utcnow()
+                    + backoff(row["attempts"], self.settings.delivery_backoff_s, self.settings.delivery_backoff_max_s)
+                )
+                await store.mark_failed(pool, row["id"], str(exc), retry_at)
+                log.warning(
+                    "delivery failed",
+                    channel=row["channel"],
+                    outbox_id=row["id"],
+                    attempts=row["attempts"],
+                    error=str(exc),
+                    gave_up=give_up,
+                )
+                return False
+            # recorded at once, message by message: the window in which a kill could send it twice is this line
+            await store.mark_sent(pool, row["id"], utcnow())
+            return True
