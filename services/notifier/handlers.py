@@ -106,6 +106,19 @@ class NotifierHandlers:
                     c.tracking_number,
                     info.get("agency_code"),
                 )
+                # the agency's silence was noticed before the acceptance (and its reply handle) arrived
+                if info.get("ombudsman_due_at") is not None and await store.mark_ombudsman(
+                    conn, c.complaint_id, utcnow()
+                ):
+                    await self._tell_citizen(
+                        envelope,
+                        derived_id(c.complaint_id, "citizen", "ombudsman"),
+                        CitizenMessageKind.OMBUDSMAN,
+                        c.reply_handle,
+                        c.channel,
+                        c.tracking_number,
+                        info.get("agency_code"),
+                    )
 
     async def on_routed(self, envelope: Envelope[RoutedComplaint]) -> None:
         c, decision = envelope.payload.complaint, envelope.payload.decision
@@ -443,9 +456,10 @@ class NotifierHandlers:
         )
 
     async def _ombudsman(self, conn: Any, row: dict[str, Any], cause: Envelope[Any], now: datetime) -> None:
+        await store.ombudsman_due(conn, row["complaint_id"], now)
         info = await store.complaint(conn, row["complaint_id"])
         if info is None or not info.get("reply_handle") or not info.get("channel"):
-            return
+            return  # the acceptance (with the reply handle) has not arrived yet: on_accepted tells them then
         if await store.mark_ombudsman(conn, row["complaint_id"], now):
             await self._tell_citizen(
                 cause,

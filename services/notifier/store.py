@@ -90,6 +90,14 @@ async def complaint(conn: asyncpg.Connection | asyncpg.Pool, complaint_id: uuid.
     return dict(row) if row is not None else None
 
 
+async def ombudsman_due(conn: asyncpg.Connection, complaint_id: uuid.UUID, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE notifier.complaints SET ombudsman_due_at = COALESCE(ombudsman_due_at, $2) WHERE complaint_id = $1",
+        complaint_id,
+        at,
+    )
+
+
 async def mark_ombudsman(conn: asyncpg.Connection, complaint_id: uuid.UUID, at: datetime) -> bool:
     """True the first time only: the citizen hears of the Ombudsman route once per complaint."""
     return (

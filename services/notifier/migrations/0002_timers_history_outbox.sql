@@ -40,7 +40,8 @@ ALTER TABLE complaints
     ADD COLUMN channel         text,
     ADD COLUMN reply_handle    text,
     ADD COLUMN urusan          text,
-    ADD COLUMN ombudsman_at    timestamptz;
+    ADD COLUMN ombudsman_due_at timestamptz,  -- the agency never answered: the citizen is owed the Ombudsman route
+    ADD COLUMN ombudsman_at    timestamptz;  -- ... and was told
 
 -- one row per message per recipient per alert; idem_key makes a second insert of the same one a no-op.
 -- Workers claim pending rows with FOR UPDATE SKIP LOCKED, so two replicas never send the same row.
