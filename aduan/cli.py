@@ -8,6 +8,7 @@
   aduan bench --n N            throughput and latency against a raw Kafka relay baseline
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
+  aduan bench notifier         the notifier's due scan and delivery rate against bare SQL / bare HTTP
   aduan sla due STAGE START    when an SLA clock started at START is due (the notifier's own code)
 """
 
@@ -87,6 +88,10 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if getattr(args, "target", "pipeline") == "notifier":
+        from aduan.bench_notifier import run_bench_notifier
+
+        return run_bench_notifier()
     from aduan.bench import run_bench
 
     return run_bench(args.n)
@@ -136,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("bench", help="end-to-end throughput and latency vs a raw Kafka relay")
     p.add_argument("--n", type=int, default=5000)
+    p.add_argument("target", nargs="?", choices=("pipeline", "notifier"), default="pipeline",
+                   help="notifier: due scan over 1,000,000 deadlines and webhook delivery rate")
     p.set_defaults(func=_bench)
 
     p = sub.add_parser("replay-dlq", help="send parked forwards through again")

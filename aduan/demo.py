@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from aduan import stack
 from shared.events import Channel, EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
 from shared.kafka import Publisher
 from shared.topics import Topics
+from simulators.local_channels import SECRET_ENV, LocalChannels
 
 SUMMARY_PATH = stack.VAR / "demo-summary.json"
 
@@ -228,18 +230,21 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     # A run of its own: fresh topics under a prefix, so nothing left from an earlier run is counted.
     topics = Topics(f"demo-{run}.")
     stack.create_topics(infra.kafka, topics.prefix)
-    local = stack.Stack(infra, topic_prefix=topics.prefix)
+    local = stack.Stack(infra, topic_prefix=topics.prefix, ports=demo_ports())
+    channels = start_notifier_channels(local, run)
     print("starting the LAPOR! simulator and the four services …", flush=True)
-    local.start()
     try:
-        summary = asyncio.run(_run(samples_path, run, topics, local, infra, timeout, started))
+        local.start()
+        summary = asyncio.run(_run(samples_path, run, topics, local, infra, timeout, started, channels))
     finally:
         local.stop()
+        channels.stop()
         stack.drop_topics(infra.kafka, topics.prefix)
         stack.infra_down(infra)
     SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY_PATH.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     print(render(summary))
+    print(render_notifier(summary))
     complete = (summary["forwarded"] == summary["accepted"] == summary["lapor_reports"]
                 and summary["lapor_duplicates"] == 0)
     if not complete:
@@ -248,18 +253,105 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
 
 
 async def _run(samples_path: str, run: str, topics: Topics, local: stack.Stack, infra: stack.Infra,
-               timeout: float, started: float) -> dict[str, Any]:
+               timeout: float, started: float, channels: LocalChannels) -> dict[str, Any]:
     samples = load_samples(Path(samples_path), run)
     deadline = time.monotonic() + timeout
     print(f"sending {len(samples)} sample complaints through {len(Counter(s.channel for s in samples))} channels …",
           flush=True)
     await send(samples, local.url("intake"), infra.kafka, topics)
+    samples.append(await send_overdue_complaint(infra.kafka, topics, run))
     pool = await asyncpg.create_pool(infra.database_url, min_size=1, max_size=2)
     try:
         await resolve_kafka_samples(samples, pool, deadline)
         tracking = [s.tracking_number for s in samples if s.tracking_number]
         print(f"{len(tracking)} accepted; waiting until each is in LAPOR! …", flush=True)
         triaged = await settle(tracking, pool, local.url("routing"), deadline)
-        return await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started)
+        alerts = await collect_notifier(channels, pool, infra.kafka, topics, deadline)
+        return {**await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started),
+                **alerts}
     finally:
         await pool.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# the notifier's part (issue 10): alerts delivered to a local SMTP server, SMS gateway and webhook sink
+
+
+def demo_ports() -> dict[str, int]:
+    """The default ports, or free ones when ADUAN_DEMO_FREE_PORTS is set (a machine where they are taken)."""
+    import os
+
+    if not os.environ.get("ADUAN_DEMO_FREE_PORTS"):
+        return dict(stack.DEFAULT_PORTS)
+    from simulators.local_channels import free_port
+
+    return {name: free_port() for name in stack.DEFAULT_PORTS}
+
+
+def start_notifier_channels(local: stack.Stack, run: str) -> LocalChannels:
+    """Start the three local channels and point the notifier at them: every agency, kab/kota and the province
+    has recipients there; the scan runs every second; quiet hours are off so the demo's SMS go out at any hour."""
+    channels = LocalChannels().start()
+    recipients = channels.write_recipients_all(stack.VAR / f"demo-recipients-{run}.toml")
+    local.procs["notifier"].env.update({**channels.env(recipients), "ADUAN_SCAN_INTERVAL_S": "1",
+                                        "ADUAN_DELIVERY_INTERVAL_S": "0.5", "ADUAN_SMS_QUIET_HOURS": "",
+                                        SECRET_ENV: channels.webhook_secret})
+    return channels
+
+
+async def send_overdue_complaint(kafka: str, topics: Topics, run: str) -> Sample:
+    """Accelerated time: one app complaint received 20 days ago, so its clocks warn, breach and escalate now."""
+    raw = {"title": "Jembatan desa putus", "body": (
+        "Jembatan gantung penghubung Desa Sukamaju di Kecamatan Gadingrejo, Pringsewu putus sejak tiga minggu "
+        "lalu. Anak sekolah harus memutar sejauh 8 km. Sudah dilaporkan ke desa tetapi belum ada tindakan."),
+        "reporter": {"name": "Demo Warga", "phone": "+6281200099901"}, "location": {"text": "Gadingrejo, Pringsewu"}}
+    sample = Sample("overdue-demo", "app", raw, {}, channel_message_id=f"app-{run}-overdue")
+    inbound = InboundMessage(channel=Channel.APP, channel_message_id=sample.channel_message_id or "",
+                             received_at=utcnow() - timedelta(days=20), raw=raw)
+    envelope = new_envelope(EventType.RECEIVED, inbound, producer="demo-mobile-app",
+                            complaint_id=complaint_id_for("app", inbound.channel_message_id))
+    async with Publisher(kafka, "demo-mobile-app") as publisher:
+        await publisher.publish(topics.inbound, envelope, key=inbound.channel_message_id)
+    return sample
+
+
+async def collect_notifier(channels: LocalChannels, pool: asyncpg.Pool, kafka: str, topics: Topics,
+                           deadline: float) -> dict[str, Any]:
+    """Wait until a warning, a breach and an escalation were delivered on every channel (or the deadline), then
+    count what arrived at the local servers and the citizen messages on citizen.outbound."""
+    wanted = {"warning", "breach", "escalation"}
+    kinds: dict[str, set[str]] = {}
+    while time.monotonic() < deadline:
+        rows = await pool.fetch("SELECT DISTINCT channel, payload->>'kind' AS kind FROM notifier.outbox"
+                                " WHERE state = 'sent'")
+        kinds = {}
+        for r in rows:
+            kinds.setdefault(r["channel"], set()).add(r["kind"])
+        if any(wanted <= k for k in kinds.values()) and set(kinds) >= {"email", "sms", "webhook"}:
+            break
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(1.0)
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(topics.citizen_outbound, bootstrap_servers=kafka, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        citizen: set[str] = set()
+        for _ in range(10):
+            batch = await consumer.getmany(timeout_ms=300)
+            citizen.update(json.loads(r.value)["event_id"] for records in batch.values() for r in records)
+    finally:
+        await consumer.stop()
+    stats = channels.stats()
+    return {"alerts_delivered": {c: stats[c]["received"] for c in ("email", "sms", "webhook")},
+            "alert_duplicates": sum(s["duplicates"] for s in stats.values()),
+            "alert_kinds_delivered": {c: sorted(k) for c, k in sorted(kinds.items())},
+            "citizen_messages": len(citizen)}
+
+
+def render_notifier(summary: dict[str, Any]) -> str:
+    delivered = summary.get("alerts_delivered", {})
+    return (f"notifier: alerts delivered e-mail {delivered.get('email', 0)} · SMS {delivered.get('sms', 0)} · "
+            f"webhook {delivered.get('webhook', 0)} (duplicates {summary.get('alert_duplicates', 0)}); kinds "
+            f"{summary.get('alert_kinds_delivered', {})}; citizen messages {summary.get('citizen_messages', 0)}\n")

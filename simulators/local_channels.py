@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shared.agencies import AGENCIES, KABKOTA
 from simulators.serve import ThreadedServer
 from simulators.sms_gateway.app import create_app as sms_app
 from simulators.smtp_sink.server import SMTPSink
@@ -130,3 +131,52 @@ webhook = {{ url = "{hook}/{agency_code}-inspektorat", secret_env = "{SECRET_ENV
             encoding="utf-8",
         )
         return path
+
+    def write_recipients_all(self, path: Path, *, escalation_hours: float = 0.0) -> Path:
+        """A recipients file for every agency, kab/kota and the province, all pointing at these local servers."""
+        hook = self.webhooks.base_url + "/hooks"
+        lines = [
+            "version = 1",
+            'ombudsman_clocks = ["follow_up"]',
+            "[[escalation]]",
+            "level = 1",
+            'to = ["agency_head"]',
+            "after_hours = 0",
+            "[[escalation]]",
+            "level = 2",
+            'to = ["admin_koordinator", "inspektorat"]',
+            f"after_hours = {escalation_hours}",
+            "tell_citizen_ombudsman = true",
+            "[digest]",
+            "enabled = false",
+            "[province.admin_koordinator]",
+            'email = "koordinator.lapor@lampungprov.example"',
+            'phone = "+6281234500099"',
+            "[province.inspektorat]",
+            f'webhook = {{ url = "{hook}/inspektorat-provinsi", secret_env = "{SECRET_ENV}" }}',
+        ]
+        for i, code in enumerate(sorted(AGENCIES)):
+            lines += [
+                f"[agencies.{code}.admin]",
+                f'email = "admin.lapor@{code}.example"',
+                f'phone = "+62812345{i:05d}"',
+                f"[agencies.{code}.head]",
+                f'webhook = {{ url = "{hook}/{code}-head", secret_env = "{SECRET_ENV}" }}',
+            ]
+        for a in KABKOTA:
+            lines += [
+                f'[regions."{a.region_code}".admin_koordinator]',
+                f'email = "koordinator.lapor@{a.code}.example"',
+                f'[regions."{a.region_code}".inspektorat]',
+                f'webhook = {{ url = "{hook}/inspektorat-{a.code}", secret_env = "{SECRET_ENV}" }}',
+            ]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -378,7 +378,7 @@ class NotifierHandlers:
                     if self._tells_ombudsman(row, step):
                         citizen.append((row, event))
             row["next_alert_at"] = self._plan(row, now).next_at
-            await store.update_deadline(conn, row)
+        await store.update_deadlines(conn, rows)
         await store.enqueue(conn, outbox)
         await store.add_history(conn, history)
         await asyncio.gather(*(self.publisher.publish(self.topics.sla_alerts, e) for e in events))

@@ -3,7 +3,9 @@
 
 Roles: `agency_admin` and `agency_head` per agency; `admin_koordinator` and `inspektorat` per kab/kota
 (Kemendagri code) and for the province. A kab/kota agency escalates to its kab/kota's Admin Koordinator
-and Inspektorat; a provincial body, and anything outside Lampung's regions, to the province's.
+and Inspektorat; a provincial body, and anything outside Lampung's regions, to the province's. A complaint not
+routed yet (still at LAPOR!'s verification) has no agency: its agency roles fall to the province's Admin
+Koordinator.
 Webhook secrets are never in the file: `secret_env` names the environment variable that holds each.
 """
 
@@ -179,6 +181,9 @@ class Recipients(_Strict):
 
     def contact(self, role: str, agency_code: str | None) -> Contact | None:
         agency = AGENCIES.get(agency_code) if agency_code else None
+        if role in ("agency_admin", "agency_head") and agency_code is None:
+            # not routed yet (the LAPOR! verification stage): the province's Admin Koordinator owns it
+            return self.province.admin_koordinator
         if role in ("agency_admin", "agency_head"):
             contacts = self.agencies.get(agency_code) if agency_code else None
             if contacts is None:

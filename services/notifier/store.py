@@ -147,13 +147,16 @@ async def insert_deadline(
 
 async def update_deadline(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
     """Write back the mutable fields of a deadline row read by deadlines_of / due_for_alert."""
-    sets = ", ".join(f"{f} = ${i}" for i, f in enumerate(_DEADLINE_FIELDS, start=3))
-    await conn.execute(
-        f"UPDATE notifier.deadlines SET {sets} WHERE complaint_id = $1 AND clock = $2",
-        row["complaint_id"],
-        row["clock"],
-        *(row[f] for f in _DEADLINE_FIELDS),
-    )
+    await update_deadlines(conn, [row])
+
+
+async def update_deadlines(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        sets = ", ".join(f"{f} = ${i}" for i, f in enumerate(_DEADLINE_FIELDS, start=3))
+        await conn.executemany(
+            f"UPDATE notifier.deadlines SET {sets} WHERE complaint_id = $1 AND clock = $2",
+            [(r["complaint_id"], r["clock"], *(r[f] for f in _DEADLINE_FIELDS)) for r in rows],
+        )
 
 
 async def due_for_alert(conn: asyncpg.Connection, now: datetime, limit: int = 500) -> list[dict[str, Any]]:

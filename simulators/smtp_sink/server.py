@@ -3,7 +3,9 @@ every accepted message by its Message-ID so duplicates show."""
 
 from __future__ import annotations
 
+import logging
 import socket
+import warnings
 from email import message_from_bytes
 from email.policy import default as default_policy
 from typing import Any
@@ -49,6 +51,10 @@ class SMTPSink:
         if user is not None:
             kwargs.update(auth_required=True, auth_require_tls=False, authenticator=self._authenticate)
         self.controller = Controller(_Handler(self.recorder), hostname="127.0.0.1", port=self.port, **kwargs)
+        # local use only: AUTH over plain text on 127.0.0.1 is what a test of "auth configurable" needs
+        warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS", category=UserWarning)
+        warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = (
