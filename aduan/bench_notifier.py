@@ -6,8 +6,8 @@
    publisher that only counts), beside the bare SQL query on the same table, and beside the scan query that
    was on main before (walks every open deadline) for comparison.
 2. Delivery: N webhook messages in the outbox, sent by the notifier's Deliverer (lease, sign, POST, record each
-   outcome) to the webhook sink running as its own process, beside bare unsigned httpx POSTs of the same bodies
-   with the same concurrency to the same sink.
+   outcome) to the webhook sink running as its own process, beside bare unsigned aiohttp POSTs (the same client
+   library) of the same bodies with the same concurrency to the same sink.
 
 Floors: scan < 1 s; >= 1,000 alerts delivered per second. Figures to stdout and var/bench/notifier-<time>.json.
 """
@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import httpx
 
@@ -209,22 +210,19 @@ async def bench_delivery(url: str, n: int, concurrency: int) -> dict[str, Any]:
         # baseline: the same bodies, bare POSTs, same concurrency, same sink (the sink refuses unsigned ones with
         # a 401 after reading them: the same HTTP work, minus signing, leasing and recording)
         gate = asyncio.Semaphore(concurrency)
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency * 2)) as http:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency * 2)) as http:
 
             async def post(i: int) -> int:
-                async with gate:
-                    return (
-                        await http.post(
-                            hook,
-                            content=json.dumps({**body, "n": i}).encode(),
-                            headers={"Content-Type": "application/json"},
-                        )
-                    ).status_code
+                data = json.dumps({**body, "n": i}).encode()
+                async with gate, http.post(hook, data=data, headers={"Content-Type": "application/json"}) as r:
+                    await r.read()
+                    return r.status
 
             t = time.perf_counter()
             codes = await asyncio.gather(*(post(i) for i in range(n)))
             bare_s = time.perf_counter() - t
-            stats = (await http.get(base + "/_sim/stats")).json()
+            async with http.get(base + "/_sim/stats") as r:
+                stats = await r.json()
         return {
             "messages": n,
             "concurrency": concurrency,

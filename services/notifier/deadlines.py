@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from services.notifier.calendar import WorkingCalendar, _require_aware
 from shared.agencies import AGENCIES, KABKOTA, PROVINCE_CODE
@@ -226,6 +226,9 @@ class Policy(_Strict):
     extra_holidays: tuple[ExtraHoliday, ...] = ()
     # None: a deadline ends at midnight local; set: at the end of working hours
     working_hours: WorkingHours | None = None
+    # resolved clocks and calendars, filled on first use (the policy itself never changes)
+    _clocks: dict[tuple[str, str | None, str | None], ClockPolicy] = PrivateAttr(default_factory=dict)
+    _calendars: dict[str | None, WorkingCalendar] = PrivateAttr(default_factory=dict)
 
     @field_validator("extra_holidays", mode="before")
     @classmethod
@@ -292,6 +295,15 @@ class Policy(_Strict):
             base = self.clocks[name]
         except KeyError:
             raise KeyError(f"no clock named {name!r} in the policy") from None
+        key = (name, agency_code, urusan)
+        cached = self._clocks.get(key)
+        if cached is not None:
+            return cached
+        resolved = self._resolve(base, name, agency_code, urusan)
+        self._clocks[key] = resolved
+        return resolved
+
+    def _resolve(self, base: ClockPolicy, name: str, agency_code: str | None, urusan: str | None) -> ClockPolicy:
         merged = base.model_dump()
         applied: list[str] = []
         for where, override in (
@@ -310,9 +322,14 @@ class Policy(_Strict):
 
     def calendar(self, region_code: str | None = None) -> WorkingCalendar:
         """A WorkingCalendar configured by this policy for `region_code` (its extra holidays), shared."""
-        extra = tuple(sorted((h.day, h.name) for h in self.extra_holidays if h.applies_to(region_code)))
-        hours = (self.working_hours.start, self.working_hours.end) if self.working_hours else None
-        return _calendar_for(self.timezone, self.count_cuti_bersama_as_holiday, extra, hours)
+        cached = self._calendars.get(region_code)
+        if cached is None:
+            extra = tuple(sorted((h.day, h.name) for h in self.extra_holidays if h.applies_to(region_code)))
+            hours = (self.working_hours.start, self.working_hours.end) if self.working_hours else None
+            cached = self._calendars[region_code] = _calendar_for(
+                self.timezone, self.count_cuti_bersama_as_holiday, extra, hours
+            )
+        return cached
 
     def calendar_for_agency(self, agency_code: str | None) -> WorkingCalendar:
         return self.calendar(region_of(agency_code))

@@ -25,8 +25,8 @@ from email.utils import formatdate
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import aiosmtplib
-import httpx
 
 from services.notifier import store
 from services.notifier.settings import NotifierSettings
@@ -113,12 +113,30 @@ class Channels:
     def __init__(self, settings: NotifierSettings, environ: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.environ = os.environ if environ is None else environ
-        self.http = httpx.AsyncClient(
-            timeout=settings.delivery_timeout_s, limits=httpx.Limits(max_connections=settings.delivery_concurrency * 2)
-        )
+        self._http: aiohttp.ClientSession | None = None
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        # created on first use, inside the running event loop
+        if self._http is None:
+            self._http = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.settings.delivery_timeout_s),
+                connector=aiohttp.TCPConnector(limit=self.settings.delivery_concurrency * 2),
+            )
+        return self._http
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def _post(self, url: str, what: str, **kwargs: Any) -> tuple[int, bytes]:
+        """POST and read at most 64 KiB of the answer; a network failure or timeout is a DeliveryError to retry."""
+        try:
+            async with self.http.post(url, **kwargs) as response:
+                return response.status, await response.content.read(65536)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"{what} unreachable: {type(exc).__name__}") from None
 
     async def send(self, row: dict[str, Any]) -> None:
         channel = row["channel"]
@@ -172,19 +190,17 @@ class Channels:
             "to": row["recipient"],
             "message": row["body"][:459],
         }  # three concatenated SMS at most
+        status, content = await self._post(s.sms_gateway_url, "SMS gateway", data=form)
+        if status >= 500 or status == 429:
+            raise DeliveryError(f"SMS gateway answered {status}")
         try:
-            response = await self.http.post(s.sms_gateway_url, data=form)
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"SMS gateway unreachable: {type(exc).__name__}") from None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise DeliveryError(f"SMS gateway answered {response.status_code}")
-        try:
-            answer = response.json()
+            answer = json.loads(content)
         except ValueError:
-            raise DeliveryError(f"SMS gateway answered {response.status_code} without JSON") from None
-        if str(answer.get("status")) != "1":
-            # Zenziva: status "1" is sent; anything else carries a reason in "text"
-            permanent = response.status_code < 500 and "saldo" not in str(answer.get("text", "")).lower()
+            raise DeliveryError(f"SMS gateway answered {status} without JSON") from None
+        if not isinstance(answer, dict) or str(answer.get("status")) != "1":
+            answer = answer if isinstance(answer, dict) else {}
+            # Zenziva: status "1" is sent; anything else carries a reason in "text" ("saldo": out of credit)
+            permanent = status < 500 and "saldo" not in str(answer.get("text", "")).lower()
             raise DeliveryError(f"SMS gateway refused: {str(answer.get('text'))[:100]}", permanent=permanent)
 
     async def webhook(self, row: dict[str, Any]) -> None:
@@ -204,17 +220,46 @@ class Channels:
             SIGNATURE_HEADER: sign(secret, ts, body),
             DELIVERY_HEADER: str(derived_id("outbox", row["idem_key"])),
         }
-        try:
-            response = await self.http.post(row["recipient"], content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from None
-        if response.status_code >= 300:
-            permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 409, 425, 429)
-            raise DeliveryError(f"webhook answered {response.status_code}", permanent=permanent)
+        status, _ = await self._post(row["recipient"], "webhook", data=body, headers=headers)
+        if status >= 300:
+            permanent = 400 <= status < 500 and status not in (408, 409, 425, 429)
+            raise DeliveryError(f"webhook answered {status}", permanent=permanent)
 
 
 # ---------------------------------------------------------------------------------------------
 # the worker
+
+
+class SentRecorder:
+    """Records sent messages in group commits: each caller waits until its own row is recorded, and every row
+    that became sent while one UPDATE ran goes into the next one. So a sending slot still does send → record →
+    next, but a busy outbox costs one UPDATE per round trip instead of one per message."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pending: list[tuple[int, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def record(self, row_id: int) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((row_id, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await store.mark_sent_many(self.db.pool, [row_id for row_id, _ in batch], utcnow())
+            except Exception as exc:  # the rows stay leased and go out again after the lease: the caller logs it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
 
 
 class Deliverer:
@@ -227,6 +272,7 @@ class Deliverer:
         self.quiet = parse_quiet_hours(settings.sms_quiet_hours)
         self.channels = Channels(settings, environ)
         self._gate = asyncio.Semaphore(settings.delivery_concurrency)
+        self._sent = SentRecorder(db)
 
     async def aclose(self) -> None:
         await self.channels.aclose()
@@ -274,6 +320,6 @@ class Deliverer:
                     gave_up=give_up,
                 )
                 return False
-            # recorded at once, message by message: the window in which a kill could send it twice is this line
-            await store.mark_sent(pool, row["id"], utcnow())
+            # recorded before this slot sends anything else: a kill can only double a message in this instant
+            await self._sent.record(row["id"])
             return True

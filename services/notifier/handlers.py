@@ -83,6 +83,10 @@ class NotifierHandlers:
         self.messages = messages
         self.chain = recipients.chain_delays
         self.tz = ZoneInfo(policy.timezone)
+        # load the holiday tables now (this and next year), not in the middle of the first scan
+        calendar, today = policy.calendar(), utcnow()
+        for year in (today.year, today.year + 1):
+            calendar.is_working_day(today.replace(year=year, month=1, day=1).date())
 
     # ------------------------------------------------------------------------------------------
     # lifecycle

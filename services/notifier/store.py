@@ -247,6 +247,14 @@ async def mark_sent(conn: asyncpg.Connection | asyncpg.Pool, row_id: int, at: da
     )
 
 
+async def mark_sent_many(conn: asyncpg.Connection | asyncpg.Pool, row_ids: Sequence[int], at: datetime) -> None:
+    await conn.execute(
+        "UPDATE notifier.outbox SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = ANY($1::bigint[])",
+        list(row_ids),
+        at,
+    )
+
+
 async def mark_failed(
     conn: asyncpg.Connection | asyncpg.Pool, row_id: int, error: str, next_attempt_at: datetime | None
 ) -> None:
