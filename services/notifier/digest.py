@@ -52,7 +52,7 @@ async def send_digests(
                         body,
                         payload,
                         d.secret_env,
-                        now,
+                        utcnow(),  # due now, whatever moment `now` stands for
                     )
                     for d in deliveries
                 ],

@@ -201,3 +201,41 @@ async def test_an_agency_that_never_answers_sends_the_citizen_to_the_ombudsman_o
     assert kinds == ["acknowledged", "ombudsman"], kinds
     text = next(m for m in messages if m["payload"]["kind"] == "ombudsman")["payload"]["text"]
     assert "Ombudsman RI Perwakilan Lampung" in text and c.tracking_number in text
+
+
+async def test_the_daily_digest_goes_out_once_per_agency_and_day(service_env, channels, infra, topics, database_url):
+    from datetime import UTC, datetime
+
+    from services.notifier.digest import send_digests
+    from services.notifier.messages import load_messages
+    from services.notifier.recipients import load_recipients
+
+    text = channels.recipients_path.read_text().replace(
+        "[digest]\nenabled = false", "[digest]\nenabled = true\nhour = 7"
+    )
+    channels.recipients_path.write_text(text)
+    recipients = load_recipients(channels.recipients_path)
+    c = complaint(received_at=utcnow() - timedelta(days=1))
+    service = build(notifier_settings(service_env, channels))
+    async with running(service):
+        await route_then_accept(infra, topics, database_url, [c])
+
+        async def opened():  # type: ignore[no-untyped-def]
+            return await service.db.pool.fetchval(
+                "SELECT count(*) FROM notifier.deadlines WHERE complaint_id = $1", c.complaint_id
+            )
+
+        assert await eventually(opened)
+        before_hour = datetime(2026, 12, 2, 23, 0, tzinfo=UTC)  # 06:00 WIB: not yet
+        at_hour = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # 08:00 WIB
+        assert await send_digests(service.db, recipients, load_messages(), "Asia/Jakarta", now=before_hour) == 0
+        assert await send_digests(service.db, recipients, load_messages(), "Asia/Jakarta", now=at_hour) == 1
+        assert await send_digests(service.db, recipients, load_messages(), "Asia/Jakarta", now=at_hour) == 0
+
+        async def digest_mail():  # type: ignore[no-untyped-def]
+            return [m for m in channels.smtp.recorder.messages if "Ringkasan harian" in m["subject"]]
+
+        mails = await eventually(digest_mail, timeout=30)
+    assert len(mails) == 1 and mails[0]["to"] == [f"admin.lapor@{AGENCY}.example"]
+    assert "Pemerintah Kota Metro" in mails[0]["subject"]
+    assert "2 batas waktu berjalan" in mails[0]["body"]  # verification and completeness_answer

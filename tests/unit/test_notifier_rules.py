@@ -281,3 +281,8 @@ def test_messages_cover_every_kind_and_clock(policy) -> None:  # type: ignore[no
     assert "Ombudsman RI Perwakilan Lampung" in text and "LPG-1" in text
     with pytest.raises(ValueError, match="no label"):
         m.check_clocks({"mystery"})
+
+
+def test_a_complaint_not_routed_yet_falls_to_the_provinces_admin_koordinator() -> None:
+    r = parse_recipients(RECIPIENTS + '[province.admin_koordinator]\nemail = "koordinator@lampung.example"\n')
+    assert [d.address for d in r.deliveries(("agency_admin", "agency_head"), None)] == ["koordinator@lampung.example"]
