@@ -280,7 +280,7 @@ async def _main(total: int, due: int, n: int, concurrency: int) -> dict[str, Any
     }
 
 
-def run_bench_notifier(total: int = 1_000_000, due: int = 1_000, n: int = 5_000, concurrency: int = 16) -> int:
+def run_bench_notifier(total: int = 1_000_000, due: int = 1_000, n: int = 5_000, concurrency: int = 48) -> int:
     figures = asyncio.run(_main(total, due, n, concurrency))
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     out = BENCH_DIR / f"notifier-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"

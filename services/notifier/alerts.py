@@ -15,7 +15,7 @@ from services.notifier.calendar import WorkingCalendar
 from services.notifier.deadlines import Deadline, Policy, escalate_at
 from shared.events import SlaAlertKind
 
-__all__ = ["AlertState", "Plan", "Step", "plan", "steps"]
+__all__ = ["AlertState", "Plan", "Step", "plan", "plan_steps", "steps"]
 
 _TICK = timedelta(microseconds=1)  # a breach is "after due_at", never at it
 
@@ -80,7 +80,14 @@ def plan(
     (None when none is left)."""
     if state.stopped or state.paused:
         return Plan((), None)
-    pending = [s for s in steps(deadline, policy, chain_delays, calendar=calendar) if not state.done(s)]
+    return plan_steps(steps(deadline, policy, chain_delays, calendar=calendar), state, now)
+
+
+def plan_steps(all_steps: list[Step], state: AlertState, now: datetime) -> Plan:
+    """`plan` over steps computed once (the scan plans a clock before and after announcing its due steps)."""
+    if state.stopped or state.paused:
+        return Plan((), None)
+    pending = [s for s in all_steps if not state.done(s)]
     due = tuple(s for s in pending if s.at <= now)
     # the earliest step not announced yet, even if already due: the scan finds it through next_alert_at
     return Plan(due, min((s.at for s in pending), default=None))

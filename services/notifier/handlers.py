@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.notifier import store
-from services.notifier.alerts import AlertState, Step, plan
+from services.notifier.alerts import AlertState, Plan, Step, plan, plan_steps, steps
 from services.notifier.deadlines import (
     Policy,
     clocks_paused_by,
@@ -291,15 +291,17 @@ class NotifierHandlers:
                 note(fresh, "started", at, warn_at=d.warn_at.isoformat())
         await store.add_history(conn, history)
 
-    def _plan(self, row: dict[str, Any], now: datetime):  # type: ignore[no-untyped-def]
-        state = AlertState(
+    def _plan(self, row: dict[str, Any], now: datetime) -> Plan:
+        return plan(store.deadline_of(row), self._state(row), now, self.policy, self.chain)
+
+    def _state(self, row: dict[str, Any]) -> AlertState:
+        return AlertState(
             warned=row["warned_at"] is not None,
             breached=row["breached_at"] is not None,
             escalation_level=row["escalation_level"],
             paused=row["paused_at"] is not None,
             stopped=row["stopped_at"] is not None,
         )
-        return plan(store.deadline_of(row), state, now, self.policy, self.chain)
 
     # ------------------------------------------------------------------------------------------
     # the citizen
@@ -355,8 +357,8 @@ class NotifierHandlers:
         history: list[tuple[Any, ...]] = []
         citizen: list[tuple[dict[str, Any], Envelope[Any]]] = []
         for row in rows:
-            p = self._plan(row, now)
-            for step in p.due:
+            all_steps = steps(store.deadline_of(row), self.policy, self.chain)
+            for step in plan_steps(all_steps, self._state(row), now).due:
                 event = self._alert_event(row, step, now)
                 events.append(event)
                 outbox.extend(self._messages_for(row, step, event))
@@ -381,7 +383,7 @@ class NotifierHandlers:
                     row["escalated_at"] = row["escalated_at"] or now
                     if self._tells_ombudsman(row, step):
                         citizen.append((row, event))
-            row["next_alert_at"] = self._plan(row, now).next_at
+            row["next_alert_at"] = plan_steps(all_steps, self._state(row), now).next_at
         await store.update_deadlines(conn, rows)
         await store.enqueue(conn, outbox)
         await store.add_history(conn, history)

@@ -19,7 +19,7 @@ class NotifierSettings(ServiceSettings):
     # the outbox: how often it is polled, how many messages per round, retries with exponential backoff
     delivery_interval_s: float = Field(default=1.0, gt=0)
     delivery_batch: int = Field(default=200, ge=1, le=5_000)
-    delivery_concurrency: int = Field(default=16, ge=1, le=512)
+    delivery_concurrency: int = Field(default=48, ge=1, le=512)
     delivery_max_attempts: int = Field(default=12, ge=1)
     delivery_backoff_s: float = Field(default=5.0, gt=0)
     delivery_backoff_max_s: float = Field(default=3600.0, gt=0)

@@ -53,14 +53,14 @@ async def wait_for(channels: LocalChannels, expected: dict[str, int], timeout: f
     return channels.received()
 
 
-async def route_then_accept(infra, topics, database_url, complaints):  # type: ignore[no-untyped-def]
+async def route_then_accept(infra, topics, database_url, complaints, agency=AGENCY, region=REGION):  # type: ignore[no-untyped-def]
     """Routed first (the agency is known), then accepted: the clocks open with the agency's recipients."""
     import asyncpg
 
     await publish_events(
         infra.kafka,
         topics.routed,
-        *(routed_event(c, decision(AGENCY, REGION, urusan="pekerjaan_umum")) for c in complaints),
+        *(routed_event(c, decision(agency, region, urusan="pekerjaan_umum")) for c in complaints),
     )
     conn = await asyncpg.connect(database_url)
     try:
@@ -210,6 +210,9 @@ async def test_the_daily_digest_goes_out_once_per_agency_and_day(service_env, ch
     from services.notifier.messages import load_messages
     from services.notifier.recipients import load_recipients
 
+    # an agency of its own: the session's database holds the other tests' clocks too
+    agency, region = "kab-mesuji", "18.11"
+    channels.write_recipients(channels.recipients_path, agency, region)
     text = channels.recipients_path.read_text().replace(
         "[digest]\nenabled = false", "[digest]\nenabled = true\nhour = 7"
     )
@@ -218,7 +221,7 @@ async def test_the_daily_digest_goes_out_once_per_agency_and_day(service_env, ch
     c = complaint(received_at=utcnow() - timedelta(days=1))
     service = build(notifier_settings(service_env, channels))
     async with running(service):
-        await route_then_accept(infra, topics, database_url, [c])
+        await route_then_accept(infra, topics, database_url, [c], agency=agency, region=region)
 
         async def opened():  # type: ignore[no-untyped-def]
             return await service.db.pool.fetchval(
@@ -236,6 +239,6 @@ async def test_the_daily_digest_goes_out_once_per_agency_and_day(service_env, ch
             return [m for m in channels.smtp.recorder.messages if "Ringkasan harian" in m["subject"]]
 
         mails = await eventually(digest_mail, timeout=30)
-    assert len(mails) == 1 and mails[0]["to"] == [f"admin.lapor@{AGENCY}.example"]
-    assert "Pemerintah Kota Metro" in mails[0]["subject"]
+    assert len(mails) == 1 and mails[0]["to"] == [f"admin.lapor@{agency}.example"]
+    assert "Pemerintah Kabupaten Mesuji" in mails[0]["subject"]
     assert "2 batas waktu berjalan" in mails[0]["body"]  # verification and completeness_answer
