@@ -41,6 +41,7 @@ __all__ = ["Deliverer", "DeliveryError", "parse_quiet_hours", "quiet_until", "si
 SIGNATURE_HEADER = "X-Aduan-Signature"
 TIMESTAMP_HEADER = "X-Aduan-Timestamp"
 DELIVERY_HEADER = "X-Aduan-Delivery"
+_SMTP_RETRY_CODES = frozenset({530, 534, 535, 538, 552})
 
 
 class DeliveryError(Exception):
@@ -170,13 +171,17 @@ class Channels:
                 username=s.smtp_user,
                 password=s.smtp_password.get_secret_value() if s.smtp_password else None,
                 use_tls=s.smtp_tls,
+                cert_bundle=str(s.smtp_ca_file) if s.smtp_ca_file else None,
                 start_tls=None if s.smtp_tls else s.smtp_starttls,
                 timeout=s.delivery_timeout_s,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(f"recipient refused: {type(exc).__name__}", permanent=True) from None
         except aiosmtplib.SMTPResponseException as exc:
-            raise DeliveryError(f"SMTP {exc.code}", permanent=500 <= exc.code < 600 and exc.code != 552) from None
+            # 5xx is final for this message, except a refused login or TLS (our configuration: fixed, then retried)
+            # and 552 (mailbox full for now)
+            permanent = 500 <= exc.code < 600 and exc.code not in _SMTP_RETRY_CODES
+            raise DeliveryError(f"SMTP {exc.code}", permanent=permanent) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise DeliveryError(f"SMTP unreachable: {type(exc).__name__}") from None
 

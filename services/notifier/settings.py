@@ -33,6 +33,7 @@ class NotifierSettings(ServiceSettings):
     smtp_from: str = "aduan-notifier@localhost"
     smtp_starttls: bool = True  # upgrade with STARTTLS (port 587); ignored when smtp_tls
     smtp_tls: bool = False  # implicit TLS (port 465)
+    smtp_ca_file: Path | None = None  # CA bundle the SMTP server's certificate is checked against (default: system)
     # SMS through a Zenziva-style HTTP gateway (POST form userkey, passkey, to, message)
     sms_gateway_url: str | None = None  # e.g. https://console.zenziva.net/reguler/api/sendsms/
     sms_userkey: str | None = None

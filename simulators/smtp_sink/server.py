@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import warnings
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -43,13 +44,24 @@ def _free_port() -> int:
 
 
 class SMTPSink:
-    def __init__(self, *, port: int = 0, user: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        user: str | None = None,
+        password: str | None = None,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.recorder = Recorder()
         self.port = port or _free_port()
         self.user, self.password = user, password
         kwargs: dict[str, Any] = {}
         if user is not None:
-            kwargs.update(auth_required=True, auth_require_tls=False, authenticator=self._authenticate)
+            kwargs.update(
+                auth_required=True, auth_require_tls=tls_context is not None, authenticator=self._authenticate
+            )
+        if tls_context is not None:  # STARTTLS offered and required before MAIL
+            kwargs.update(tls_context=tls_context, require_starttls=True)
         self.controller = Controller(_Handler(self.recorder), hostname="127.0.0.1", port=self.port, **kwargs)
         # local use only: AUTH over plain text on 127.0.0.1 is what a test of "auth configurable" needs
         warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS", category=UserWarning)
