@@ -201,6 +201,7 @@ class NotifierHandlers:
         agency_code, urusan = info.get("agency_code"), info.get("urusan")
         now = utcnow()
         rows = {r["clock"]: r for r in await store.deadlines_of(conn, complaint_id)}
+        seen = await store.note_event(conn, complaint_id, event, at)
         history: list[tuple[Any, ...]] = []
 
         def note(row: dict[str, Any], kind: str, when: datetime, **detail: Any) -> None:
@@ -287,8 +288,15 @@ class NotifierHandlers:
                 },
                 now,
             ).next_at
-            if await store.insert_deadline(conn, complaint_id, tracking_number, d, next_at):
+            # its stop event may have come first (another topic, another consumer): then it opens already stopped
+            stop = _earliest_stop(self.policy.clocks[d.clock].stops_on, seen, d.started_at)
+            stopped_at, stopped_by = stop if stop is not None else (None, None)
+            if await store.insert_deadline(
+                conn, complaint_id, tracking_number, d, None if stop else next_at, stopped_at, stopped_by
+            ):
                 note(fresh, "started", at, warn_at=d.warn_at.isoformat())
+                if stopped_at is not None:
+                    note(fresh, "met" if stopped_at <= d.due_at else "stopped_late", stopped_at, stopped_by=stopped_by)
         await store.add_history(conn, history)
 
     def _plan(self, row: dict[str, Any], now: datetime) -> Plan:
@@ -476,3 +484,12 @@ class NotifierHandlers:
                 row["tracking_number"],
                 row["agency_code"],
             )
+
+
+def _earliest_stop(
+    stops_on: tuple[str, ...], seen: dict[str, str], started_at: datetime
+) -> tuple[datetime, str] | None:
+    """The first of a clock's stop events already seen at or after its start, with its name."""
+    found = [(datetime.fromisoformat(seen[e]), e) for e in stops_on if e in seen]
+    found = [(t, e) for t, e in found if t >= started_at]
+    return min(found) if found else None

@@ -124,25 +124,44 @@ async def deadlines_of(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> lis
 
 
 async def insert_deadline(
-    conn: asyncpg.Connection, complaint_id: uuid.UUID, tracking_number: str, d: Deadline, next_alert_at: datetime | None
+    conn: asyncpg.Connection,
+    complaint_id: uuid.UUID,
+    tracking_number: str,
+    d: Deadline,
+    next_alert_at: datetime | None,
+    stopped_at: datetime | None = None,
+    stopped_by: str | None = None,
 ) -> bool:
-    return (
-        await conn.fetchval(
-            """INSERT INTO notifier.deadlines (complaint_id, clock, tracking_number, agency_code, urusan, started_at,
-                                           warn_at, due_at, next_alert_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (complaint_id, clock) DO NOTHING RETURNING true""",
-            complaint_id,
-            d.clock,
-            tracking_number,
-            d.agency_code,
-            d.urusan,
-            d.started_at,
-            d.warn_at,
-            d.due_at,
-            next_alert_at,
-        )
-        is not None
+    row = await conn.fetchval(
+        """INSERT INTO notifier.deadlines (complaint_id, clock, tracking_number, agency_code, urusan, started_at,
+                                           warn_at, due_at, next_alert_at, stopped_at, stopped_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (complaint_id, clock) DO NOTHING RETURNING true""",
+        complaint_id,
+        d.clock,
+        tracking_number,
+        d.agency_code,
+        d.urusan,
+        d.started_at,
+        d.warn_at,
+        d.due_at,
+        next_alert_at,
+        stopped_at,
+        stopped_by,
     )
+    return row is not None
+
+
+async def note_event(conn: asyncpg.Connection, complaint_id: uuid.UUID, event: str, at: datetime) -> dict[str, str]:
+    """Remember when `event` was first seen for the complaint; return every event seen so far (ISO times)."""
+    seen = await conn.fetchval(
+        """UPDATE notifier.complaints SET events_seen = jsonb_build_object($2::text, $3::text) || events_seen
+           WHERE complaint_id = $1 RETURNING events_seen""",
+        complaint_id,
+        event,
+        at.isoformat(),
+    )
+    return json.loads(seen) if isinstance(seen, str) else dict(seen or {})
 
 
 async def update_deadline(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
