@@ -65,7 +65,12 @@ async def test_a_killed_notifier_delivers_each_message_exactly_once(infra, datab
 
                 async def routed_known():  # type: ignore[no-untyped-def]
                     return (
-                        await pool.fetchval("SELECT count(*) FROM notifier.complaints WHERE agency_code = $1", AGENCY)
+                        await pool.fetchval(
+                            "SELECT count(*) FROM notifier.complaints WHERE agency_code = $1"
+                            " AND complaint_id = ANY($2::uuid[])",
+                            AGENCY,
+                            [c.complaint_id for c in complaints],
+                        )
                         == N
                     )
 
@@ -88,7 +93,12 @@ async def test_a_killed_notifier_delivers_each_message_exactly_once(infra, datab
                 before_kill = channels.received()
                 await kill(proc)
                 channels.webhooks.app.state.faults.release.set()  # answered 503 to a dead connection
-                unsent = await pool.fetchval("SELECT count(*) FROM notifier.outbox WHERE state = 'pending'")
+                ours = [c.tracking_number for c in complaints]  # the session's database is shared with other tests
+                unsent = await pool.fetchval(
+                    "SELECT count(*) FROM notifier.outbox WHERE state = 'pending'"
+                    " AND payload->>'tracking_number' = ANY($1::text[])",
+                    ours,
+                )
                 assert unsent > 0  # the kill left work behind
                 await restart(proc)
 
@@ -97,7 +107,11 @@ async def test_a_killed_notifier_delivers_each_message_exactly_once(infra, datab
                     await asyncio.sleep(0.3)
                 await asyncio.sleep(3.0)  # a late duplicate would show now
                 stats = channels.stats()
-                dead = await pool.fetchval("SELECT count(*) FROM notifier.outbox WHERE state = 'dead'")
+                dead = await pool.fetchval(
+                    "SELECT count(*) FROM notifier.outbox WHERE state = 'dead'"
+                    " AND payload->>'tracking_number' = ANY($1::text[])",
+                    ours,
+                )
             finally:
                 await pool.close()
         finally:
