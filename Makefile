@@ -42,4 +42,5 @@ replay-dlq: setup
 	@$(ADUAN) replay-dlq
 
 clean: down
+	@bash deploy/local/postgres.sh purge
 	rm -rf var

@@ -10,6 +10,12 @@
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
   aduan bench notifier         the notifier's due scan and delivery rate against bare SQL / bare HTTP
   aduan sla due STAGE START    when an SLA clock started at START is due (the notifier's own code)
+  aduan asyncapi [--check]     write docs/asyncapi/*.json from the code
+  aduan k8s                    write the Strimzi topics and users of deploy/k8s from the declarations
+  aduan agency listen|answer   an agency's client: its routed complaints, its answers (docs/agencies.md)
+
+Every subcommand has --help. Ports: ADUAN_KAFKA_PORT, ADUAN_PG_PORT, ADUAN_INTAKE_PORT, ADUAN_ROUTING_PORT,
+ADUAN_FORWARDER_PORT, ADUAN_NOTIFIER_PORT, ADUAN_LAPOR_SIM_PORT.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from aduan import stack
 
@@ -41,9 +48,14 @@ def _topics(args: argparse.Namespace) -> int:
 
 
 def _up(_: argparse.Namespace) -> int:
+    if running := stack.recorded_alive():
+        print(f"aduan is already up in {stack.ROOT} ({', '.join(running)}): `make down` first", file=sys.stderr)
+        return 1
+    ports = stack.configured_ports()
+    stack.check_ports(ports)  # before anything starts
     infra = stack.infra_up()
     stack.create_topics(infra.kafka)
-    local = stack.Stack(infra)
+    local = stack.Stack(infra, ports=ports)
     local.start()
     print("aduan is up:")
     print(f"  intake HTTP        {local.url('intake')}  (POST /v1/complaints, /v1/channels/*, /open311/v2)")
@@ -64,8 +76,8 @@ def _down(_: argparse.Namespace) -> int:
 
 def _status(_: argparse.Namespace) -> int:
     print(stack.infra_status())
-    for name, port in stack.DEFAULT_PORTS.items():
-        pid = (stack.VAR / "run" / f"{name}.pid")
+    for name, port in stack.configured_ports().items():
+        pid = stack.VAR / "run" / f"{name}-{port}.pid"
         print(f"{name}: {'running (pid ' + pid.read_text() + ')' if pid.exists() else 'stopped'} on port {port}")
     return 0
 
@@ -80,7 +92,7 @@ def _test(args: argparse.Namespace) -> int:
     infra = stack.infra_up()
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.kafka, "DATABASE_URL": infra.database_url}
     try:
-        pytest_args = [a for a in args.pytest_args if a != "--"]
+        pytest_args = list(args.pytest_args)
         return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=stack.ROOT, env=env)
     finally:
         if not args.keep_infra:
@@ -94,7 +106,7 @@ def _bench(args: argparse.Namespace) -> int:
         return run_bench_notifier()
     from aduan.bench import run_bench
 
-    return run_bench(args.n)
+    return run_bench(args.n, timeout=args.timeout)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -109,12 +121,43 @@ def _replay(args: argparse.Namespace) -> int:
 def _eval_routing(args: argparse.Namespace) -> int:
     from aduan.evaluate_routing import main as evaluate
 
-    return evaluate(args.rest)
+    data = args.data
+    if data is not None and data.is_dir():  # a data folder: its eval_dev.csv (or lapor-2017/eval_dev.csv)
+        data = next(
+            (c for c in (data / "eval_dev.csv", data / "lapor-2017" / "eval_dev.csv") if c.is_file()),
+            data / "eval_dev.csv",
+        )
+    argv = ["--out", str(args.out)] + (["--data", str(data)] if data else [])
+    return evaluate(argv)
+
+
+def _asyncapi(args: argparse.Namespace) -> int:
+    from aduan.asyncapi import main as write_asyncapi
+
+    return write_asyncapi(["--check"] if args.check else [])
+
+
+def _k8s(_: argparse.Namespace) -> int:
+    from aduan.k8s import main as write_k8s
+
+    return write_k8s()
+
+
+def _agency(args: argparse.Namespace) -> int:
+    from aduan.agency import main as agency_client
+
+    return agency_client(args.rest)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["agency"]:  # its own parser, with its own --help
+        from aduan.agency import main as agency_client
+
+        return agency_client(argv[1:])
+    parser = argparse.ArgumentParser(
+        prog="aduan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("infra", help="Kafka and PostgreSQL")
@@ -134,15 +177,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=180.0)
     p.set_defaults(func=_demo)
 
-    p = sub.add_parser("test", help="infrastructure up, then pytest")
+    p = sub.add_parser(
+        "test",
+        help="infrastructure up, then pytest",
+        description="Infrastructure up, then pytest; every argument but --keep-infra goes to pytest.",
+    )
     p.add_argument("--keep-infra", action="store_true", help="leave Kafka and PostgreSQL running")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    p.add_argument("pytest_args", nargs="*", help="passed to pytest as they are (e.g. -q tests/unit -k intake)")
     p.set_defaults(func=_test)
 
     p = sub.add_parser("bench", help="end-to-end throughput and latency vs a raw Kafka relay")
-    p.add_argument("--n", type=int, default=5000)
-    p.add_argument("target", nargs="?", choices=("pipeline", "notifier"), default="pipeline",
-                   help="notifier: due scan over 1,000,000 deadlines and webhook delivery rate")
+    p.add_argument("--n", type=int, default=5000, help="complaints (and relay messages) per run")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
+    p.add_argument(
+        "target",
+        nargs="?",
+        choices=("pipeline", "notifier"),
+        default="pipeline",
+        help="notifier: due scan over 1,000,000 deadlines and webhook delivery rate",
+    )
     p.set_defaults(func=_bench)
 
     p = sub.add_parser("replay-dlq", help="send parked forwards through again")
@@ -151,15 +204,45 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_replay)
 
     p = sub.add_parser("eval-routing", help="routing accuracy on ../shared/data")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="labelled CSV, or a folder holding eval_dev.csv "
+        "(default: $ADUAN_EVAL_DATA or ../shared/data/lapor-2017/eval_dev.csv)",
+    )
+    p.add_argument("--out", type=Path, default=Path("var/eval/routing.json"), help="JSON result")
     p.set_defaults(func=_eval_routing)
+
+    p = sub.add_parser("asyncapi", help="write docs/asyncapi/*.json from the code")
+    p.add_argument("--check", action="store_true", help="only report stale documents (exit 1)")
+    p.set_defaults(func=_asyncapi)
+
+    sub.add_parser("k8s", help="write deploy/k8s/base/kafka/*.yaml from the declarations").set_defaults(func=_k8s)
+
+    p = sub.add_parser("agency", help="an agency's client: listen | answer (aduan agency --help)", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_agency)
 
     from aduan import sla
 
     sla.add_parser(sub)
 
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["test"] and not {"-h", "--help"} & set(argv[1:2]):
+        # pytest's own options (-q, -k EXPR, -x ...) pass through untouched, in their order
+        rest = [a for a in argv[1:] if a != "--keep-infra"]
+        args = argparse.Namespace(
+            func=_test, keep_infra=len(rest) < len(argv) - 1, pytest_args=rest[1:] if rest[:1] == ["--"] else rest
+        )
+    else:
+        args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except stack.InfraError as e:  # an expected condition: one line (the script's, or this), no traceback
+        if not e.explained:
+            print(f"aduan: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from aduan import stack
 from shared.events import Channel, EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
 from shared.kafka import Publisher
 from shared.topics import Topics
+from simulators.gateways import Gateways, GatewaySecrets, whatsapp_webhook
 from simulators.local_channels import SECRET_ENV, LocalChannels
 
 SUMMARY_PATH = stack.VAR / "demo-summary.json"
@@ -56,26 +57,44 @@ def load_samples(path: Path, run: str) -> list[Sample]:
             s.raw["message_id"] = f"{run}.{s.raw['message_id']}"
         elif s.channel == "sms":
             s.raw["messageId"] = f"sms-{run}-{s.id}"
-        s.channel_message_id = {"whatsapp": s.raw.get("id"), "email": s.raw.get("message_id"),
-                                "sms": s.raw.get("messageId")}.get(s.channel, f"{s.channel}-{run}-{s.id}")
+        s.channel_message_id = {
+            "whatsapp": s.raw.get("id"),
+            "email": s.raw.get("message_id"),
+            "sms": s.raw.get("messageId"),
+        }.get(s.channel, f"{s.channel}-{run}-{s.id}")
         samples.append(s)
     return samples
 
 
 async def send(samples: list[Sample], intake_url: str, kafka: str, topics: Topics) -> None:
-    async with Publisher(kafka, "demo-mobile-app") as publisher, \
-            httpx.AsyncClient(base_url=intake_url, timeout=30) as http:
+    async with (
+        Publisher(kafka, "demo-mobile-app") as publisher,
+        httpx.AsyncClient(base_url=intake_url, timeout=30) as http,
+    ):
+        gateways = signed_gateways(http)
         for s in samples:
-            await _send_one(s, http, publisher, topics)
+            await _send_one(s, http, gateways, publisher, topics)
 
 
-async def _send_one(s: Sample, http: httpx.AsyncClient, publisher: Publisher, topics: Topics) -> None:
+def signed_gateways(http: httpx.AsyncClient) -> Gateways:
+    """The demo signs its sample traffic the way the real gateways do, with the stack's channel secrets."""
+    return Gateways(http, GatewaySecrets.from_env(stack.channel_secrets()))
+
+
+async def _send_one(
+    s: Sample, http: httpx.AsyncClient, gateways: Gateways, publisher: Publisher, topics: Topics
+) -> None:
     if s.channel == "app":
         # A channel that speaks Kafka publishes the inbound event itself.
-        inbound = InboundMessage(channel=Channel.APP, channel_message_id=s.channel_message_id or s.id,
-                                 received_at=utcnow(), raw=s.raw)
-        envelope = new_envelope(EventType.RECEIVED, inbound, producer="demo-mobile-app",
-                                complaint_id=complaint_id_for("app", inbound.channel_message_id))
+        inbound = InboundMessage(
+            channel=Channel.APP, channel_message_id=s.channel_message_id or s.id, received_at=utcnow(), raw=s.raw
+        )
+        envelope = new_envelope(
+            EventType.RECEIVED,
+            inbound,
+            producer="demo-mobile-app",
+            complaint_id=complaint_id_for("app", inbound.channel_message_id),
+        )
         await publisher.publish(topics.inbound, envelope, key=inbound.channel_message_id)
         return
     if s.channel == "web":
@@ -87,24 +106,19 @@ async def _send_one(s: Sample, http: httpx.AsyncClient, publisher: Publisher, to
             s.rejected_reasons = [e["code"] for e in body.get("errors", [])] or [str(r.status_code)]
         return
     if s.channel == "open311":
-        form = {k: str(v) for k, v in s.raw.items() if v is not None}
-        r = await http.post("/open311/v2/requests.json", data=form)
+        r = await gateways.open311({k: str(v) for k, v in s.raw.items() if v is not None})
         if r.status_code == 201:
             s.tracking_number = r.json()[0]["service_request_id"]
         else:
-            s.rejected_reasons = [e["code"] for e in r.json().get("errors", [])]
+            s.rejected_reasons = ["invalid"] if r.status_code == 400 else [str(r.status_code)]
         return
     if s.channel == "sms":
-        r = await http.post("/v1/channels/sms", json={"event": "sms:received", "payload": s.raw})
+        r = await gateways.sms(s.raw, event_id=s.channel_message_id)
     elif s.channel == "whatsapp":
-        contact = {"wa_id": s.raw["from"], "profile": {"name": s.raw.get("profile_name")}}
         message = {k: v for k, v in s.raw.items() if k != "profile_name"}
-        webhook = {"object": "whatsapp_business_account",
-                   "entry": [{"changes": [{"field": "messages",
-                                           "value": {"contacts": [contact], "messages": [message]}}]}]}
-        r = await http.post("/v1/channels/whatsapp", json=webhook)
+        r = await gateways.whatsapp(whatsapp_webhook(message, s.raw.get("profile_name")))
     else:
-        r = await http.post("/v1/channels/email", json=s.raw)
+        r = await gateways.email({k: str(v) for k, v in s.raw.items() if v is not None})
     r.raise_for_status()
     body = r.json()
     if body["accepted"]:
@@ -120,10 +134,14 @@ async def resolve_kafka_samples(samples: list[Sample], pool: asyncpg.Pool, deadl
         for s in list(pending):
             tracking = await pool.fetchval(
                 "SELECT tracking_number FROM intake.complaints WHERE channel = $1 AND channel_message_id = $2",
-                s.channel, s.channel_message_id)
+                s.channel,
+                s.channel_message_id,
+            )
             codes = await pool.fetchval(
                 "SELECT reason_codes FROM intake.rejections WHERE channel = $1 AND channel_message_id = $2",
-                s.channel, s.channel_message_id)
+                s.channel,
+                s.channel_message_id,
+            )
             if tracking or codes:
                 s.tracking_number, s.rejected_reasons = tracking, list(codes or [])
                 pending.remove(s)
@@ -138,35 +156,53 @@ async def settle(tracking: list[str], pool: asyncpg.Pool, routing_url: str, dead
         while time.monotonic() < deadline:
             done = await pool.fetchval(
                 "SELECT count(*) FROM forwarder.reports WHERE tracking_number = ANY($1) AND state <> 'pending'",
-                tracking)
+                tracking,
+            )
             if done == len(tracking):
                 break
             triage = await pool.fetch(
                 "SELECT DISTINCT tracking_number, agency_code FROM routing.decisions"
-                " WHERE tracking_number = ANY($1) AND outcome = 'triage'", tracking)
+                " WHERE tracking_number = ANY($1) AND outcome = 'triage'",
+                tracking,
+            )
             for row in triage:
                 if row["tracking_number"] not in decided:
-                    r = await http.post(f"/v1/triage/{row['tracking_number']}",
-                                        json={"agency_code": row["agency_code"], "operator": "demo-triage-desk",
-                                              "note": "suggestion confirmed"})
+                    r = await http.post(
+                        f"/v1/triage/{row['tracking_number']}",
+                        json={
+                            "agency_code": row["agency_code"],
+                            "operator": "demo-triage-desk",
+                            "note": "suggestion confirmed",
+                        },
+                    )
                     if r.status_code in (200, 202):
                         decided.add(row["tracking_number"])
             await asyncio.sleep(0.5)
     return sorted(decided)
 
 
-async def collect(samples: list[Sample], pool: asyncpg.Pool, sim_url: str, triaged: list[str],
-                  elapsed: float) -> dict[str, Any]:
+async def collect(
+    samples: list[Sample], pool: asyncpg.Pool, sim_url: str, triaged: list[str], elapsed: float
+) -> dict[str, Any]:
     accepted = [s for s in samples if s.tracking_number]
     tracking = [s.tracking_number for s in accepted]
-    routed = {r["tracking_number"]: r for r in await pool.fetch(
-        "SELECT DISTINCT ON (tracking_number) * FROM routing.decisions WHERE tracking_number = ANY($1)"
-        " AND outcome = 'routed' ORDER BY tracking_number, decided_at DESC", tracking)}
-    reports = {r["tracking_number"]: r for r in await pool.fetch(
-        "SELECT * FROM forwarder.reports WHERE tracking_number = ANY($1)", tracking)}
+    routed = {
+        r["tracking_number"]: r
+        for r in await pool.fetch(
+            "SELECT DISTINCT ON (tracking_number) * FROM routing.decisions WHERE tracking_number = ANY($1)"
+            " AND outcome = 'routed' ORDER BY tracking_number, decided_at DESC",
+            tracking,
+        )
+    }
+    reports = {
+        r["tracking_number"]: r
+        for r in await pool.fetch("SELECT * FROM forwarder.reports WHERE tracking_number = ANY($1)", tracking)
+    }
     deadlines = await pool.fetch(
         "SELECT clock, count(*) AS n FROM notifier.deadlines WHERE tracking_number = ANY($1)"
-        " AND stopped_at IS NULL GROUP BY clock ORDER BY clock", tracking)
+        " AND stopped_at IS NULL GROUP BY clock ORDER BY clock",
+        tracking,
+    )
     async with httpx.AsyncClient(timeout=10) as http:
         sim = (await http.get(f"{sim_url}/_sim/stats")).json()
 
@@ -202,24 +238,33 @@ async def collect(samples: list[Sample], pool: asyncpg.Pool, sim_url: str, triag
 
 
 def render(summary: dict[str, Any]) -> str:
-    lines = ["", "aduan demo — summary", "=" * 60,
-             f"{'channel':<10}{'sent':>6}{'accepted':>10}{'rejected':>10}{'forwarded':>11}"]
+    lines = [
+        "",
+        "aduan demo — summary",
+        "=" * 60,
+        f"{'channel':<10}{'sent':>6}{'accepted':>10}{'rejected':>10}{'forwarded':>11}",
+    ]
     for channel, c in summary["per_channel"].items():
-        lines.append(f"{channel:<10}{c.get('sent', 0):>6}{c.get('accepted', 0):>10}{c.get('rejected', 0):>10}"
-                     f"{c.get('forwarded', 0):>11}")
+        lines.append(
+            f"{channel:<10}{c.get('sent', 0):>6}{c.get('accepted', 0):>10}{c.get('rejected', 0):>10}"
+            f"{c.get('forwarded', 0):>11}"
+        )
     lines += ["-" * 60, f"{'level    agency':<44}{'complaints':>12}"]
     lines += [f"{agency:<44}{n:>12}" for agency, n in summary["per_agency"].items()]
     agreement = summary["routing_agreement"]
-    lines += ["-" * 60,
-              f"sent {summary['sent']} · accepted {summary['accepted']} · rejected {summary['rejected']} · "
-              f"routed {summary['routed']} (of which via triage {summary['triaged']})",
-              f"forwarded {summary['forwarded']} · parked {summary['parked']} · LAPOR! reports "
-              f"{summary['lapor_reports']} · duplicates {summary['lapor_duplicates']}",
-              "open deadlines: " + ", ".join(f"{k} {v}" for k, v in summary["open_deadlines"].items()),
-              f"routing vs the samples' expectations: region {agreement['region']}/{agreement['compared']}, "
-              f"level {agreement['level']}/{agreement['compared']}",
-              "rejected samples: " + "; ".join(f"{k} ({', '.join(v)})" for k, v in summary["rejections"].items()),
-              f"elapsed {summary['elapsed_s']} s · summary written to {SUMMARY_PATH}", ""]
+    lines += [
+        "-" * 60,
+        f"sent {summary['sent']} · accepted {summary['accepted']} · rejected {summary['rejected']} · "
+        f"routed {summary['routed']} (of which via triage {summary['triaged']})",
+        f"forwarded {summary['forwarded']} · parked {summary['parked']} · LAPOR! reports "
+        f"{summary['lapor_reports']} · duplicates {summary['lapor_duplicates']}",
+        "open deadlines: " + ", ".join(f"{k} {v}" for k, v in summary["open_deadlines"].items()),
+        f"routing vs the samples' expectations: region {agreement['region']}/{agreement['compared']}, "
+        f"level {agreement['level']}/{agreement['compared']}",
+        "rejected samples: " + "; ".join(f"{k} ({', '.join(v)})" for k, v in summary["rejections"].items()),
+        f"elapsed {summary['elapsed_s']} s · summary written to {SUMMARY_PATH}",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -230,7 +275,8 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     # A run of its own: fresh topics under a prefix, so nothing left from an earlier run is counted.
     topics = Topics(f"demo-{run}.")
     stack.create_topics(infra.kafka, topics.prefix)
-    local = stack.Stack(infra, topic_prefix=topics.prefix, ports=demo_ports())
+    # ports of its own: the demo runs beside `make up` or another checkout's services
+    local = stack.Stack(infra, topic_prefix=topics.prefix, ports=stack.free_ports())
     channels = start_notifier_channels(local, run)
     print("starting the LAPOR! simulator and the four services …", flush=True)
     try:
@@ -245,19 +291,30 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     SUMMARY_PATH.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     print(render(summary))
     print(render_notifier(summary))
-    complete = (summary["forwarded"] == summary["accepted"] == summary["lapor_reports"]
-                and summary["lapor_duplicates"] == 0)
+    complete = (
+        summary["forwarded"] == summary["accepted"] == summary["lapor_reports"] and summary["lapor_duplicates"] == 0
+    )
     if not complete:
         print("NOT COMPLETE: some accepted complaints did not reach LAPOR! exactly once; see var/log/")
     return 0 if complete else 1
 
 
-async def _run(samples_path: str, run: str, topics: Topics, local: stack.Stack, infra: stack.Infra,
-               timeout: float, started: float, channels: LocalChannels) -> dict[str, Any]:
+async def _run(
+    samples_path: str,
+    run: str,
+    topics: Topics,
+    local: stack.Stack,
+    infra: stack.Infra,
+    timeout: float,
+    started: float,
+    channels: LocalChannels,
+) -> dict[str, Any]:
     samples = load_samples(Path(samples_path), run)
     deadline = time.monotonic() + timeout
-    print(f"sending {len(samples)} sample complaints through {len(Counter(s.channel for s in samples))} channels …",
-          flush=True)
+    print(
+        f"sending {len(samples)} sample complaints through {len(Counter(s.channel for s in samples))} channels …",
+        flush=True,
+    )
     await send(samples, local.url("intake"), infra.kafka, topics)
     samples.append(await send_overdue_complaint(infra.kafka, topics, run))
     pool = await asyncpg.create_pool(infra.database_url, min_size=1, max_size=2)
@@ -267,8 +324,7 @@ async def _run(samples_path: str, run: str, topics: Topics, local: stack.Stack, 
         print(f"{len(tracking)} accepted; waiting until each is in LAPOR! …", flush=True)
         triaged = await settle(tracking, pool, local.url("routing"), deadline)
         alerts = await collect_notifier(channels, pool, infra.kafka, topics, deadline)
-        return {**await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started),
-                **alerts}
+        return {**await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started), **alerts}
     finally:
         await pool.close()
 
@@ -277,53 +333,63 @@ async def _run(samples_path: str, run: str, topics: Topics, local: stack.Stack, 
 # the notifier's part (issue 10): alerts delivered to a local SMTP server, SMS gateway and webhook sink
 
 
-def demo_ports() -> dict[str, int]:
-    """The default ports, or free ones when ADUAN_DEMO_FREE_PORTS is set (a machine where they are taken)."""
-    import os
-
-    if not os.environ.get("ADUAN_DEMO_FREE_PORTS"):
-        return dict(stack.DEFAULT_PORTS)
-    from simulators.local_channels import free_port
-
-    return {name: free_port() for name in stack.DEFAULT_PORTS}
-
-
 def start_notifier_channels(local: stack.Stack, run: str) -> LocalChannels:
     """Start the three local channels and point the notifier at them: every agency, kab/kota and the province
     has recipients there; the scan runs every second; quiet hours are off so the demo's SMS go out at any hour."""
     channels = LocalChannels().start()
     recipients = channels.write_recipients_all(stack.VAR / f"demo-recipients-{run}.toml")
-    local.procs["notifier"].env.update({**channels.env(recipients), "ADUAN_SCAN_INTERVAL_S": "1",
-                                        "ADUAN_DELIVERY_INTERVAL_S": "0.5", "ADUAN_SMS_QUIET_HOURS": "",
-                                        SECRET_ENV: channels.webhook_secret})
+    local.procs["notifier"].env.update(
+        {
+            **channels.env(recipients),
+            "ADUAN_SCAN_INTERVAL_S": "1",
+            "ADUAN_DELIVERY_INTERVAL_S": "0.5",
+            "ADUAN_SMS_QUIET_HOURS": "",
+            SECRET_ENV: channels.webhook_secret,
+        }
+    )
     return channels
 
 
 async def send_overdue_complaint(kafka: str, topics: Topics, run: str) -> Sample:
     """Accelerated time: one app complaint received 20 days ago, so its clocks warn, breach and escalate now."""
-    raw = {"title": "Jembatan desa putus", "body": (
-        "Jembatan gantung penghubung Desa Sukamaju di Kecamatan Gadingrejo, Pringsewu putus sejak tiga minggu "
-        "lalu. Anak sekolah harus memutar sejauh 8 km. Sudah dilaporkan ke desa tetapi belum ada tindakan."),
-        "reporter": {"name": "Demo Warga", "phone": "+6281200099901"}, "location": {"text": "Gadingrejo, Pringsewu"}}
+    raw = {
+        "title": "Jembatan desa putus",
+        "body": (
+            "Jembatan gantung penghubung Desa Sukamaju di Kecamatan Gadingrejo, Pringsewu putus sejak tiga minggu "
+            "lalu. Anak sekolah harus memutar sejauh 8 km. Sudah dilaporkan ke desa tetapi belum ada tindakan."
+        ),
+        "reporter": {"name": "Demo Warga", "phone": "+6281200099901"},
+        "location": {"text": "Gadingrejo, Pringsewu"},
+    }
     sample = Sample("overdue-demo", "app", raw, {}, channel_message_id=f"app-{run}-overdue")
-    inbound = InboundMessage(channel=Channel.APP, channel_message_id=sample.channel_message_id or "",
-                             received_at=utcnow() - timedelta(days=20), raw=raw)
-    envelope = new_envelope(EventType.RECEIVED, inbound, producer="demo-mobile-app",
-                            complaint_id=complaint_id_for("app", inbound.channel_message_id))
+    inbound = InboundMessage(
+        channel=Channel.APP,
+        channel_message_id=sample.channel_message_id or "",
+        received_at=utcnow() - timedelta(days=20),
+        raw=raw,
+    )
+    envelope = new_envelope(
+        EventType.RECEIVED,
+        inbound,
+        producer="demo-mobile-app",
+        complaint_id=complaint_id_for("app", inbound.channel_message_id),
+    )
     async with Publisher(kafka, "demo-mobile-app") as publisher:
         await publisher.publish(topics.inbound, envelope, key=inbound.channel_message_id)
     return sample
 
 
-async def collect_notifier(channels: LocalChannels, pool: asyncpg.Pool, kafka: str, topics: Topics,
-                           deadline: float) -> dict[str, Any]:
+async def collect_notifier(
+    channels: LocalChannels, pool: asyncpg.Pool, kafka: str, topics: Topics, deadline: float
+) -> dict[str, Any]:
     """Wait until a warning, a breach and an escalation were delivered on every channel (or the deadline), then
     count what arrived at the local servers and the citizen messages on citizen.outbound."""
     wanted = {"warning", "breach", "escalation"}
     kinds: dict[str, set[str]] = {}
     while time.monotonic() < deadline:
-        rows = await pool.fetch("SELECT DISTINCT channel, payload->>'kind' AS kind FROM notifier.outbox"
-                                " WHERE state = 'sent'")
+        rows = await pool.fetch(
+            "SELECT DISTINCT channel, payload->>'kind' AS kind FROM notifier.outbox WHERE state = 'sent'"
+        )
         kinds = {}
         for r in rows:
             kinds.setdefault(r["channel"], set()).add(r["kind"])
@@ -333,8 +399,9 @@ async def collect_notifier(channels: LocalChannels, pool: asyncpg.Pool, kafka: s
     await asyncio.sleep(1.0)
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(topics.citizen_outbound, bootstrap_servers=kafka, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        topics.citizen_outbound, bootstrap_servers=kafka, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         citizen: set[str] = set()
@@ -344,14 +411,18 @@ async def collect_notifier(channels: LocalChannels, pool: asyncpg.Pool, kafka: s
     finally:
         await consumer.stop()
     stats = channels.stats()
-    return {"alerts_delivered": {c: stats[c]["received"] for c in ("email", "sms", "webhook")},
-            "alert_duplicates": sum(s["duplicates"] for s in stats.values()),
-            "alert_kinds_delivered": {c: sorted(k) for c, k in sorted(kinds.items())},
-            "citizen_messages": len(citizen)}
+    return {
+        "alerts_delivered": {c: stats[c]["received"] for c in ("email", "sms", "webhook")},
+        "alert_duplicates": sum(s["duplicates"] for s in stats.values()),
+        "alert_kinds_delivered": {c: sorted(k) for c, k in sorted(kinds.items())},
+        "citizen_messages": len(citizen),
+    }
 
 
 def render_notifier(summary: dict[str, Any]) -> str:
     delivered = summary.get("alerts_delivered", {})
-    return (f"notifier: alerts delivered e-mail {delivered.get('email', 0)} · SMS {delivered.get('sms', 0)} · "
-            f"webhook {delivered.get('webhook', 0)} (duplicates {summary.get('alert_duplicates', 0)}); kinds "
-            f"{summary.get('alert_kinds_delivered', {})}; citizen messages {summary.get('citizen_messages', 0)}\n")
+    return (
+        f"notifier: alerts delivered e-mail {delivered.get('email', 0)} · SMS {delivered.get('sms', 0)} · "
+        f"webhook {delivered.get('webhook', 0)} (duplicates {summary.get('alert_duplicates', 0)}); kinds "
+        f"{summary.get('alert_kinds_delivered', {})}; citizen messages {summary.get('citizen_messages', 0)}\n"
+    )

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,17 +29,66 @@ VAR = ROOT / "var"
 LOCAL = ROOT / "deploy" / "local"
 
 DEFAULT_PORTS = {"intake": 8080, "routing": 8081, "forwarder": 8082, "notifier": 8083, "lapor-sim": 8090}
+# each port can be moved: ADUAN_INTAKE_PORT, ADUAN_ROUTING_PORT, ..., ADUAN_LAPOR_SIM_PORT
+PORT_ENV = {name: f"ADUAN_{name.upper().replace('-', '_')}_PORT" for name in DEFAULT_PORTS}
 SERVICES = ("intake", "routing", "forwarder", "notifier")
+# the exit code of a deploy/local script that has already said, in one line, what is in the way
+EXPLAINED = 3
+
+
+class InfraError(RuntimeError):
+    """Something the local stack needs is in the way or failed. `explained`: a script has already said
+    why on stderr (one line), so the caller adds nothing and exits non-zero."""
+
+    def __init__(self, message: str, *, explained: bool = False) -> None:
+        super().__init__(message)
+        self.explained = explained
 
 
 # ---------------------------------------------------------------------------------------------
 # infrastructure
 
 
-def _script(name: str, action: str) -> str:
-    result = subprocess.run(["bash", str(LOCAL / f"{name}.sh"), action], check=True, text=True,
-                            stdout=subprocess.PIPE)
+def _script(name: str, action: str, *args: str) -> str:
+    """Run deploy/local/<name>.sh; its messages go to our stderr, its answer (stdout) is returned."""
+    argv = ["bash", str(LOCAL / f"{name}.sh"), action, *args]
+    result = subprocess.run(argv, check=False, text=True, stdout=subprocess.PIPE)
+    if result.returncode == EXPLAINED:
+        raise InfraError(f"deploy/local/{name}.sh {action}: in the way (said above)", explained=True)
+    if result.returncode != 0:
+        raise InfraError(f"deploy/local/{name}.sh {action} failed with exit code {result.returncode}")
     return result.stdout.strip()
+
+
+def _env_port(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "")
+    if value and not (value.isdigit() and 0 < int(value) < 65536):
+        raise InfraError(f"{variable}={value!r} is not a port number")
+    return int(value) if value else default
+
+
+def configured_ports() -> dict[str, int]:
+    """The services' ports: DEFAULT_PORTS, each moved by its ADUAN_<NAME>_PORT."""
+    return {name: _env_port(PORT_ENV[name], default) for name, default in DEFAULT_PORTS.items()}
+
+
+def _check_port(port: int, name: str, variable: str) -> None:
+    _script("ports", "check", str(port), name, variable, str(ROOT))
+
+
+def free_ports(names: tuple[str, ...] = tuple(DEFAULT_PORTS)) -> dict[str, int]:
+    """A free local port for each name (a one-shot run that collides with nothing)."""
+    with contextlib.ExitStack() as held:
+        socks = {name: held.enter_context(socket.socket()) for name in names}
+        for sock in socks.values():
+            sock.bind(("127.0.0.1", 0))
+        return {name: sock.getsockname()[1] for name, sock in socks.items()}
+
+
+def check_ports(ports: dict[str, int]) -> None:
+    """Before starting anything: each port free, or one line naming who holds it (InfraError)."""
+    for name, port in ports.items():
+        _check_port(port, name, PORT_ENV.get(name, "ADUAN_<NAME>_PORT"))
 
 
 @dataclass(frozen=True)
@@ -59,14 +109,26 @@ def infra_up() -> Infra:
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     database_url = os.environ.get("DATABASE_URL")
     started_kafka = started_postgres = False
+    # before starting anything: every port that is about to be taken is free (or one line says who holds it)
+    if not kafka and not _running("kafka"):
+        port = _env_port("ADUAN_KAFKA_PORT", 9092)
+        _check_port(port, "kafka", "ADUAN_KAFKA_PORT")
+        _check_port(_env_port("ADUAN_KAFKA_CONTROLLER_PORT", port + 1), "kafka", "ADUAN_KAFKA_CONTROLLER_PORT")
+    if not database_url and not _running("postgres"):
+        _check_port(_env_port("ADUAN_PG_PORT", 55432), "postgres", "ADUAN_PG_PORT")
     if not kafka:
         started_kafka = not _running("kafka")
         _script("kafka", "up")
         kafka = f"127.0.0.1:{os.environ.get('ADUAN_KAFKA_PORT', '9092')}"
     if not database_url:
-        started_postgres = not _running("postgres")
-        _script("postgres", "up")
-        database_url = _script("postgres", "url")
+        try:
+            started_postgres = not _running("postgres")
+            _script("postgres", "up")
+            database_url = _script("postgres", "url")
+        except InfraError:
+            if started_kafka:  # leave nothing half-started behind
+                _script("kafka", "down")
+            raise
     return Infra(kafka, database_url, started_kafka=started_kafka, started_postgres=started_postgres)
 
 
@@ -114,7 +176,8 @@ class Proc:
 
     @property
     def pid_path(self) -> Path:
-        return VAR / "run" / f"{self.name}.pid"
+        # keyed by port too: a demo or a test run beside `make up` records its processes without touching up's
+        return VAR / "run" / f"{self.name}-{self.port}.pid"
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,13 +255,27 @@ def wait_ready(procs: list[Proc], timeout: float = 60.0) -> None:
             time.sleep(0.2)
 
 
+def channel_secrets() -> dict[str, str]:
+    """The channel secrets a local stack runs with: the environment's own when set, else demo ones
+    (simulators/gateways.py signs the demo's traffic with the same)."""
+    from simulators.gateways import DEMO_SECRETS
+
+    return {name: os.environ.get(name) or demo for name, demo in DEMO_SECRETS.items()}
+
+
+def local_rate_limits() -> dict[str, str]:
+    """A local stack's clients (demo, tests, bench) all post from 127.0.0.1: one IP's limit is raised,
+    unless the environment sets its own."""
+    return {"ADUAN_RATE_LIMIT_IP_PER_MIN": os.environ.get("ADUAN_RATE_LIMIT_IP_PER_MIN") or "100000"}
+
+
 @dataclass
 class Stack:
     """The simulator and the four services, pointed at one Kafka, one database, one topic prefix."""
 
     infra: Infra
     topic_prefix: str = ""
-    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    ports: dict[str, int] = field(default_factory=configured_ports)
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, Proc] = field(default_factory=dict)
 
@@ -209,6 +286,8 @@ class Stack:
             "ADUAN_TOPIC_PREFIX": self.topic_prefix,
             "ADUAN_LAPOR_BASE_URL": f"http://127.0.0.1:{self.ports['lapor-sim']}",
             "PYTHONUNBUFFERED": "1",
+            **channel_secrets(),
+            **local_rate_limits(),
             **self.extra_env,
         }
         python = sys.executable
@@ -220,16 +299,35 @@ class Stack:
 
     def start(self, names: tuple[str, ...] | None = None, timeout: float = 60.0) -> None:
         chosen = [self.procs[n] for n in (names or self.procs)]
+        check_ports({proc.name: proc.port for proc in chosen})
         for proc in chosen:
             proc.start()
         wait_ready(chosen, timeout)
 
     def stop(self, names: tuple[str, ...] | None = None) -> None:
+        """Stop what this Stack started (a process it never started is left alone: see stop_recorded)."""
         for name in reversed(names or tuple(self.procs)):
-            self.procs[name].stop()
+            if self.procs[name].popen is not None:
+                self.procs[name].stop()
 
     def url(self, name: str) -> str:
         return self.procs[name].url
+
+
+def recorded_alive() -> list[str]:
+    """The processes an earlier `aduan up` recorded in var/run that are still alive."""
+    alive = []
+    for pid_file in sorted((VAR / "run").glob("*.pid")):
+        pid = _read_pid(pid_file)
+        try:
+            if pid is not None:
+                os.kill(pid, 0)
+                alive.append(pid_file.stem)
+        except ProcessLookupError:
+            pid_file.unlink(missing_ok=True)  # left by a killed run
+        except PermissionError:
+            alive.append(pid_file.stem)
+    return alive
 
 
 def stop_recorded() -> list[str]:

@@ -224,6 +224,7 @@ class ComplaintStatus(StrEnum):
     FOLLOWED_UP = "followed_up"
     CLOSED = "closed"
     NOT_OUR_AUTHORITY = "not_our_authority"
+    DETAIL_REQUESTED = "detail_requested"  # the agency asks the reporter for more detail (docs/agencies.md)
     reopened = "reopened"
 
 

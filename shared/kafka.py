@@ -34,7 +34,9 @@ from prometheus_client import Counter, Histogram
 from pydantic import BaseModel, ValidationError
 
 from shared.events import KNOWN_SCHEMA_VERSIONS, Envelope
+from shared.kafka_auth import PLAINTEXT, KafkaAuth
 from shared.logging import bound, get_logger
+from shared.metrics import observe_published
 from shared.topics import TopicSpec
 
 log = get_logger(__name__)
@@ -45,12 +47,17 @@ HANDLE_SECONDS = Histogram("aduan_event_handle_seconds", "Time to handle one eve
 PUBLISHED = Counter("aduan_events_published_total", "Events published", ["topic_kind"])
 
 
-def make_broker(bootstrap_servers: str, service: str) -> KafkaBroker:
-    """The consuming side: FastStream subscribers. Publishing goes through `Publisher`."""
+def make_broker(bootstrap_servers: str, service: str, *, auth: KafkaAuth = PLAINTEXT,
+                graceful_timeout: float | None = None) -> KafkaBroker:
+    """The consuming side: FastStream subscribers. Publishing goes through `Publisher`.
+
+    `graceful_timeout`: on stop, each subscriber finishes the batch in hand (and commits it) first."""
     return KafkaBroker(
         bootstrap_servers,
         client_id=f"aduan-{service}",
         logger=None,  # our own structured logs say what happened; FastStream's would repeat it
+        security=auth.faststream(),
+        graceful_timeout=graceful_timeout,
     )
 
 
@@ -69,12 +76,12 @@ class Publisher:
     """
 
     def __init__(self, bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 15_000,
-                 linger_ms: int = 5) -> None:
+                 linger_ms: int = 5, auth: KafkaAuth = PLAINTEXT) -> None:
         self._config = {"bootstrap_servers": bootstrap_servers, "client_id": client_id, "acks": "all",
                         "enable_idempotence": True, "request_timeout_ms": request_timeout_ms,
                         # Wait a moment for the records of concurrent handlers, so that they travel to
                         # the broker in one request instead of one request each.
-                        "linger_ms": linger_ms}
+                        "linger_ms": linger_ms, **auth.aiokafka()}
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -100,6 +107,7 @@ class Publisher:
             },
         )
         PUBLISHED.labels(topic_kind="agency" if ".agency." in f".{topic}" else topic.rsplit(".", 1)[-1]).inc()
+        observe_published(topic, envelope)
 
     async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: dict[str, str]) -> None:
         producer = self._producer
@@ -261,9 +269,9 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeou
         await asyncio.sleep(0.1)
 
 
-async def delete_topics(bootstrap_servers: str, names: list[str]) -> None:
+async def delete_topics(bootstrap_servers: str, names: list[str], *, auth: KafkaAuth = PLAINTEXT) -> None:
     """Remove topics (a test's or a demo run's own, under their prefix)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin", **auth.aiokafka())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -274,9 +282,10 @@ async def delete_topics(bootstrap_servers: str, names: list[str]) -> None:
         await admin.close()
 
 
-async def ensure_topics(bootstrap_servers: str, specs: tuple[TopicSpec, ...]) -> list[str]:
+async def ensure_topics(bootstrap_servers: str, specs: tuple[TopicSpec, ...], *,
+                        auth: KafkaAuth = PLAINTEXT) -> list[str]:
     """Create the declared topics that do not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin", **auth.aiokafka())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

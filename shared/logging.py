@@ -1,58 +1,87 @@
 """Structured JSON logs with complaint_id and correlation_id on every line, and no personal data.
 
-A reporter's name, phone, e-mail or NIK never reaches a log in clear text: known personal keys are
-dropped to a fingerprint, and free text is scrubbed of anything shaped like a phone number, an
-e-mail address or a 16-digit NIK before it is rendered.
+What a line may carry is an allow-list per log event (shared/log_fields.toml), not a scrubber that
+hopes to catch everything: a field not declared for its event is dropped, only its name kept in
+`dropped_fields`. Reporter keys (name, phone, e-mail, NIK, reporter …) become keyed fingerprints
+(HMAC with ADUAN_PII_HASH_KEY, shared/pii.py). As a second line of defence every value, and the
+free text of library messages and exceptions, is masked of NIK, phone, e-mail and account numbers.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import sys
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import structlog
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+from shared.pii import fingerprint, mask
+
+FIELDS_PATH = Path(__file__).with_name("log_fields.toml")
 
 PERSONAL_KEYS = frozenset({"reporter", "name", "phone", "email", "nik", "reporter_name", "reporter_phone",
                            "reporter_email", "phoneNumber", "from", "first_name", "last_name"})
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
-_PHONE = re.compile(r"(?<![\w+])(\+?62[\s-]?|0)8[\d\s-]{7,14}\d(?!\d)")
+# structlog's internal keys on the way through the stdlib formatter
+_INTERNAL = frozenset({"_record", "_from_structlog"})
 
 
-def fingerprint(value: object) -> str:
-    """A short stable digest, so logs can still tell whether two lines concern the same person."""
-    return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:12]
+class LogFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    common: frozenset[str]
+    events: dict[str, frozenset[str]]
+
+
+@cache
+def log_fields(path: Path = FIELDS_PATH) -> LogFields:
+    return LogFields.model_validate(tomllib.loads(path.read_text()))
 
 
 def scrub(text: str) -> str:
-    text = _EMAIL.sub("[email]", text)
-    text = _NIK.sub("[nik]", text)
-    return _PHONE.sub("[phone]", text)
+    return mask(text)
 
 
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
-        return scrub(value)
+        return mask(value)
     if isinstance(value, BaseModel):  # a whole model (a Complaint) must not slip through as its repr
         return _redact(value.model_dump(mode="json"))
-    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 10:
-        return scrub(str(value))  # a NIK or a phone number logged as a number
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 9:
+        return mask(str(value))  # a NIK or a phone number logged as a number
     if isinstance(value, dict):
         return {k: (fingerprint(v) if k in PERSONAL_KEYS and v else _redact(v)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list | tuple):
         return [_redact(v) for v in value]
     return value
 
 
+def allow_listed(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Keep the fields declared for this event (and the common ones); name the others."""
+    fields = log_fields()
+    foreign = event_dict.get("_from_structlog") is False
+    allowed = fields.common if foreign else fields.common | fields.events.get(str(event_dict.get("event")), frozenset())
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for key, value in event_dict.items():
+        if key in allowed or key in _INTERNAL:
+            kept[key] = value
+        elif key in PERSONAL_KEYS:
+            kept[key] = fingerprint(value) if value else value
+        else:
+            dropped.append(key)
+    if dropped:
+        kept["dropped_fields"] = sorted(dropped)
+    return kept
+
+
 def redact_personal_data(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    return _redact(event_dict)
+    return {k: (v if k in _INTERNAL else _redact(v)) for k, v in event_dict.items()}
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
@@ -62,6 +91,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
+        allow_listed,
         redact_personal_data,
     ]
     structlog.configure(
@@ -71,7 +101,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
-    # Libraries (aiokafka, uvicorn, faststream) log through stdlib logging: same JSON, same scrubbing.
+    # Libraries (aiokafka, uvicorn, faststream) log through stdlib logging: same JSON, same allow-list.
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],

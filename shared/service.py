@@ -29,6 +29,7 @@ from shared.db import Database, apply_migrations
 from shared.events import Envelope
 from shared.kafka import Publisher, Record, make_broker, subscribe
 from shared.logging import configure_logging, get_logger
+from shared.pii import set_hash_key
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -51,16 +52,21 @@ class Service:
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
     started: bool = False
+    # (topic, payload type, consumer group) of each subscription: the AsyncAPI documents and the ACL
+    # declaration's tests read them (aduan/asyncapi.py, shared/kafka_access.py)
+    subscriptions: list[tuple[str, type[BaseModel], str]] = field(default_factory=list)
 
     @classmethod
     def create(cls, name: str, settings: ServiceSettings, migrations: Path) -> Service:
         """A service with its broker and database built from its settings; handlers are added next."""
+        set_hash_key(settings.pii_hash_key.get_secret_value() if settings.pii_hash_key else None)
         return cls(
             name=name,
             settings=settings,
-            broker=make_broker(settings.kafka_bootstrap_servers, name),
+            broker=make_broker(settings.kafka_bootstrap_servers, name, auth=settings.kafka_auth,
+                               graceful_timeout=settings.shutdown_grace_s),
             publisher=Publisher(settings.kafka_bootstrap_servers, f"aduan-{name}",
-                                request_timeout_ms=settings.kafka_request_timeout_ms),
+                                request_timeout_ms=settings.kafka_request_timeout_ms, auth=settings.kafka_auth),
             db=Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max),
             migrations=migrations,
         )
@@ -69,6 +75,7 @@ class Service:
                   on_unreadable: Callable[[Record, str], Awaitable[None]] | None = None,
                   max_records: int = 200, concurrency: int | None = None) -> Callable[[Handler[P]], Handler[P]]:
         """Register a handler of `topic` in this service's consumer group for `subscription`."""
+        self.subscriptions.append((topic, payload, self.settings.consumer_group(subscription)))
         return subscribe(self.broker, self.publisher, topic, group_id=self.settings.consumer_group(subscription),
                          payload=payload, parked_topic=self.settings.topics.parked,
                          name=f"{self.name}.{subscription}", on_unreadable=on_unreadable, max_records=max_records,
@@ -170,4 +177,5 @@ def run(build: Callable[[], Service]) -> None:
         log_config=None,  # keep our structured logging
         access_log=False,
         lifespan="on",
+        timeout_graceful_shutdown=int(service.settings.shutdown_grace_s),
     )

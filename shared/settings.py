@@ -7,9 +7,12 @@ export points the whole project (services, tests, demo, bench) at the same infra
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.kafka_auth import KafkaAuth
 from shared.topics import Topics
 
 
@@ -35,6 +38,17 @@ class ServiceSettings(BaseSettings):
     db_pool_max: int = 10
     # complaints handled at once per subscription (one complaint's events always in order)
     handler_concurrency: int = Field(default=16, ge=1)
+    # on SIGTERM each subscriber finishes (and commits) the batch in hand within this many seconds;
+    # a Kubernetes terminationGracePeriodSeconds must be larger (deploy/k8s)
+    shutdown_grace_s: float = Field(default=20.0, gt=0)
+    # Kafka authentication (Strimzi KafkaUser with SCRAM-SHA-512); PLAINTEXT needs none of it
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str = ""  # the cluster CA (Strimzi: <cluster>-cluster-ca-cert), for SSL / SASL_SSL
+    # key of every personal-data fingerprint (logs, request digests): HMAC, not a bare hash (shared/pii.py)
+    pii_hash_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -49,6 +63,11 @@ class ServiceSettings(BaseSettings):
         if value and not all(c.isalnum() or c in "._-" for c in value):
             raise ValueError("ADUAN_TOPIC_PREFIX may hold only letters, digits, '.', '_' and '-'")
         return value
+
+    @property
+    def kafka_auth(self) -> KafkaAuth:
+        return KafkaAuth(self.kafka_security_protocol, self.kafka_sasl_mechanism, self.kafka_sasl_username,
+                         self.kafka_sasl_password.get_secret_value(), self.kafka_ssl_cafile)
 
     @property
     def topics(self) -> Topics:

@@ -6,11 +6,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=ports.sh
+. "$here/ports.sh"
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/kafka/pom.xml")
 cache=${ADUAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aduan}/kafka-$version
 libs=$cache/libs
 port=${ADUAN_KAFKA_PORT:-9092}
-controller_port=${ADUAN_KAFKA_CONTROLLER_PORT:-9093}
+controller_port=${ADUAN_KAFKA_CONTROLLER_PORT:-$((port + 1))}
 state=$root/var/kafka
 pidfile=$state/kafka.pid
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
@@ -39,13 +41,16 @@ fetch() {
   touch "$cache/complete"
 }
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# running: the pid file names a live process that is this checkout's broker (not a reused pid)
+running() { [ -f "$pidfile" ] && pid_alive "$(cat "$pidfile")" "kafka.Kafka $state/server.properties"; }
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
 up() {
   if running; then log "already running (pid $(cat "$pidfile")) on 127.0.0.1:$port"; return; fi
-  if answers; then log "something else already listens on 127.0.0.1:$port; set ADUAN_KAFKA_PORT"; exit 1; fi
+  if [ -f "$pidfile" ]; then log "removing the pid file a killed broker left behind"; rm -f "$pidfile"; fi
+  port_check "$port" kafka ADUAN_KAFKA_PORT "$root" || exit $?
+  port_check "$controller_port" kafka ADUAN_KAFKA_CONTROLLER_PORT "$root" || exit $?
   fetch
   mkdir -p "$state/data" "$state/logs"
   cat > "$state/server.properties" <<PROPS
@@ -75,13 +80,13 @@ PROPS
       kafka.tools.StorageTool format --standalone -t "$("$java" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)" \
       -c "$state/server.properties" >"$state/logs/format.log" 2>&1 || { cat "$state/logs/format.log" >&2; exit 1; }
   fi
-  log "starting Kafka $version on 127.0.0.1:$port"
-  nohup "$java" -Xms256m -Xmx${ADUAN_KAFKA_HEAP:-768m} -XX:+UseG1GC -Djava.awt.headless=true \
+  log "starting Kafka $version on 127.0.0.1:$port …"
+  (cd / && exec nohup "$java" -Xms256m -Xmx"${ADUAN_KAFKA_HEAP:-768m}" -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$here/kafka/log4j2.yaml" -Dkafka.logs.dir="$state/logs" \
-    -cp "$libs/*" kafka.Kafka "$state/server.properties" >"$state/logs/stdout.log" 2>&1 &
+    -cp "$libs/*" kafka.Kafka "$state/server.properties" >"$state/logs/stdout.log" 2>&1) &
   echo $! >"$pidfile"
   for _ in $(seq 1 120); do
-    if answers; then log "ready"; return; fi
+    if answers; then return; fi
     running || { log "broker exited; see $state/logs"; tail -20 "$state/logs/stdout.log" >&2; exit 1; }
     sleep 0.5
   done
@@ -91,8 +96,8 @@ PROPS
 down() {
   if ! running; then log "not running"; rm -f "$pidfile"; return; fi
   pid=$(cat "$pidfile"); kill "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+  for _ in $(seq 1 60); do pid_alive "$pid" || break; sleep 0.5; done
+  if pid_alive "$pid"; then kill -9 "$pid"; fi
   rm -f "$pidfile"; log "stopped"
 }
 

@@ -72,10 +72,12 @@ class ForwarderHandlers:
     async def _forward(self, envelope: Envelope, routed: RoutedComplaint, *, level_done: int) -> None:  # type: ignore[type-arg]
         complaint = routed.complaint
         row = await store.open_report(self.db.pool, complaint.complaint_id, complaint.tracking_number,
-                                      reference_for(routed), routed.decision.agency_code)
+                                      reference_for(routed), routed.decision.agency_code,
+                                      correlation_id=envelope.correlation_id)
         if row.state == "created" and row.lapor_tracking_id:
             # Redelivered after the report was made: say so again (same event id), create nothing.
-            await self._announce(routed, ForwardOutcome.CREATED, row.attempts, lapor_tracking_id=row.lapor_tracking_id)
+            await self._announce(routed, ForwardOutcome.CREATED, row.attempts, lapor_tracking_id=row.lapor_tracking_id,
+                                 correlation_id=envelope.correlation_id)
             return
         try:
             receipt, attempts = await self._create_once(routed, in_doubt=row.attempts > 0)
@@ -94,7 +96,8 @@ class ForwarderHandlers:
             await self._park(envelope, routed, f"LAPOR! returned tracking id {receipt.tracking_id}, which is "
                              "already recorded for another complaint", permanent=True)
             return
-        await self._announce(routed, ForwardOutcome.CREATED, attempts, lapor_tracking_id=receipt.tracking_id)
+        await self._announce(routed, ForwardOutcome.CREATED, attempts, lapor_tracking_id=receipt.tracking_id,
+                             correlation_id=envelope.correlation_id)
         log.info("forwarded to LAPOR!", tracking_number=complaint.tracking_number,
                  lapor_tracking_id=receipt.tracking_id, attempts=attempts)
 
@@ -142,7 +145,8 @@ class ForwarderHandlers:
         parked = ForwardParked(routed=routed, attempts=attempts, reason=reason[:2000], permanent=permanent)
         await self.publisher.publish(self.topics.forward_dlq,
                       envelope.follow(EventType.FORWARD_PARKED, parked, producer=PRODUCER, discriminator="dlq"))
-        await self._announce(routed, ForwardOutcome.FAILED, max(attempts, 1), error=reason)
+        await self._announce(routed, ForwardOutcome.FAILED, max(attempts, 1), error=reason,
+                             correlation_id=envelope.correlation_id)
         log.warning("forward parked on the DLQ", reason=reason[:300], permanent=permanent)
 
     # ------------------------------------------------------------------------------------------
@@ -166,7 +170,7 @@ class ForwarderHandlers:
                 event_type=EventType.STATUS_CHANGED,
                 occurred_at=utcnow(),
                 complaint_id=row["complaint_id"],
-                correlation_id=str(row["complaint_id"]),
+                correlation_id=row["correlation_id"] or str(row["complaint_id"]),  # rows from before 0003
                 producer=PRODUCER,
                 payload=StatusChanged(tracking_number=row["tracking_number"], status=change.status,
                                       agency_code=row["agency_code"], note=change.note, changed_at=change.at),
@@ -183,7 +187,8 @@ class ForwarderHandlers:
         return published
 
     async def _announce(self, routed: RoutedComplaint, outcome: ForwardOutcome, attempts: int, *,
-                        lapor_tracking_id: str | None = None, error: str | None = None) -> None:
+                        lapor_tracking_id: str | None = None, error: str | None = None,
+                        correlation_id: str) -> None:
         complaint = routed.complaint
         forwarded = Forwarded(tracking_number=complaint.tracking_number, agency_code=routed.decision.agency_code,
                               outcome=outcome, lapor_tracking_id=lapor_tracking_id, attempts=attempts,
@@ -194,7 +199,7 @@ class ForwarderHandlers:
             event_type=EventType.FORWARDED,
             occurred_at=utcnow(),
             complaint_id=complaint.complaint_id,
-            correlation_id=str(complaint.complaint_id),
+            correlation_id=correlation_id,
             producer=PRODUCER,
             payload=forwarded,
         )

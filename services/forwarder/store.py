@@ -21,14 +21,15 @@ class ReportRow:
 
 
 async def open_report(pool: asyncpg.Pool, complaint_id: uuid.UUID, tracking_number: str, reference: str,
-                      agency_code: str) -> ReportRow:
+                      agency_code: str, *, correlation_id: str | None = None) -> ReportRow:
     """The complaint's row, created on first sight."""
     row = await pool.fetchrow(
-        """INSERT INTO forwarder.reports (complaint_id, tracking_number, reference, agency_code, state)
-           VALUES ($1, $2, $3, $4, 'pending')
+        """INSERT INTO forwarder.reports (complaint_id, tracking_number, reference, agency_code, state,
+                                             correlation_id)
+           VALUES ($1, $2, $3, $4, 'pending', $5)
            ON CONFLICT (complaint_id) DO UPDATE SET updated_at = forwarder.reports.updated_at
            RETURNING complaint_id, state, attempts, lapor_tracking_id""",
-        complaint_id, tracking_number, reference, agency_code,
+        complaint_id, tracking_number, reference, agency_code, correlation_id,
     )
     return ReportRow(**dict(row))
 
@@ -64,7 +65,8 @@ async def counts(pool: asyncpg.Pool) -> dict[str, int]:
 
 async def by_lapor_id(pool: asyncpg.Pool, lapor_tracking_id: str) -> asyncpg.Record | None:
     return await pool.fetchrow(
-        "SELECT complaint_id, tracking_number, agency_code FROM forwarder.reports WHERE lapor_tracking_id = $1",
+        "SELECT complaint_id, tracking_number, agency_code, correlation_id FROM forwarder.reports"
+        " WHERE lapor_tracking_id = $1",
         lapor_tracking_id,
     )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiokafka.errors import KafkaError
+from pydantic import ValidationError
 
-from services.intake.handlers import IntakeHandlers
+from services.intake.handlers import IntakeHandlers, TooMany
+from services.intake.http_input import BadInput
 from services.intake.settings import IntakeSettings
 from shared.events import Forwarded, InboundMessage, RoutedComplaint, StatusChanged, TriageRequest
 from shared.service import Service
@@ -29,4 +31,8 @@ def build(settings: IntakeSettings | None = None) -> Service:
     service.routes.extend(handlers.routes())
     service.exception_handlers[KafkaError] = handlers.broker_unavailable
     service.exception_handlers[TimeoutError] = handlers.broker_unavailable
+    for refused in (BadInput, TooMany, ValidationError):
+        service.exception_handlers[refused] = handlers.bad_input
+    service.every(3600, handlers.purge, "intake.purge")
+    service.on_start.append(handlers.announce)
     return service

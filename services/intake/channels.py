@@ -8,7 +8,7 @@ verdict as an HTTP caller: a 422 over HTTP, a `complaints.rejected` event over K
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
@@ -56,49 +56,86 @@ class SmsMessage(RawModel):
     """android-sms-gateway's `sms:received` webhook payload."""
 
     message: Annotated[str, Field(min_length=1, max_length=2_000)]
-    phone_number: str = Field(validation_alias=AliasChoices("phoneNumber", "phone_number"))
+    phone_number: Annotated[str, Field(max_length=40)] = Field(
+        validation_alias=AliasChoices("phoneNumber", "phone_number"))
     received_at: datetime | None = Field(default=None, validation_alias=AliasChoices("receivedAt", "received_at"))
     message_id: str | None = Field(default=None, validation_alias=AliasChoices("messageId", "message_id"))
+    # MMS media (Twilio's MediaUrl<n>), as URLs the gateway serves
+    media_urls: Annotated[list[Annotated[str, Field(max_length=2000)]], Field(max_length=10)] = []
 
 
 class WhatsAppText(RawModel):
     body: Annotated[str, Field(min_length=1, max_length=4_096)]
 
 
+class WhatsAppMedia(RawModel):
+    """An image, audio, video, document or sticker: Cloud API gives a media id to fetch with the Graph API."""
+
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    mime_type: Annotated[str, Field(max_length=100)] | None = None
+    caption: Annotated[str, Field(max_length=4_096)] | None = None
+    filename: Annotated[str, Field(max_length=300)] | None = None
+
+
+class WhatsAppLocation(RawModel):
+    latitude: Annotated[float, Field(ge=-90, le=90)]
+    longitude: Annotated[float, Field(ge=-180, le=180)]
+    name: Annotated[str, Field(max_length=300)] | None = None
+    address: Annotated[str, Field(max_length=500)] | None = None
+
+
+WHATSAPP_MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+
+
 class WhatsAppMessage(RawModel):
     """One message object of a WhatsApp Cloud API webhook, plus the sender's profile name."""
 
     from_: str = Field(validation_alias=AliasChoices("from", "from_"))
-    id: Annotated[str, Field(min_length=1)]
+    id: Annotated[str, Field(min_length=1, max_length=500)]
     timestamp: str | None = None
-    type: Literal["text"] = "text"
-    text: WhatsAppText
-    profile_name: str | None = None
+    type: Annotated[str, Field(max_length=40)] = "text"
+    text: WhatsAppText | None = None
+    image: WhatsAppMedia | None = None
+    audio: WhatsAppMedia | None = None
+    video: WhatsAppMedia | None = None
+    document: WhatsAppMedia | None = None
+    sticker: WhatsAppMedia | None = None
+    location: WhatsAppLocation | None = None
+    profile_name: Annotated[str, Field(max_length=200)] | None = None
+
+    def media(self) -> WhatsAppMedia | None:
+        return getattr(self, self.type, None) if self.type in WHATSAPP_MEDIA_TYPES else None
 
 
 class EmailMessage(RawModel):
-    """An inbound e-mail as a mail gateway parses it."""
+    """An inbound e-mail as a mail gateway parses it (JSON, or Mailgun's route form fields)."""
 
-    message_id: Annotated[str, Field(min_length=1)]
-    from_: str = Field(validation_alias=AliasChoices("from", "from_"))
-    subject: str | None = None
-    text: str | None = None
-    html: str | None = None
+    message_id: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        validation_alias=AliasChoices("message_id", "Message-Id"))
+    from_: Annotated[str, Field(max_length=500)] = Field(validation_alias=AliasChoices("from", "from_", "sender"))
+    subject: Annotated[str, Field(max_length=1_000)] | None = None
+    text: Annotated[str, Field(max_length=100_000)] | None = Field(
+        default=None, validation_alias=AliasChoices("text", "body-plain"))
+    html: Annotated[str, Field(max_length=200_000)] | None = Field(
+        default=None, validation_alias=AliasChoices("html", "body-html"))
 
 
 class Open311Request(RawModel):
     """GeoReport v2 `POST requests` fields."""
 
-    service_code: Annotated[str, Field(min_length=1)]
+    service_code: Annotated[str, Field(min_length=1, max_length=100)]
     description: Annotated[str, Field(min_length=1, max_length=4_000)]
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     long: Annotated[float, Field(ge=-180, le=180)] | None = None
-    address_string: str | None = None
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    media_url: str | None = None
+    address_string: Annotated[str, Field(max_length=500)] | None = None
+    email: Annotated[str, Field(max_length=200)] | None = None
+    first_name: Annotated[str, Field(max_length=100)] | None = None
+    last_name: Annotated[str, Field(max_length=100)] | None = None
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    media_url: Annotated[str, Field(max_length=2000)] | None = None
+    # GeoReport's attribute[] fields: the anonim / rahasia choices of the client's form
+    anonymous: bool = Field(default=False, validation_alias=AliasChoices("attribute[anonymous]", "anonymous"))
+    confidential: bool = Field(default=False, validation_alias=AliasChoices("attribute[confidential]", "confidential"))
 
 
 RAW_MODEL: dict[Channel, type[RawModel]] = {
@@ -119,7 +156,7 @@ OPEN311_SERVICES: dict[str, str] = {
 }
 
 
-def parse_raw(channel: Channel, raw: dict[str, Any]) -> RawModel:
+def parse_raw(channel: Channel, raw: Any) -> RawModel:
     """Validate a channel message; raises pydantic.ValidationError naming the fields."""
     return RAW_MODEL[channel].model_validate(raw)
 

@@ -5,26 +5,38 @@ Which callers get a 4xx: interactive clients (the web form, Open311) are told at
 problem+json body naming each field. Gateway webhooks (SMS, WhatsApp, e-mail) must not be answered
 with an error for a citizen's bad message, or the gateway retries it forever: their messages are
 always published, and the consumer answers a bad one on complaints.rejected with the reasons.
+
+Before that, every request is read without trust (http_input.py: size, encoding, shape) and every
+channel is authenticated before its message is parsed (auth.py); what leaves intake for anonymous
+and confidential complaints is decided in privacy.py (docs/privacy.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from prometheus_client import Counter
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from services.intake import progress, store
+from services.intake import openapi, progress, store
+from services.intake.auth import ChannelAuth, Denial, SignedRequest
+from services.intake.auth import now as auth_now
 from services.intake.channels import OPEN311_SERVICES, parse_raw
+from services.intake.http_input import BadInput, form_fields, header_id, is_json, json_object, read_body
 from services.intake.normalise import Rejected, normalise, reasons_from_validation
+from services.intake.privacy import masked_raw, protected
+from services.intake.ratelimit import RateLimiter
 from services.intake.settings import IntakeSettings
 from shared.db import Database
 from shared.events import (
@@ -47,16 +59,44 @@ from shared.events import (
 from shared.idempotency import once
 from shared.kafka import Publisher, Record
 from shared.logging import get_logger
+from shared.pii import fingerprint, keyed_digest, mask
 
 log = get_logger(__name__)
 PRODUCER = "intake"
 PROGRESS_PATIENCE = timedelta(minutes=2)
 PROBLEM = "application/problem+json"
+TITLES = {400: "Malformed request", 401: "Authentication required", 403: "Not allowed", 409: "Conflict",
+          413: "Request too large", 422: "The request is not valid", 429: "Too many requests"}
+# android-sms-gateway's webhook events other than a received message (counted, acknowledged)
+SMSGATE_EVENTS = frozenset({"sms:sent", "sms:delivered", "sms:failed", "sms:data-received", "mms:received",
+                            "system:ping"})
+
+GATEWAY_EVENTS = Counter("aduan_gateway_events_acknowledged_total",
+                         "Gateway webhook events that carry no complaint (delivery reports, pings)",
+                         ["channel", "event"])
+RATE_LIMITED = Counter("aduan_requests_rate_limited_total", "Requests refused with 429", ["source"])
+
+
+class TooMany(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def denial_error(denial: Denial) -> BadInput:
+    code = "unauthorized" if denial.status == 401 else "forbidden"
+    return BadInput(denial.status, code, f"channel authentication failed: {denial.reason}")
+
+
+def georeport_error(status: int, description: str) -> JSONResponse:
+    """GeoReport v2's own error shape: a list of {code, description}."""
+    return JSONResponse([{"code": status, "description": description}], status_code=status)
 
 
 def problem(status: int, title: str, reasons: list[RejectReason], detail: str | None = None) -> JSONResponse:
+    kind = {422: "validation", 401: "unauthorized", 403: "forbidden", 429: "rate-limited", 409: "conflict"}
     body = {
-        "type": f"urn:aduan:problem:{'validation' if status == 422 else 'request'}",
+        "type": f"urn:aduan:problem:{kind.get(status, 'request')}",
         "title": title,
         "status": status,
         "detail": detail or "; ".join(f"{r.field or 'request'}: {r.message}" for r in reasons),
@@ -92,20 +132,30 @@ class IntakeHandlers:
         self.db = db
         self.settings = settings
         self.topics = settings.topics
+        self.auth = ChannelAuth(settings, _Ledger(db))
+        key = settings.pii_hash_key.get_secret_value() if settings.pii_hash_key else None
+        self.pii_key_set = key is not None
+        self.pii_key = key or secrets.token_hex(32)  # access tokens then last until a restart
+        # the body digest behind an Idempotency-Key must survive a restart, key or not
+        self.digest_key = key or "aduan-idempotency"
+        self._spec = openapi.spec()
+        self.limits = {
+            "ip": RateLimiter(settings.rate_limit_ip_per_min),
+            "phone": RateLimiter(settings.rate_limit_phone_per_min),
+            "api_key": RateLimiter(settings.rate_limit_api_key_per_min),
+            "lookup": RateLimiter(settings.lookup_rate_limit_per_min),
+        }
 
     # -----------------------------------------------------------------------------------------
     # HTTP edge
 
-    async def _receive(self, channel: Channel, raw: dict[str, Any], channel_message_id: str,
-                       *, received_at: Any = None) -> Verdict:
-        """Judge the message and, unless an interactive caller is to be refused, publish it to
-        complaints.inbound, waiting for the broker's acknowledgement."""
-        received_at = received_at or utcnow()
+    def _judge(self, channel: Channel, raw: dict[str, Any], channel_message_id: str, received_at: Any) -> Verdict:
         complaint_id = complaint_id_for(channel.value, channel_message_id)
-        verdict = judge(channel, raw, complaint_id, channel_message_id, received_at, self.settings.tracking_prefix)
-        interactive = channel in (Channel.WEB, Channel.OPEN311)
-        if verdict.complaint is None and interactive:
-            return verdict
+        return judge(channel, raw, complaint_id, channel_message_id, received_at, self.settings.tracking_prefix)
+
+    async def _publish(self, channel: Channel, raw: dict[str, Any], channel_message_id: str, verdict: Verdict,
+                       received_at: Any) -> None:
+        """Publish the message to complaints.inbound, waiting for the broker's acknowledgement."""
         inbound = InboundMessage(
             channel=channel,
             channel_message_id=channel_message_id,
@@ -113,35 +163,85 @@ class IntakeHandlers:
             raw=raw,
             tracking_number=verdict.complaint.tracking_number if verdict.complaint else None,
         )
+        complaint_id = complaint_id_for(channel.value, channel_message_id)
         envelope = new_envelope(EventType.RECEIVED, inbound, producer=f"{PRODUCER}-http", complaint_id=complaint_id)
         # The caller waits for this answer: bound it (the idempotent producer itself never gives up on
         # a queued record). A record that still goes out later is deduplicated by the consumer, since
         # the same channel message always becomes the same complaint.
         await asyncio.wait_for(self.publisher.publish(self.topics.inbound, envelope, key=channel_message_id),
                                self.settings.publish_timeout_s)
+
+    async def _receive(self, channel: Channel, raw: dict[str, Any], channel_message_id: str) -> Verdict:
+        """Judge a gateway message and publish it whatever the verdict (the consumer answers a bad one)."""
+        received_at = utcnow()
+        verdict = self._judge(channel, raw, channel_message_id, received_at)
+        await self._publish(channel, raw, channel_message_id, verdict, received_at)
         return verdict
+
+    def _limited(self, kind: str, source: object) -> None:
+        wait = self.limits[kind].retry_after(fingerprint(source))
+        if wait is not None:
+            RATE_LIMITED.labels(kind).inc()
+            raise TooMany(wait)
+
+    async def _authenticate(self, channel: str, request: Request, body: bytes,
+                            fields: list[tuple[str, str]] | None = None) -> None:
+        signed = SignedRequest(headers=request.headers, body=body, fields=fields or [],
+                               url=self._public_url(request), now=auth_now())
+        denial = await self.auth.check(channel, signed, _client_ip(request))
+        if denial is not None:
+            raise denial_error(denial)
+
+    def _public_url(self, request: Request) -> str:
+        if not self.settings.public_base_url:
+            return str(request.url)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return self.settings.public_base_url.rstrip("/") + request.url.path + query
 
     async def submit_complaint(self, request: Request) -> Response:
         """POST /v1/complaints: the JSON web form. `Idempotency-Key` makes a retry safe."""
-        raw = await self._json_object(request)
-        if isinstance(raw, Response):
-            return raw
-        key = request.headers.get("idempotency-key") or str(uuid.uuid4())
-        verdict = await self._receive(Channel.WEB, raw, key)
+        self._limited("ip", _client_ip(request))
+        key = header_id(request, "idempotency-key")
+        raw = json_object(await read_body(request, self.settings.max_request_bytes))
+        received_at = utcnow()
+        channel_message_id = key or str(uuid.uuid4())
+        verdict = self._judge(Channel.WEB, raw, channel_message_id, received_at)
         if verdict.complaint is None:
             return problem(422, "The complaint is not valid", verdict.reasons)
-        tracking = verdict.complaint.tracking_number
-        return JSONResponse(
-            {"tracking_number": tracking, "complaint_id": str(verdict.complaint.complaint_id), "status": "received"},
-            status_code=202,
-            headers={"Location": f"/v1/complaints/{tracking}"},
-        )
+        if key is not None:
+            digest = keyed_digest(self.digest_key, "idempotency", json.dumps(raw, sort_keys=True, default=str))
+            if not await store.claim_idempotency_key(self.db.pool, key, digest):
+                return problem(409, "Idempotency-Key already used for another request", [RejectReason(
+                    code="idempotency_conflict", field="Idempotency-Key",
+                    message="this key was sent before with a different body; use a new key")])
+        await self._publish(Channel.WEB, raw, channel_message_id, verdict, received_at)
+        complaint = verdict.complaint
+        answer: dict[str, Any] = {"tracking_number": complaint.tracking_number,
+                                  "complaint_id": str(complaint.complaint_id), "status": "received"}
+        if complaint.confidential:
+            answer["access_token"] = self._access_token(complaint.complaint_id)
+        return JSONResponse(answer, status_code=202,
+                            headers={"Location": f"/v1/complaints/{complaint.tracking_number}"})
+
+    def _access_token(self, complaint_id: uuid.UUID) -> str:
+        return keyed_digest(self.pii_key, "access-token", complaint_id)[:32]
 
     async def get_complaint(self, request: Request) -> Response:
-        """GET /v1/complaints/{tracking_number}: how far the complaint has come (for the citizen)."""
-        row = await store.find_by_tracking_number(self.db.pool, request.path_params["tracking_number"])
+        """GET /v1/complaints/{tracking_number}: how far the complaint has come (for the citizen).
+        A confidential complaint shows only to the bearer of its access token; unknown and not-yours
+        get the very same answer."""
+        self._limited("lookup", _client_ip(request))
+        not_found = problem(404, "No complaint with that tracking number (yet)", [])
+        tracking = request.path_params["tracking_number"]
+        if len(tracking) > 64:
+            return not_found
+        row = await store.find_by_tracking_number(self.db.pool, tracking)
         if row is None:
-            return problem(404, "No complaint with that tracking number (yet)", [])
+            return not_found
+        if row["confidential"]:
+            given = request.headers.get("x-access-token", "")
+            if not hmac.compare_digest(self._access_token(row["complaint_id"]).encode(), given.encode()[:64]):
+                return not_found
         return JSONResponse({
             "tracking_number": row["tracking_number"],
             "channel": row["channel"],
@@ -155,34 +255,81 @@ class IntakeHandlers:
         })
 
     async def sms_webhook(self, request: Request) -> Response:
-        """POST /v1/channels/sms: android-sms-gateway's `sms:received` webhook."""
-        body = await self._json_object(request)
-        if isinstance(body, Response):
-            return body
-        payload = body.get("payload", body)
+        """POST /v1/channels/sms: android-sms-gateway's webhook, signed (X-Signature, X-Timestamp)."""
+        body = await read_body(request, self.settings.max_request_bytes)
+        await self._authenticate("sms", request, body)
+        event = json_object(body)
+        kind = event.get("event")
+        if kind != "sms:received":
+            GATEWAY_EVENTS.labels("sms", kind if kind in SMSGATE_EVENTS else "other").inc()
+            return JSONResponse({"acknowledged": True, "accepted": [], "rejected": []}, status_code=202)
+        payload = event.get("payload")
         if not isinstance(payload, dict):
-            return problem(400, "Not an sms:received webhook", [RejectReason(
-                code="invalid_format", field="payload", message="expected an object")])
-        message_id = payload.get("messageId") or body.get("id") or _digest(
-            payload.get("phoneNumber"), payload.get("receivedAt"), payload.get("message"))
-        return self._gateway_answer([await self._receive(Channel.SMS, payload, str(message_id))])
+            raise BadInput(422, "invalid_format", "payload: expected an object")
+        # The event's own id: messageId is content-derived (the gateway's docs), two equal texts share it.
+        message_id = _message_id(event.get("id") or _digest(payload))
+        self._limited("phone", payload.get("phoneNumber"))
+        return self._gateway_answer([await self._receive(Channel.SMS, payload, message_id)])
+
+    async def twilio_webhook(self, request: Request) -> Response:
+        """POST /v1/channels/twilio: a Twilio-style SMS/MMS webhook, signed (X-Twilio-Signature)."""
+        body = await read_body(request, self.settings.max_request_bytes)
+        fields = await form_fields(request, body)
+        await self._authenticate("twilio", request, body, fields)
+        form = dict(fields)
+        sid = form.get("MessageSid") or form.get("SmsSid")
+        if not sid:
+            raise BadInput(422, "missing_field", "MessageSid is required")
+        media = [form[f"MediaUrl{i}"] for i in range(_media_count(form.get("NumMedia"))) if f"MediaUrl{i}" in form]
+        raw = {"phoneNumber": form.get("From", ""), "message": form.get("Body", ""), "media_urls": media}
+        self._limited("phone", raw["phoneNumber"])
+        await self._receive(Channel.SMS, raw, _message_id(f"twilio:{sid}"))
+        return Response("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
+                        media_type="application/xml")
+
+    async def whatsapp_verify(self, request: Request) -> Response:
+        """GET /v1/channels/whatsapp: Meta's subscription check; echoes hub.challenge."""
+        fields = list(request.query_params.multi_items())
+        await self._authenticate("whatsapp-verify", request, b"", fields)
+        challenge = request.query_params.get("hub.challenge", "")
+        if not challenge or len(challenge) > 200:
+            raise BadInput(400, "invalid_field", "hub.challenge must be 1–200 characters")
+        return PlainTextResponse(challenge)
 
     async def whatsapp_webhook(self, request: Request) -> Response:
-        """POST /v1/channels/whatsapp: a WhatsApp Cloud API webhook, or one bare message object."""
-        body = await self._json_object(request)
-        if isinstance(body, Response):
-            return body
-        verdicts = [await self._receive(Channel.WHATSAPP, raw, str(raw.get("id") or _digest(raw)))
-                    for raw in _whatsapp_messages(body)]
+        """POST /v1/channels/whatsapp: a WhatsApp Cloud API webhook, signed (X-Hub-Signature-256)."""
+        body = await read_body(request, self.settings.max_request_bytes)
+        await self._authenticate("whatsapp", request, body)
+        messages, others = _whatsapp_messages(json_object(body))
+        if others:
+            GATEWAY_EVENTS.labels("whatsapp", "status").inc(others)
+        for raw in messages:
+            self._limited("phone", raw.get("from"))
+        verdicts = [await self._receive(Channel.WHATSAPP, raw, _message_id(raw.get("id") or _digest(raw)))
+                    for raw in messages]
         return self._gateway_answer(verdicts)
 
     async def email_webhook(self, request: Request) -> Response:
-        """POST /v1/channels/email: an inbound e-mail as the mail gateway parsed it."""
-        body = await self._json_object(request)
-        if isinstance(body, Response):
-            return body
-        message_id = body.get("message_id") or _digest(body.get("from"), body.get("subject"), body.get("text"))
-        return self._gateway_answer([await self._receive(Channel.EMAIL, body, str(message_id))])
+        """POST /v1/channels/email: an inbound e-mail (Mailgun route form or JSON), signed with
+        timestamp, token and signature; each token is used once."""
+        body = await read_body(request, self.settings.max_request_bytes)
+        if is_json(request):
+            data = json_object(body)
+            fields = [(k, v) for k, v in data.items() if isinstance(v, str)]
+        else:
+            fields = await form_fields(request, body)
+            data = dict(fields)
+        await self._authenticate("email", request, body, fields)
+        token = str(data.get("token"))
+        raw = {k: v for k, v in data.items() if k not in ("timestamp", "token", "signature")}
+        message_id = raw.get("message_id") or raw.get("Message-Id") or _digest(raw.get("from"), raw.get("subject"))
+        self._limited("phone", raw.get("from") or raw.get("sender"))
+        try:
+            verdict = await self._receive(Channel.EMAIL, raw, _message_id(message_id))
+        except BaseException:
+            await store.release_token(self.db.pool, "email", token)  # the gateway's retry must pass
+            raise
+        return self._gateway_answer([verdict])
 
     async def open311_services(self, _: Request) -> Response:
         return JSONResponse([
@@ -192,26 +339,56 @@ class IntakeHandlers:
         ])
 
     async def open311_request(self, request: Request) -> Response:
-        """POST /open311/v2/requests.json: GeoReport v2, form-encoded or JSON."""
-        if request.headers.get("content-type", "").startswith("application/json"):
-            raw = await self._json_object(request)
-            if isinstance(raw, Response):
-                return raw
+        """POST /open311/v2/requests.json: GeoReport v2, form-encoded or JSON, with a client's api_key."""
+        body = await read_body(request, self.settings.max_request_bytes)
+        if is_json(request):
+            raw = json_object(body)
+            fields = [(k, v) for k, v in raw.items() if isinstance(v, str)]
         else:
-            raw = dict(await request.form())
-        verdict = await self._receive(Channel.OPEN311, raw, str(uuid.uuid4()))
+            fields = await form_fields(request, body)
+            raw = dict(fields)
+        fields += [(k, v) for k, v in request.query_params.multi_items() if k == "api_key"]
+        await self._authenticate("open311", request, body, fields)
+        client = next((v for k, v in fields if k == "api_key"), "")
+        self._limited("api_key", client)
+        raw = {k: v for k, v in raw.items() if k != "api_key"}
+        received_at = utcnow()
+        channel_message_id = str(uuid.uuid4())
+        verdict = self._judge(Channel.OPEN311, raw, channel_message_id, received_at)
         if verdict.complaint is None:
-            return problem(422, "The service request is not valid", verdict.reasons)
+            return georeport_error(400, "; ".join(f"{r.field or 'request'}: {r.message}" for r in verdict.reasons))
+        await self._publish(Channel.OPEN311, raw, channel_message_id, verdict, received_at)
         return JSONResponse([{
             "service_request_id": verdict.complaint.tracking_number,
             "service_notice": "Pengaduan diterima; simpan nomor ini untuk memantau tindak lanjut.",
         }], status_code=201)
 
-    async def broker_unavailable(self, _: Request, exc: Exception) -> Response:
+    async def broker_unavailable(self, request: Request, exc: Exception) -> Response:
         """Kafka did not take the event: nothing was promised, so the caller may simply retry."""
-        log.error("could not publish to Kafka; answering 503", error=repr(exc)[:300])
-        response = problem(503, "Complaint intake is temporarily unavailable", [], detail="please retry shortly")
+        log.error("could not publish to Kafka; answering 503", error_type=type(exc).__name__)
+        if request.url.path.startswith("/open311/"):
+            response = georeport_error(503, "temporarily unavailable; please retry shortly")
+        else:
+            response = problem(503, "Complaint intake is temporarily unavailable", [], detail="please retry shortly")
         response.headers["Retry-After"] = "5"
+        return response
+
+    async def bad_input(self, request: Request, exc: Exception) -> Response:
+        """A request intake will not read (size, encoding, shape, credentials, rate): a 4xx naming why."""
+        headers: dict[str, str] = {}
+        if isinstance(exc, TooMany):
+            status, code, message = 429, "rate_limited", f"too many requests; retry in {exc.retry_after} s"
+            headers["Retry-After"] = str(exc.retry_after)
+        elif isinstance(exc, BadInput):
+            status, code, message = exc.status, exc.code, exc.message
+        else:  # a ValidationError while building an event from a request: the request is at fault
+            status, code, message = 400, "invalid_request", "the request cannot be read"
+        if request.url.path.startswith("/open311/"):
+            response = georeport_error(status, message)
+        else:
+            title = TITLES.get(status, "The request cannot be accepted")
+            response = problem(status, title, [RejectReason(code=code, field=None, message=message)])
+        response.headers.update(headers)
         return response
 
     @staticmethod
@@ -221,31 +398,34 @@ class IntakeHandlers:
             "rejected": [[r.model_dump() for r in v.reasons] for v in verdicts if v.complaint is None],
         }, status_code=202)
 
-    async def _json_object(self, request: Request) -> dict[str, Any] | Response:
-        body = await request.body()
-        if len(body) > self.settings.max_request_bytes:
-            return problem(413, "Request too large", [RejectReason(
-                code="too_large", field=None, message=f"at most {self.settings.max_request_bytes} bytes")])
-        try:
-            value = json.loads(body)
-        except ValueError:
-            return problem(400, "Malformed JSON", [RejectReason(
-                code="invalid_json", field=None, message="the body is not valid JSON")])
-        if not isinstance(value, dict):
-            return problem(422, "The complaint is not valid", [RejectReason(
-                code="invalid_format", field=None, message="expected a JSON object")])
-        return value
-
     def routes(self) -> list[Route]:
         return [
             Route("/v1/complaints", self.submit_complaint, methods=["POST"]),
             Route("/v1/complaints/{tracking_number}", self.get_complaint, methods=["GET"]),
             Route("/v1/channels/sms", self.sms_webhook, methods=["POST"]),
+            Route("/v1/channels/twilio", self.twilio_webhook, methods=["POST"]),
+            Route("/v1/channels/whatsapp", self.whatsapp_verify, methods=["GET"]),
             Route("/v1/channels/whatsapp", self.whatsapp_webhook, methods=["POST"]),
             Route("/v1/channels/email", self.email_webhook, methods=["POST"]),
             Route("/open311/v2/services.json", self.open311_services, methods=["GET"]),
             Route("/open311/v2/requests.json", self.open311_request, methods=["POST"]),
+            Route("/openapi.json", self.openapi, methods=["GET"]),
         ]
+
+    async def openapi(self, _: Request) -> Response:
+        return JSONResponse(self._spec)
+
+    async def announce(self) -> None:
+        self.auth.announce()
+        if not self.pii_key_set:
+            log.warning("ADUAN_PII_HASH_KEY not set: access tokens last until a restart")
+
+    async def purge(self) -> None:
+        raw, tokens = await store.purge_expired(
+            self.db.pool, rejected_raw_days=self.settings.rejected_raw_retention_days,
+            token_seconds=2 * self.settings.signature_tolerance_s)
+        if raw or tokens:
+            log.info("expired personal data purged", rejected_raw=raw, webhook_tokens=tokens)
 
     # -----------------------------------------------------------------------------------------
     # Kafka edge: complaints.inbound
@@ -262,15 +442,16 @@ class IntakeHandlers:
                 if not await store.record_accepted(conn, verdict.complaint, envelope.correlation_id):
                     log.info("channel message accepted before; not a new complaint", channel=msg.channel.value)
                     return
-                accepted = envelope.follow(EventType.ACCEPTED, verdict.complaint, producer=PRODUCER,
-                                           complaint_id=complaint_id)
+                handle = await store.record_reporter(conn, verdict.complaint, f"rh_{secrets.token_urlsafe(18)}")
+                accepted = envelope.follow(EventType.ACCEPTED, protected(verdict.complaint, handle),
+                                           producer=PRODUCER, complaint_id=complaint_id)
                 await self.publisher.publish(self.topics.accepted, accepted)
                 log.info("complaint accepted", tracking_number=verdict.complaint.tracking_number,
                          channel=msg.channel.value)
             else:
                 rejection = Rejection(channel=msg.channel.value, channel_message_id=msg.channel_message_id,
-                                      raw=msg.raw, reasons=tuple(verdict.reasons))
-                await store.record_rejected(conn, envelope.event_id, rejection)
+                                      raw=masked_raw(msg.raw), reasons=tuple(verdict.reasons))
+                await store.record_rejected(conn, envelope.event_id, rejection, msg.raw)
                 await self.publisher.publish(self.topics.rejected,
                               envelope.follow(EventType.REJECTED, rejection, producer=PRODUCER,
                                               complaint_id=complaint_id),
@@ -310,29 +491,73 @@ class IntakeHandlers:
 
     async def on_unreadable_inbound(self, record: Record, reason: str) -> None:
         """A channel published something that is not an inbound envelope: answer on complaints.rejected."""
-        raw_text = (record.value or b"").decode("utf-8", errors="replace")
-        rejection = Rejection(channel="unknown", channel_message_id=None, raw=raw_text[:100_000], reasons=(
+        raw_text = (record.value or b"").decode("utf-8", errors="replace")[:100_000]
+        try:
+            raw: Any = masked_raw(json.loads(raw_text))
+        except (ValueError, RecursionError):
+            raw = mask(raw_text)
+        rejection = Rejection(channel="unknown", channel_message_id=None, raw=raw, reasons=(
             RejectReason(code="invalid_envelope", field=None, message=reason[:2000]),))
         event_id = derived_id("unreadable", record.topic, record.partition, record.offset)
         envelope = new_envelope(EventType.REJECTED, rejection, producer=PRODUCER, event_id=event_id)
         await self.publisher.publish(self.topics.rejected, envelope, key=str(event_id))
-        log.warning("unreadable inbound message rejected", reason=reason[:500])
+        log.warning("unreadable inbound message rejected", reason=mask(reason[:500]))
 
 
 def _digest(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
-def _whatsapp_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The text messages of a Cloud API webhook, each with its sender's profile name."""
+def _message_id(value: object) -> str:
+    """A channel's message id as intake keys it: the id itself, or a digest of one too long or odd to keep."""
+    text = str(value)
+    if 0 < len(text) <= 200 and text.isprintable():
+        return text
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _media_count(value: str | None) -> int:
+    return min(int(value), 10) if value and value.isdigit() and len(value) < 4 else 0
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class _Ledger:
+    """One-use webhook tokens in intake's schema."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, scope: str, token: str) -> bool:
+        return await store.claim_token(self.db.pool, scope, token[:200])
+
+    async def release(self, scope: str, token: str) -> None:
+        await store.release_token(self.db.pool, scope, token[:200])
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _whatsapp_messages(body: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """Every message of a Cloud API webhook (text or not), each with its sender's profile name, and how
+    many other notifications (delivery statuses) it carried. Anything not shaped as Meta documents
+    is skipped over, never trusted."""
     if "entry" not in body:
-        return [body]
+        return [body], 0
     found: list[dict[str, Any]] = []
-    for entry in body.get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            names = {c.get("wa_id"): (c.get("profile") or {}).get("name") for c in value.get("contacts") or []}
-            for message in value.get("messages") or []:
-                if message.get("type", "text") == "text":
-                    found.append({**message, "profile_name": names.get(message.get("from"))})
-    return found
+    others = 0
+    for entry in _objects(body.get("entry")):
+        for change in _objects(entry.get("changes")):
+            value = change.get("value")
+            if not isinstance(value, dict):
+                continue
+            names = {c["wa_id"]: c["profile"].get("name") for c in _objects(value.get("contacts"))
+                     if isinstance(c.get("wa_id"), str) and isinstance(c.get("profile"), dict)}
+            others += len(_objects(value.get("statuses")))
+            for message in _objects(value.get("messages")):
+                sender = message.get("from")
+                found.append({**message, "profile_name": names.get(sender) if isinstance(sender, str) else None})
+    return found, others

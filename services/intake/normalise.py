@@ -12,15 +12,18 @@ import base64
 import hashlib
 import html
 import re
+import tomllib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parseaddr
+from functools import cache
 from html.parser import HTMLParser
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from pydantic import EmailStr, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, TypeAdapter, ValidationError
 
 from services.intake.channels import (
     OPEN311_SERVICES,
@@ -38,6 +41,7 @@ MIN_BODY_CHARS = 15
 MAX_TITLE_CHARS = 100
 LAPOR_MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
 _EMAIL = TypeAdapter(EmailStr)
+MARKERS_PATH = Path(__file__).with_name("markers.toml")
 
 
 class Rejected(Exception):
@@ -191,6 +195,45 @@ def email_address(value: str | None, field: str, reasons: list[RejectReason], *,
     return None
 
 
+# ---------------------------------------------------------------------------------------------
+# anonim / rahasia asked for in the text
+
+
+class PrivacyMarkers(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    anonymous: tuple[str, ...] = Field(min_length=1)
+    confidential: tuple[str, ...] = Field(min_length=1)
+
+
+@cache
+def _marker_regex() -> re.Pattern[str]:
+    markers = PrivacyMarkers.model_validate(tomllib.loads(MARKERS_PATH.read_text()))
+    words = "|".join(re.escape(w) for w in sorted({*markers.anonymous, *markers.confidential}, key=len, reverse=True))
+    return re.compile(rf"(?i)^\s*[#\[]?({words})[\]:]?(?:\s+|$)")
+
+
+@cache
+def _confidential_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in PrivacyMarkers.model_validate(
+        tomllib.loads(MARKERS_PATH.read_text())).confidential)
+
+
+def privacy_markers(text: str) -> tuple[bool, bool, str]:
+    """(anonymous, confidential, the text without its leading markers)."""
+    anonymous = confidential = False
+    for _ in range(3):
+        match = _marker_regex().match(text)
+        if match is None:
+            break
+        if match.group(1).lower() in _confidential_words():
+            confidential = True
+        else:
+            anonymous = True
+        text = text[match.end():]
+    return anonymous, confidential, text
+
+
 def reporter_or_none(name: str | None, phone: str | None, email: str | None) -> Reporter | None:
     if not (name or phone or email):
         return None
@@ -243,32 +286,64 @@ def _from_web(m: WebForm, reasons: list[RejectReason]) -> Draft:
 
 
 def _from_sms(m: SmsMessage, reasons: list[RejectReason]) -> Draft:
+    anonymous, confidential, text = privacy_markers(m.message)
     return Draft(
         title=None,
-        body=clean_text(m.message),
+        body=clean_text(text),
         original_title=None,
         original_body=m.message,
+        anonymous=anonymous,
+        confidential=confidential,
         reporter=reporter_or_none(None, e164(m.phone_number, "phoneNumber", reasons, strict=False), None),
+        attachments=tuple(Attachment(url=url) for url in m.media_urls),
     )
 
 
 def _from_whatsapp(m: WhatsAppMessage, reasons: list[RejectReason]) -> Draft:
+    """Text, media (image, audio, video, document, sticker: an attachment, its caption the text) or a
+    shared location. Any other type is answered with a reason, never dropped."""
+    media = m.media()
+    location = Location()
+    if m.type == "text" and m.text is not None:
+        text = m.text.body
+    elif media is not None:
+        text = media.caption or ""
+        if not text:
+            reasons.append(RejectReason(code="media_without_text", field=m.type,
+                                        message=f"a {m.type} needs a written description of the complaint"))
+    elif m.type == "location" and m.location is not None:
+        loc = m.location
+        text = " ".join(p for p in (loc.name, loc.address) if p)
+        location = Location(text=text or None, lat=loc.latitude, lon=loc.longitude)
+    else:
+        text = ""
+        reasons.append(RejectReason(code="unsupported_type", field="type",
+                                    message="only text, media with a caption and locations become complaints"))
+    anonymous, confidential, marked = privacy_markers(text)
     return Draft(
         title=None,
-        body=clean_text(m.text.body),
+        body=clean_text(marked),
         original_title=None,
-        original_body=m.text.body,
+        original_body=text,
+        anonymous=anonymous,
+        confidential=confidential,
         reporter=reporter_or_none(m.profile_name, e164("+" + m.from_.lstrip("+"), "from", reasons, strict=False),
                                   None),
+        location=location,
+        attachments=(Attachment(url=f"whatsapp-media:{media.id}", media_type=media.mime_type),) if media else (),
     )
 
 
 def _from_email(m: EmailMessage, reasons: list[RejectReason]) -> Draft:
     original = m.text or m.html or ""
     name, _ = parseaddr(m.from_)
+    anonymous, confidential, subject = privacy_markers(m.subject or "")
+    body_anonymous, body_confidential, text = privacy_markers(original)
     return Draft(
-        title=clean_text(m.subject) if m.subject else None,
-        body=clean_text(original, email=True),
+        title=clean_text(subject) if subject.strip() else None,
+        body=clean_text(text, email=True),
+        anonymous=anonymous or body_anonymous,
+        confidential=confidential or body_confidential,
         original_title=m.subject,
         original_body=original,
         reporter=reporter_or_none(name or None, None, email_address(m.from_, "from", reasons, strict=False)),
@@ -277,9 +352,12 @@ def _from_email(m: EmailMessage, reasons: list[RejectReason]) -> Draft:
 
 def _from_open311(m: Open311Request, reasons: list[RejectReason]) -> Draft:
     name = " ".join(p for p in (m.first_name, m.last_name) if p) or None
+    anonymous, confidential, text = privacy_markers(m.description)
     return Draft(
         title=OPEN311_SERVICES.get(m.service_code),
-        body=clean_text(m.description),
+        body=clean_text(text),
+        anonymous=anonymous or m.anonymous,
+        confidential=confidential or m.confidential,
         original_title=None,
         original_body=m.description,
         reporter=reporter_or_none(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 
 from shared.settings import ServiceSettings
 
@@ -11,5 +11,43 @@ class IntakeSettings(ServiceSettings):
     tracking_prefix: str = "LPG"
     # How long an HTTP caller waits for Kafka to take its complaint before a 503 (seconds).
     publish_timeout_s: float = Field(default=10.0, gt=0)
-    # Web form bodies above this size are refused before parsing (bytes).
+    # Request bodies above this size are refused before parsing, on every path (bytes).
     max_request_bytes: int = 256 * 1024
+
+    # Channel secrets (docs/privacy.md, README "Configuration"): a channel whose secret is unset is off.
+    smsgate_signing_key: SecretStr | None = None
+    twilio_auth_token: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    email_webhook_secret: SecretStr | None = None
+    # Open311 clients as comma-separated `name:key` pairs, so that one client can be revoked.
+    open311_api_keys: SecretStr | None = None
+    # The public URL intake is reached at behind a proxy (Twilio signs the URL it called).
+    public_base_url: str | None = None
+    # How far a signed timestamp may lie from intake's clock (seconds).
+    signature_tolerance_s: int = Field(default=300, ge=1)
+
+    # Requests per minute per source; 0 turns a limit off.
+    rate_limit_ip_per_min: int = Field(default=120, ge=0)
+    rate_limit_phone_per_min: int = Field(default=10, ge=0)
+    rate_limit_api_key_per_min: int = Field(default=600, ge=0)
+    lookup_rate_limit_per_min: int = Field(default=30, ge=0)
+    # How long the unmasked copy of a rejected message stays in intake's store (days).
+    rejected_raw_retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("open311_api_keys")
+    @classmethod
+    def _key_pairs(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            for pair in value.get_secret_value().split(","):
+                name, _, key = pair.strip().partition(":")
+                if not name or not key:
+                    raise ValueError("ADUAN_OPEN311_API_KEYS must be comma-separated name:key pairs")
+        return value
+
+    def open311_clients(self) -> dict[str, str]:
+        """Each Open311 client's name by its key."""
+        if self.open311_api_keys is None:
+            return {}
+        pairs = [p.strip().partition(":") for p in self.open311_api_keys.get_secret_value().split(",") if p.strip()]
+        return {key: name for name, _, key in pairs}

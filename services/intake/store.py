@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import asyncpg
@@ -15,26 +16,85 @@ async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correl
     """Remember the complaint; False when this channel message was accepted before."""
     inserted = await conn.fetchval(
         """INSERT INTO intake.complaints
-               (complaint_id, tracking_number, channel, channel_message_id, received_at, correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1""",
+               (complaint_id, tracking_number, channel, channel_message_id, received_at, correlation_id,
+                anonymous, confidential)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1""",
         complaint.complaint_id, complaint.tracking_number, complaint.channel.value,
         complaint.channel_message_id, complaint.received_at, correlation_id,
+        complaint.anonymous, complaint.confidential,
     )
     return inserted is not None
 
 
-async def record_rejected(conn: asyncpg.Connection, event_id: object, rejection: Rejection) -> None:
+async def record_rejected(conn: asyncpg.Connection, event_id: object, rejection: Rejection,
+                          unmasked_raw: object = None) -> None:
+    """The rejection, with the unmasked message for support (purged by `purge_expired`)."""
     await conn.execute(
-        """INSERT INTO intake.rejections (event_id, channel, channel_message_id, reason_codes)
-           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
+        """INSERT INTO intake.rejections (event_id, channel, channel_message_id, reason_codes, raw)
+           VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING""",
         event_id, rejection.channel, rejection.channel_message_id, [r.code for r in rejection.reasons],
+        json.dumps(unmasked_raw, ensure_ascii=False, default=str) if unmasked_raw is not None else None,
     )
+
+
+async def record_reporter(conn: asyncpg.Connection, complaint: Complaint, new_handle: str) -> str:
+    """Keep the reporter's identity and the original text; the reply handle (the first one minted wins,
+    so a redelivery publishes the same handle)."""
+    reporter = complaint.reporter
+    await conn.execute(
+        """INSERT INTO intake.reporters
+               (complaint_id, reply_handle, name, phone, email, original_title, original_body)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (complaint_id) DO NOTHING""",
+        complaint.complaint_id, new_handle, reporter.name if reporter else None,
+        reporter.phone if reporter else None, reporter.email if reporter else None,
+        complaint.original_title, complaint.original_body,
+    )
+    return await conn.fetchval("SELECT reply_handle FROM intake.reporters WHERE complaint_id = $1",
+                               complaint.complaint_id)
+
+
+async def contact_of(pool: asyncpg.Pool, reply_handle: str) -> asyncpg.Record | None:
+    """Who a reply handle addresses (for intake's own outbound replies)."""
+    return await pool.fetchrow("SELECT name, phone, email FROM intake.reporters WHERE reply_handle = $1",
+                               reply_handle)
+
+
+async def claim_idempotency_key(pool: asyncpg.Pool, key: str, digest: str) -> bool:
+    """True when `key` is new or was used with the same request; False when it came with another body."""
+    stored = await pool.fetchval(
+        """INSERT INTO intake.idempotency_keys (idempotency_key, request_digest) VALUES ($1, $2)
+           ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+           RETURNING request_digest""",
+        key, digest,
+    )
+    return stored == digest
+
+
+async def claim_token(pool: asyncpg.Pool, scope: str, token: str) -> bool:
+    inserted = await pool.fetchval(
+        "INSERT INTO intake.webhook_tokens (scope, token) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
+        scope, token)
+    return inserted is not None
+
+
+async def release_token(pool: asyncpg.Pool, scope: str, token: str) -> None:
+    await pool.execute("DELETE FROM intake.webhook_tokens WHERE scope = $1 AND token = $2", scope, token)
+
+
+async def purge_expired(pool: asyncpg.Pool, *, rejected_raw_days: int, token_seconds: int) -> tuple[int, int]:
+    """Drop unmasked rejected messages past their retention and one-use tokens past their window."""
+    raw = await pool.execute(
+        "UPDATE intake.rejections SET raw = NULL WHERE raw IS NOT NULL AND rejected_at < now() - make_interval("
+        "days => $1)", rejected_raw_days)
+    tokens = await pool.execute(
+        "DELETE FROM intake.webhook_tokens WHERE seen_at < now() - make_interval(secs => $1)", token_seconds)
+    return int(raw.split()[-1]), int(tokens.split()[-1])
 
 
 async def find_by_tracking_number(pool: asyncpg.Pool, tracking_number: str) -> asyncpg.Record | None:
     return await pool.fetchrow(
         "SELECT complaint_id, tracking_number, channel, received_at, accepted_at, stage, agency_code,"
-        " lapor_tracking_id, updated_at FROM intake.complaints WHERE tracking_number = $1",
+        " lapor_tracking_id, updated_at, confidential FROM intake.complaints WHERE tracking_number = $1",
         tracking_number,
     )
 

@@ -99,7 +99,9 @@ class NotifierHandlers:
             info = await store.upsert_complaint(
                 conn, c.complaint_id, c.tracking_number, channel=c.channel.value, reply_handle=c.reply_handle
             )
-            await self._lifecycle(conn, c.complaint_id, c.tracking_number, "accepted", c.received_at, info)
+            await self._lifecycle(
+                conn, c.complaint_id, c.tracking_number, "accepted", c.received_at, info, envelope.correlation_id
+            )
             if c.reply_handle:
                 await self._tell_citizen(
                     envelope,
@@ -138,7 +140,9 @@ class NotifierHandlers:
                 agency_code=decision.agency_code,
                 urusan=decision.urusan,
             )
-            await self._lifecycle(conn, c.complaint_id, c.tracking_number, "routed", utcnow(), info)
+            await self._lifecycle(
+                conn, c.complaint_id, c.tracking_number, "routed", utcnow(), info, envelope.correlation_id
+            )
             if info.get("reply_handle"):
                 await self._tell_citizen(
                     envelope,
@@ -166,7 +170,9 @@ class NotifierHandlers:
                 lapor_tracking_id=f.lapor_tracking_id,
                 forward_outcome=f.outcome.value,
             )
-            await self._lifecycle(conn, envelope.complaint_id, f.tracking_number, "forwarded", utcnow(), info)
+            await self._lifecycle(
+                conn, envelope.complaint_id, f.tracking_number, "forwarded", utcnow(), info, envelope.correlation_id
+            )
 
     async def on_status(self, envelope: Envelope[StatusChanged]) -> None:
         change = envelope.payload
@@ -180,7 +186,15 @@ class NotifierHandlers:
             info = await store.upsert_complaint(
                 conn, envelope.complaint_id, change.tracking_number, agency_code=change.agency_code
             )
-            await self._lifecycle(conn, envelope.complaint_id, change.tracking_number, event, change.changed_at, info)
+            await self._lifecycle(
+                conn,
+                envelope.complaint_id,
+                change.tracking_number,
+                event,
+                change.changed_at,
+                info,
+                envelope.correlation_id,
+            )
             kind = _CITIZEN_ON_STATUS.get(event)
             if kind is not None and info.get("reply_handle") and info.get("channel"):
                 await self._tell_citizen(
@@ -194,7 +208,14 @@ class NotifierHandlers:
                 )
 
     async def _lifecycle(
-        self, conn: Any, complaint_id: uuid.UUID, tracking_number: str, event: str, at: datetime, info: dict[str, Any]
+        self,
+        conn: Any,
+        complaint_id: uuid.UUID,
+        tracking_number: str,
+        event: str,
+        at: datetime,
+        info: dict[str, Any],
+        correlation_id: str | None = None,
     ) -> None:
         """Apply one lifecycle event to the complaint's clocks, in this order: re-time clocks for a newly known
         agency/urusan, stop, pause, resume, restart, start. Each change is written to the history."""
@@ -292,7 +313,14 @@ class NotifierHandlers:
             stop = _earliest_stop(self.policy.clocks[d.clock].stops_on, seen, d.started_at)
             stopped_at, stopped_by = stop if stop is not None else (None, None)
             if await store.insert_deadline(
-                conn, complaint_id, tracking_number, d, None if stop else next_at, stopped_at, stopped_by
+                conn,
+                complaint_id,
+                tracking_number,
+                d,
+                None if stop else next_at,
+                stopped_at,
+                stopped_by,
+                correlation_id,
             ):
                 note(fresh, "started", at, warn_at=d.warn_at.isoformat())
                 if stopped_at is not None:
@@ -414,7 +442,7 @@ class NotifierHandlers:
             event_type=EventType.SLA_ALERT,
             occurred_at=now,
             complaint_id=row["complaint_id"],
-            correlation_id=str(row["complaint_id"]),
+            correlation_id=row.get("correlation_id") or str(row["complaint_id"]),
             producer=PRODUCER,
             payload=alert,
         )

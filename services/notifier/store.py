@@ -131,11 +131,12 @@ async def insert_deadline(
     next_alert_at: datetime | None,
     stopped_at: datetime | None = None,
     stopped_by: str | None = None,
+    correlation_id: str | None = None,
 ) -> bool:
     row = await conn.fetchval(
         """INSERT INTO notifier.deadlines (complaint_id, clock, tracking_number, agency_code, urusan, started_at,
-                                           warn_at, due_at, next_alert_at, stopped_at, stopped_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                           warn_at, due_at, next_alert_at, stopped_at, stopped_by, correlation_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            ON CONFLICT (complaint_id, clock) DO NOTHING RETURNING true""",
         complaint_id,
         d.clock,
@@ -148,6 +149,7 @@ async def insert_deadline(
         next_alert_at,
         stopped_at,
         stopped_by,
+        correlation_id,
     )
     return row is not None
 

@@ -7,7 +7,6 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from services.intake.app import build
-from services.intake.settings import IntakeSettings
 from shared.events import (
     Channel,
     Complaint,
@@ -24,6 +23,7 @@ from shared.events import (
     new_envelope,
     utcnow,
 )
+from tests.intake_support import gateways, intake_settings
 from tests.support import eventually, publish_events, read_topic, running
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,7 @@ FORM = {
 
 @pytest.fixture
 async def intake(service_env):  # type: ignore[no-untyped-def]
-    service = build(IntakeSettings(**service_env))
+    service = build(intake_settings(service_env))
     async with running(service):
         transport = httpx.ASGITransport(app=service.asgi())
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
@@ -126,11 +126,10 @@ async def test_a_redelivered_inbound_event_is_accepted_once(intake, infra, topic
 
 async def test_gateway_webhooks_publish_every_message_and_report_each_verdict(intake, infra, topics):
     _, client = intake
-    sms = await client.post("/v1/channels/sms", json={"event": "sms:received", "payload": {
+    sms = await gateways(client).sms({
         "message": "Sampah menumpuk di pasar Gisting Tanggamus sudah 2 minggu", "phoneNumber": "081200005678",
-        "receivedAt": "2026-11-20T08:15:00+07:00"}})
-    empty = await client.post("/v1/channels/sms", json={"event": "sms:received", "payload": {
-        "message": "", "phoneNumber": "081200005678"}})
+        "receivedAt": "2026-11-20T08:15:00+07:00"})
+    empty = await gateways(client).sms({"message": "", "phoneNumber": "081200005678"})
     assert sms.status_code == empty.status_code == 202
     assert len(sms.json()["accepted"]) == 1
     assert empty.json()["accepted"] == [] and empty.json()["rejected"]

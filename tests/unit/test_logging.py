@@ -8,6 +8,7 @@ puts structlog, the stdlib root logger and the context variables back as they we
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import re
@@ -19,6 +20,7 @@ import pytest
 import structlog
 
 from shared.logging import bound, configure_logging, get_logger
+from shared.pii import set_hash_key
 
 NAME = "Budi Santoso"
 EMAIL = "budi.santoso@gmail.com"
@@ -40,9 +42,12 @@ PHONES = [
 LIBRARY = "tests.unit.some_library"
 
 
-def sha_fingerprint(value: object) -> str:
-    """Worked out here, independently of the module: sha256 of str(value), first 12 hex digits."""
-    return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:12]
+KEY = "test-pii-hash-key"
+
+
+def hmac_fingerprint(value: object) -> str:
+    """Worked out here, independently of the module: HMAC-SHA256(key, str(value)), first 16 hex digits."""
+    return "hmac:" + hmac.new(KEY.encode(), str(value).encode(), hashlib.sha256).hexdigest()[:16]
 
 
 @pytest.fixture
@@ -76,6 +81,7 @@ class Logs:
         self._capsys = capsys
 
     def start(self, service: str = "intake", level: str = "DEBUG") -> None:
+        set_hash_key(KEY)
         configure_logging(service, level=level)
         self._capsys.readouterr()
 
@@ -103,11 +109,11 @@ def assert_clean(lines: list[dict[str, Any]], *secrets: str) -> None:
 
 def test_lines_are_json_with_service_and_level(logs: Logs) -> None:
     logs.start()
-    get_logger("t").info("service started", port=8080)
+    get_logger("t").info("service started", topic_prefix="p.")
     logging.getLogger(LIBRARY).warning("library says %s", "hello")
     lines = logs.lines()
     assert len(lines) == 2
-    assert lines[0]["event"] == "service started" and lines[0]["port"] == 8080
+    assert lines[0]["event"] == "service started" and lines[0]["topic_prefix"] == "p."
     assert lines[0]["service"] == "intake" and lines[0]["level"] == "info"
     assert "timestamp" in lines[0]
     assert lines[1]["event"] == "library says hello" and lines[1]["logger"] == LIBRARY
@@ -147,13 +153,13 @@ def test_personal_keys_become_fingerprints(logs: Logs, key: str) -> None:
     log = get_logger("t")
     log.info("first", **{key: value})
     log.info("second", **{key: value})
-    log.info("nested", payload={"raw": {key: value}})
+    log.info("message parked", reason={"raw": {key: value}})  # under an allowed field, nested
     lines = logs.lines()
     assert_clean(lines, NAME, EMAIL, NIK, "Budi", "Santoso")
-    expected = sha_fingerprint(value)
+    expected = hmac_fingerprint(value)
     assert lines[0][key] == expected
     assert lines[1][key] == expected  # the same person reads the same in every line
-    assert lines[2]["payload"]["raw"][key] == expected
+    assert lines[2]["reason"]["raw"][key] == expected
 
 
 def test_fingerprints_tell_people_apart(logs: Logs) -> None:
@@ -163,14 +169,14 @@ def test_fingerprints_tell_people_apart(logs: Logs) -> None:
     log.info("b", name="Siti Aminah")
     first, second = logs.lines()
     assert first["name"] != second["name"]
-    assert first["name"].startswith("sha256:") and second["name"].startswith("sha256:")
+    assert first["name"].startswith("hmac:") and second["name"].startswith("hmac:")
 
 
 def test_integer_nik_under_its_key_is_fingerprinted(logs: Logs) -> None:
     logs.start()
     get_logger("t").info("lookup", nik=int(NIK))
     (line,) = logs.lines()
-    assert line["nik"] == sha_fingerprint(int(NIK))
+    assert line["nik"] == hmac_fingerprint(int(NIK))
     assert_clean([line], NIK)
 
 
@@ -190,12 +196,39 @@ def test_exception_text_is_scrubbed(logs: Logs) -> None:
 
 def test_non_personal_values_are_kept(logs: Logs) -> None:
     logs.start()
-    get_logger("t").info("complaint accepted", tracking_number="LPG-260310-ABCD1234", channel="sms",
+    get_logger("t").info("forwarded to LAPOR!", tracking_number="LPG-260310-ABCD1234", channel="sms",
                          attempts=3, agency_code="kota-bandar-lampung")
     (line,) = logs.lines()
     assert line["tracking_number"] == "LPG-260310-ABCD1234"
     assert line["channel"] == "sms" and line["attempts"] == 3
     assert line["agency_code"] == "kota-bandar-lampung"
+    assert "dropped_fields" not in line
+
+
+def test_fields_not_declared_for_the_event_are_dropped_by_name(logs: Logs) -> None:
+    logs.start()
+    get_logger("t").info("complaint accepted", tracking_number="LPG-1", body="Jalan rusak, hubungi Pak Budi",
+                         title="Jalan", note="free text")
+    get_logger("t").info("forwarded to LAPOR!", attempts=2, body="x")
+    logging.getLogger(LIBRARY).warning("library %s", "line", extra={"body": "free text"})
+    first, second, library = logs.lines()
+    assert first["tracking_number"] == "LPG-1"
+    assert first["dropped_fields"] == ["body", "note", "title"]
+    assert "Budi" not in json.dumps(first) and "free text" not in json.dumps(first)
+    assert second["attempts"] == 2 and second["dropped_fields"] == ["body"]  # allowed per event, not globally
+    assert "free text" not in json.dumps(library)
+
+
+def test_fingerprints_are_keyed(logs: Logs) -> None:
+    logs.start()
+    get_logger("t").info("a", phone="+6281234567890")
+    (line,) = logs.lines()
+    bare = hashlib.sha256(b"+6281234567890").hexdigest()
+    assert bare[:12] not in line["phone"] and bare[:16] not in line["phone"]
+    set_hash_key("another key")
+    assert hmac_fingerprint("+6281234567890") == line["phone"]
+    get_logger("t").info("b", phone="+6281234567890")
+    assert logs.lines()[0]["phone"] != line["phone"]
 
 
 def test_bound_puts_ids_on_every_line_inside_the_block_only(logs: Logs) -> None:

@@ -567,3 +567,28 @@ def test_normalise_only_ever_raises_rejected_on_web(body: str, title: str | None
         assert len(c.title) <= MAX_TITLE_CHARS + 1
     assert c.original_body == message.body
     assert TRACKING.match(c.tracking_number)
+
+
+# ---------------------------------------------------------------------------------------------
+# anonim / rahasia asked for in the text of channels without a form field (services/intake/markers.toml)
+
+
+@pytest.mark.parametrize(("text", "anonymous", "confidential", "rest"), [
+    ("ANONIM Jalan rusak di Natar", True, False, "Jalan rusak di Natar"),
+    ("#rahasia [anonim] Pungli di kelurahan", True, True, "Pungli di kelurahan"),
+    ("Rahasia: ada pungli", False, True, "ada pungli"),
+    ("anonimnya tidak jelas", False, False, "anonimnya tidak jelas"),
+    ("Jalan rusak, mohon anonim", False, False, "Jalan rusak, mohon anonim"),
+])
+def test_privacy_markers(text: str, anonymous: bool, confidential: bool, rest: str) -> None:
+    from services.intake.normalise import privacy_markers
+
+    assert privacy_markers(text) == (anonymous, confidential, rest)
+
+
+def test_an_sms_starting_with_anonim_is_anonymous_and_loses_the_marker() -> None:
+    raw = {"message": "ANONIM Sampah menumpuk di pasar Gisting sudah dua minggu", "phoneNumber": "081200005678"}
+    complaint = normalise(Channel.SMS, parse_raw(Channel.SMS, raw), complaint_id=uuid.uuid4(),
+                          channel_message_id="s-1", received_at=datetime(2026, 11, 20, tzinfo=UTC))
+    assert complaint.anonymous and not complaint.confidential
+    assert complaint.body == "Sampah menumpuk di pasar Gisting sudah dua minggu"

@@ -1,0 +1,400 @@
+"""intake's OpenAPI 3.1 description, served at /openapi.json. Request schemas come from the channel
+models (channels.py), so the description cannot drift from what intake validates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.intake.channels import EmailMessage, Open311Request, SmsMessage, WebForm, WhatsAppMessage
+
+
+class SmsGatewayEvent(BaseModel):
+    """android-sms-gateway's webhook: signed with X-Signature and X-Timestamp."""
+
+    model_config = ConfigDict(title="SmsGatewayEvent")
+    id: str = Field(description="the event's own id (intake's message id)")
+    event: str = Field(description="sms:received becomes a complaint; other events are acknowledged")
+    payload: SmsMessage | dict[str, Any]
+
+
+class WhatsAppWebhook(BaseModel):
+    """A WhatsApp Cloud API webhook: entry[].changes[].value.messages[] (see Meta's reference)."""
+
+    object: str = "whatsapp_business_account"
+    entry: list[dict[str, Any]]
+
+
+class TwilioForm(BaseModel):
+    From: str
+    Body: str = ""
+    MessageSid: str
+    NumMedia: str | None = None
+    MediaUrl0: str | None = None
+
+
+class MailgunSignature(BaseModel):
+    timestamp: str = Field(description="Unix seconds; within ±5 min of intake's clock")
+    token: str = Field(description="random, used once")
+    signature: str = Field(description="hex HMAC-SHA256(ADUAN_EMAIL_WEBHOOK_SECRET, timestamp + token)")
+
+
+class MailgunForm(MailgunSignature, EmailMessage):
+    pass
+
+
+class Open311Form(Open311Request):
+    api_key: str = Field(description="a key of ADUAN_OPEN311_API_KEYS")
+
+
+class Accepted(BaseModel):
+    tracking_number: str
+    complaint_id: str
+    status: str
+    access_token: str | None = Field(default=None, description="confidential complaints only; shown once")
+
+
+class GatewayAnswer(BaseModel):
+    accepted: list[str] = []
+    rejected: list[list[dict[str, Any]]] = []
+    acknowledged: bool | None = None
+
+
+class Lookup(BaseModel):
+    tracking_number: str
+    channel: str
+    received_at: str
+    accepted_at: str
+    status: str
+    status_text: str
+    agency_code: str | None
+    lapor_tracking_id: str | None
+    updated_at: str
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "errors"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "field": {"type": ["string", "null"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+GEOREPORT_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["code", "description"],
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+    },
+}
+
+EXAMPLE_TEXT = "Jalan berlubang di depan pasar Kedaton, Bandar Lampung, sudah tiga bulan tidak diperbaiki."
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _errors(*statuses: int, georeport: bool = False) -> dict[str, Any]:
+    schema = _ref("GeoReportErrors") if georeport else _ref("Problem")
+    media = "application/json" if georeport else "application/problem+json"
+    meaning = {
+        400: "malformed request",
+        401: "no credentials",
+        403: "wrong credentials or channel off",
+        404: "unknown (or not yours)",
+        409: "Idempotency-Key reused with another body",
+        413: "body too large",
+        422: "invalid fields",
+        429: "rate limited (Retry-After)",
+        503: "Kafka unavailable; retry (Retry-After)",
+    }
+    return {str(s): {"description": meaning[s], "content": {media: {"schema": schema}}} for s in statuses}
+
+
+def _json_body(schema: str, example: Any, media: str = "application/json") -> dict[str, Any]:
+    return {"required": True, "content": {media: {"schema": _ref(schema), "example": example}}}
+
+
+def _ok(status: int, schema: str, description: str, media: str = "application/json") -> dict[str, Any]:
+    return {str(status): {"description": description, "content": {media: {"schema": _ref(schema)}}}}
+
+
+GATEWAY_ERRORS = (400, 401, 403, 413, 422, 429, 503)
+
+
+def spec() -> dict[str, Any]:
+    models: list[type[BaseModel]] = [
+        WebForm,
+        SmsGatewayEvent,
+        WhatsAppWebhook,
+        WhatsAppMessage,
+        TwilioForm,
+        MailgunForm,
+        Open311Form,
+        Accepted,
+        GatewayAnswer,
+        Lookup,
+    ]
+    schemas: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["GeoReportErrors"] = GEOREPORT_ERROR_SCHEMA
+    schemas["Open311Created"] = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"service_request_id": {"type": "string"}, "service_notice": {"type": "string"}},
+        },
+    }
+    schemas["Open311Services"] = {"type": "array", "items": {"type": "object"}}
+    paths: dict[str, Any] = {
+        "/v1/complaints": {
+            "post": {
+                "operationId": "submitComplaint",
+                "summary": "The web form: a complaint as JSON",
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 200},
+                    }
+                ],
+                "requestBody": _json_body("WebForm", {"body": EXAMPLE_TEXT, "anonymous": True}),
+                "responses": {**_ok(202, "Accepted", "durable in Kafka"), **_errors(400, 409, 413, 422, 429, 503)},
+            }
+        },
+        "/v1/complaints/{tracking_number}": {
+            "get": {
+                "operationId": "lookupComplaint",
+                "summary": "How far a complaint has come (a confidential one needs X-Access-Token)",
+                "parameters": [
+                    {
+                        "name": "tracking_number",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "example": "LPG-261120-ABCD2345",
+                    },
+                    {"name": "X-Access-Token", "in": "header", "required": False, "schema": {"type": "string"}},
+                ],
+                "responses": {**_ok(200, "Lookup", "the citizen's view"), **_errors(404, 429)},
+            }
+        },
+        "/v1/channels/sms": {
+            "post": {
+                "operationId": "smsGatewayWebhook",
+                "summary": "android-sms-gateway webhook",
+                "security": [{"smsgateSignature": [], "smsgateTimestamp": []}],
+                "requestBody": _json_body(
+                    "SmsGatewayEvent",
+                    {
+                        "id": "Ey6ECgOkVVFjz3CL48B8C",
+                        "event": "sms:received",
+                        "payload": {"message": EXAMPLE_TEXT, "phoneNumber": "+6281200001234"},
+                    },
+                ),
+                "responses": {**_ok(202, "GatewayAnswer", "published (or acknowledged)"), **_errors(*GATEWAY_ERRORS)},
+            }
+        },
+        "/v1/channels/twilio": {
+            "post": {
+                "operationId": "twilioWebhook",
+                "summary": "Twilio-style SMS/MMS webhook",
+                "security": [{"twilioSignature": []}],
+                "requestBody": _json_body(
+                    "TwilioForm",
+                    {
+                        "From": "+6281200001234",
+                        "Body": EXAMPLE_TEXT,
+                        "MessageSid": "SM0123456789abcdef",
+                        "NumMedia": "0",
+                    },
+                    media="application/x-www-form-urlencoded",
+                ),
+                "responses": {
+                    "200": {"description": "TwiML", "content": {"application/xml": {"schema": {"type": "string"}}}},
+                    **_errors(*GATEWAY_ERRORS),
+                },
+            }
+        },
+        "/v1/channels/whatsapp": {
+            "get": {
+                "operationId": "whatsappVerify",
+                "summary": "Meta's subscription check: echoes hub.challenge",
+                "security": [{"whatsappVerifyToken": []}],
+                "parameters": [
+                    {
+                        "name": "hub.mode",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ["subscribe"]},
+                    },
+                    {
+                        "name": "hub.challenge",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "maxLength": 200},
+                        "example": "1158201444",
+                    },
+                ],
+                "responses": {
+                    "200": {"description": "the challenge", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                    **_errors(400, 401, 403),
+                },
+            },
+            "post": {
+                "operationId": "whatsappWebhook",
+                "summary": "WhatsApp Cloud API webhook",
+                "security": [{"whatsappSignature": []}],
+                "requestBody": _json_body(
+                    "WhatsAppWebhook",
+                    {
+                        "object": "whatsapp_business_account",
+                        "entry": [
+                            {
+                                "changes": [
+                                    {
+                                        "field": "messages",
+                                        "value": {
+                                            "contacts": [{"wa_id": "6281200001234", "profile": {"name": "Warga"}}],
+                                            "messages": [
+                                                {
+                                                    "from": "6281200001234",
+                                                    "id": "wamid.X",
+                                                    "type": "text",
+                                                    "text": {"body": EXAMPLE_TEXT},
+                                                }
+                                            ],
+                                        },
+                                    }
+                                ]
+                            }
+                        ],
+                    },
+                ),
+                "responses": {**_ok(202, "GatewayAnswer", "published"), **_errors(*GATEWAY_ERRORS)},
+            },
+        },
+        "/v1/channels/email": {
+            "post": {
+                "operationId": "emailWebhook",
+                "summary": "inbound e-mail (Mailgun route): signed with timestamp, token and signature fields",
+                "requestBody": _json_body(
+                    "MailgunForm",
+                    {
+                        "Message-Id": "<1@example.com>",
+                        "from": "warga@example.com",
+                        "subject": "Jalan rusak",
+                        "body-plain": EXAMPLE_TEXT,
+                        "timestamp": "1764590000",
+                        "token": "f3b1…",
+                        "signature": "hex…",
+                    },
+                    media="application/x-www-form-urlencoded",
+                ),
+                "responses": {**_ok(202, "GatewayAnswer", "published"), **_errors(*GATEWAY_ERRORS)},
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "this description",
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+        "/open311/v2/services.json": {
+            "get": {
+                "operationId": "open311Services",
+                "summary": "GeoReport v2 service list",
+                "responses": {**_ok(200, "Open311Services", "the services")},
+            }
+        },
+        "/open311/v2/requests.json": {
+            "post": {
+                "operationId": "open311Request",
+                "summary": "GeoReport v2 service request",
+                "security": [{"open311ApiKey": []}],
+                "requestBody": _json_body(
+                    "Open311Form",
+                    {"service_code": "jalan", "description": EXAMPLE_TEXT, "api_key": "…"},
+                    media="application/x-www-form-urlencoded",
+                ),
+                "responses": {
+                    **_ok(201, "Open311Created", "created"),
+                    **_errors(400, 401, 403, 413, 422, 429, 503, georeport=True),
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "aduan intake",
+            "version": "1",
+            "description": "Every channel into the complaint pipeline. Errors are application/problem+json "
+            "(GeoReport's own list on Open311). See docs/privacy.md.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "smsgateSignature": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Signature",
+                    "description": "hex HMAC-SHA256(ADUAN_SMSGATE_SIGNING_KEY, body + X-Timestamp)",
+                },
+                "smsgateTimestamp": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Timestamp",
+                    "description": "Unix seconds, within ±5 min",
+                },
+                "twilioSignature": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Twilio-Signature",
+                    "description": "Twilio's HMAC-SHA1 of URL + sorted form fields",
+                },
+                "whatsappSignature": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Hub-Signature-256",
+                    "description": "sha256=HMAC-SHA256(ADUAN_WHATSAPP_APP_SECRET, body)",
+                },
+                "whatsappVerifyToken": {"type": "apiKey", "in": "query", "name": "hub.verify_token"},
+                "open311ApiKey": {
+                    "type": "apiKey",
+                    "in": "query",
+                    "name": "api_key",
+                    "description": "or the api_key form field",
+                },
+            },
+        },
+    }

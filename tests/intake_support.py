@@ -1,0 +1,22 @@
+"""Intake with every channel on (the demo secrets), and gateways that sign as the real ones do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from services.intake.settings import IntakeSettings
+from simulators.gateways import DEMO_SECRETS, Gateways, GatewaySecrets
+
+SECRETS = GatewaySecrets.from_env(DEMO_SECRETS)
+VERIFY_TOKEN = DEMO_SECRETS["ADUAN_WHATSAPP_VERIFY_TOKEN"]
+
+
+def intake_settings(service_env: dict[str, Any], **overrides: Any) -> IntakeSettings:
+    secrets = {name.removeprefix("ADUAN_").lower(): value for name, value in DEMO_SECRETS.items()}
+    return IntakeSettings(**{**service_env, **secrets, **overrides})
+
+
+def gateways(client: httpx.AsyncClient) -> Gateways:
+    return Gateways(client, SECRETS)
