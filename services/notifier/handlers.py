@@ -326,6 +326,13 @@ class NotifierHandlers:
                 if stopped_at is not None:
                     note(fresh, "met" if stopped_at <= d.due_at else "stopped_late", stopped_at, stopped_by=stopped_by)
         await store.add_history(conn, history)
+        if history:
+            log.info(
+                "deadlines changed",
+                tracking_number=tracking_number,
+                lifecycle=event,
+                clocks={h[2]: h[4] for h in history},
+            )
 
     def _plan(self, row: dict[str, Any], now: datetime) -> Plan:
         return plan(store.deadline_of(row), self._state(row), now, self.policy, self.chain)
