@@ -25,6 +25,7 @@ from shared.topics import (
     ACCEPTED,
     AGENCY_CODES,
     ALL_TOPICS,
+    CITIZEN_OUTBOUND,
     FORWARD_DLQ,
     FORWARDED,
     INBOUND,
@@ -54,6 +55,7 @@ TOPIC_MESSAGES: dict[str, tuple[ev.EventType, type[BaseModel]]] = {
     STATUS: (ev.EventType.STATUS_CHANGED, ev.StatusChanged),
     FORWARD_DLQ: (ev.EventType.FORWARD_PARKED, ev.ForwardParked),
     SLA_ALERTS: (ev.EventType.SLA_ALERT, ev.SlaAlert),
+    CITIZEN_OUTBOUND: (ev.EventType.CITIZEN_MESSAGE, ev.CitizenMessage),
     AGENCY_ADDRESS: (ev.EventType.ROUTED, ev.RoutedComplaint),
 }
 RETRY_MESSAGE = (ev.EventType.FORWARD_RETRY, ev.ForwardRetry)

@@ -10,6 +10,8 @@
   aduan dlq list|replay        the parked forwards; replay one (--id) or all (--all)
   aduan bench forwarder        forwards/s against the simulator beside a bare httpx client
   aduan eval-routing           routing accuracy on the labelled LAPOR! data in ../shared
+  aduan bench notifier         the notifier's due scan and delivery rate against bare SQL / bare HTTP
+  aduan sla due STAGE START    when an SLA clock started at START is due (the notifier's own code)
   aduan asyncapi [--check]     write docs/asyncapi/*.json from the code
   aduan k8s                    write the Strimzi topics and users of deploy/k8s from the declarations
   aduan agency listen|answer   an agency's client: its routed complaints, its answers (docs/agencies.md)
@@ -108,6 +110,11 @@ def _bench(args: argparse.Namespace) -> int:
         from aduan.bench_forwarder import run_bench_forwarder
 
         return run_bench_forwarder(args.n if args.n != 5000 else 3000, concurrency=args.concurrency)
+
+    if args.target == "notifier":
+        from aduan.bench_notifier import run_bench_notifier
+
+        return run_bench_notifier()
     from aduan.bench import run_bench
 
     return run_bench(args.n, timeout=args.timeout)
@@ -214,8 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         from aduan.agency import main as agency_client
 
         return agency_client(argv[1:])
-    parser = argparse.ArgumentParser(prog="aduan", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="aduan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("infra", help="Kafka and PostgreSQL")
@@ -247,8 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("bench", help="end-to-end throughput and latency vs a raw Kafka relay")
     p.add_argument("--n", type=int, default=5000, help="complaints (and relay messages) per run")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
-    p.add_argument("target", nargs="?", choices=("pipeline", "forwarder"), default="pipeline",
-                   help="forwarder: forwards/s into the LAPOR! simulator beside a bare httpx client (default N 3000)")
+    p.add_argument("target", nargs="?", choices=("pipeline", "forwarder", "notifier"), default="pipeline",
+                   help="forwarder: forwards/s into the LAPOR! simulator beside a bare httpx client (default N 3000); "
+                   "notifier: due scan over 1,000,000 deadlines and webhook delivery rate")
     p.add_argument("--concurrency", type=int, default=32, help="bench forwarder: calls in flight")
     p.set_defaults(func=_bench)
 
@@ -301,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("schema", help="write docs/schemas/complaint-received.schema.json from the models")
     p.add_argument("--check", action="store_true", help="exit 1 when the committed schema is not current")
     p.set_defaults(func=_schema)
+
+    from aduan import sla
+
+    sla.add_parser(sub)
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["test"] and not {"-h", "--help"} & set(argv[1:2]):

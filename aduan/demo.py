@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from shared.events import Channel, EventType, InboundMessage, complaint_id_for, 
 from shared.kafka import Publisher
 from shared.topics import Topics
 from simulators.gateways import Gateways, GatewaySecrets, whatsapp_webhook
+from simulators.local_channels import SECRET_ENV, LocalChannels
 
 SUMMARY_PATH = stack.VAR / "demo-summary.json"
 
@@ -55,15 +57,20 @@ def load_samples(path: Path, run: str) -> list[Sample]:
             s.raw["message_id"] = f"{run}.{s.raw['message_id']}"
         elif s.channel == "sms":
             s.raw["messageId"] = f"sms-{run}-{s.id}"
-        s.channel_message_id = {"whatsapp": s.raw.get("id"), "email": s.raw.get("message_id"),
-                                "sms": s.raw.get("messageId")}.get(s.channel, f"{s.channel}-{run}-{s.id}")
+        s.channel_message_id = {
+            "whatsapp": s.raw.get("id"),
+            "email": s.raw.get("message_id"),
+            "sms": s.raw.get("messageId"),
+        }.get(s.channel, f"{s.channel}-{run}-{s.id}")
         samples.append(s)
     return samples
 
 
 async def send(samples: list[Sample], intake_url: str, kafka: str, topics: Topics) -> None:
-    async with Publisher(kafka, "demo-mobile-app") as publisher, \
-            httpx.AsyncClient(base_url=intake_url, timeout=30) as http:
+    async with (
+        Publisher(kafka, "demo-mobile-app") as publisher,
+        httpx.AsyncClient(base_url=intake_url, timeout=30) as http,
+    ):
         gateways = signed_gateways(http)
         for s in samples:
             await _send_one(s, http, gateways, publisher, topics)
@@ -74,14 +81,20 @@ def signed_gateways(http: httpx.AsyncClient) -> Gateways:
     return Gateways(http, GatewaySecrets.from_env(stack.channel_secrets()))
 
 
-async def _send_one(s: Sample, http: httpx.AsyncClient, gateways: Gateways, publisher: Publisher,
-                    topics: Topics) -> None:
+async def _send_one(
+    s: Sample, http: httpx.AsyncClient, gateways: Gateways, publisher: Publisher, topics: Topics
+) -> None:
     if s.channel == "app":
         # A channel that speaks Kafka publishes the inbound event itself.
-        inbound = InboundMessage(channel=Channel.APP, channel_message_id=s.channel_message_id or s.id,
-                                 received_at=utcnow(), raw=s.raw)
-        envelope = new_envelope(EventType.RECEIVED, inbound, producer="demo-mobile-app",
-                                complaint_id=complaint_id_for("app", inbound.channel_message_id))
+        inbound = InboundMessage(
+            channel=Channel.APP, channel_message_id=s.channel_message_id or s.id, received_at=utcnow(), raw=s.raw
+        )
+        envelope = new_envelope(
+            EventType.RECEIVED,
+            inbound,
+            producer="demo-mobile-app",
+            complaint_id=complaint_id_for("app", inbound.channel_message_id),
+        )
         await publisher.publish(topics.inbound, envelope, key=inbound.channel_message_id)
         return
     if s.channel == "web":
@@ -121,10 +134,14 @@ async def resolve_kafka_samples(samples: list[Sample], pool: asyncpg.Pool, deadl
         for s in list(pending):
             tracking = await pool.fetchval(
                 "SELECT tracking_number FROM intake.complaints WHERE channel = $1 AND channel_message_id = $2",
-                s.channel, s.channel_message_id)
+                s.channel,
+                s.channel_message_id,
+            )
             codes = await pool.fetchval(
                 "SELECT reason_codes FROM intake.rejections WHERE channel = $1 AND channel_message_id = $2",
-                s.channel, s.channel_message_id)
+                s.channel,
+                s.channel_message_id,
+            )
             if tracking or codes:
                 s.tracking_number, s.rejected_reasons = tracking, list(codes or [])
                 pending.remove(s)
@@ -139,35 +156,53 @@ async def settle(tracking: list[str], pool: asyncpg.Pool, routing_url: str, dead
         while time.monotonic() < deadline:
             done = await pool.fetchval(
                 "SELECT count(*) FROM forwarder.reports WHERE tracking_number = ANY($1) AND state <> 'pending'",
-                tracking)
+                tracking,
+            )
             if done == len(tracking):
                 break
             triage = await pool.fetch(
                 "SELECT DISTINCT tracking_number, agency_code FROM routing.decisions"
-                " WHERE tracking_number = ANY($1) AND outcome = 'triage'", tracking)
+                " WHERE tracking_number = ANY($1) AND outcome = 'triage'",
+                tracking,
+            )
             for row in triage:
                 if row["tracking_number"] not in decided:
-                    r = await http.post(f"/v1/triage/{row['tracking_number']}",
-                                        json={"agency_code": row["agency_code"], "operator": "demo-triage-desk",
-                                              "note": "suggestion confirmed"})
+                    r = await http.post(
+                        f"/v1/triage/{row['tracking_number']}",
+                        json={
+                            "agency_code": row["agency_code"],
+                            "operator": "demo-triage-desk",
+                            "note": "suggestion confirmed",
+                        },
+                    )
                     if r.status_code in (200, 202):
                         decided.add(row["tracking_number"])
             await asyncio.sleep(0.5)
     return sorted(decided)
 
 
-async def collect(samples: list[Sample], pool: asyncpg.Pool, sim_url: str, triaged: list[str],
-                  elapsed: float) -> dict[str, Any]:
+async def collect(
+    samples: list[Sample], pool: asyncpg.Pool, sim_url: str, triaged: list[str], elapsed: float
+) -> dict[str, Any]:
     accepted = [s for s in samples if s.tracking_number]
     tracking = [s.tracking_number for s in accepted]
-    routed = {r["tracking_number"]: r for r in await pool.fetch(
-        "SELECT DISTINCT ON (tracking_number) * FROM routing.decisions WHERE tracking_number = ANY($1)"
-        " AND outcome = 'routed' ORDER BY tracking_number, decided_at DESC", tracking)}
-    reports = {r["tracking_number"]: r for r in await pool.fetch(
-        "SELECT * FROM forwarder.reports WHERE tracking_number = ANY($1)", tracking)}
+    routed = {
+        r["tracking_number"]: r
+        for r in await pool.fetch(
+            "SELECT DISTINCT ON (tracking_number) * FROM routing.decisions WHERE tracking_number = ANY($1)"
+            " AND outcome = 'routed' ORDER BY tracking_number, decided_at DESC",
+            tracking,
+        )
+    }
+    reports = {
+        r["tracking_number"]: r
+        for r in await pool.fetch("SELECT * FROM forwarder.reports WHERE tracking_number = ANY($1)", tracking)
+    }
     deadlines = await pool.fetch(
         "SELECT clock, count(*) AS n FROM notifier.deadlines WHERE tracking_number = ANY($1)"
-        " AND stopped_at IS NULL GROUP BY clock ORDER BY clock", tracking)
+        " AND stopped_at IS NULL GROUP BY clock ORDER BY clock",
+        tracking,
+    )
     async with httpx.AsyncClient(timeout=10) as http:
         sim = (await http.get(f"{sim_url}/_sim/stats")).json()
 
@@ -203,24 +238,33 @@ async def collect(samples: list[Sample], pool: asyncpg.Pool, sim_url: str, triag
 
 
 def render(summary: dict[str, Any]) -> str:
-    lines = ["", "aduan demo — summary", "=" * 60,
-             f"{'channel':<10}{'sent':>6}{'accepted':>10}{'rejected':>10}{'forwarded':>11}"]
+    lines = [
+        "",
+        "aduan demo — summary",
+        "=" * 60,
+        f"{'channel':<10}{'sent':>6}{'accepted':>10}{'rejected':>10}{'forwarded':>11}",
+    ]
     for channel, c in summary["per_channel"].items():
-        lines.append(f"{channel:<10}{c.get('sent', 0):>6}{c.get('accepted', 0):>10}{c.get('rejected', 0):>10}"
-                     f"{c.get('forwarded', 0):>11}")
+        lines.append(
+            f"{channel:<10}{c.get('sent', 0):>6}{c.get('accepted', 0):>10}{c.get('rejected', 0):>10}"
+            f"{c.get('forwarded', 0):>11}"
+        )
     lines += ["-" * 60, f"{'level    agency':<44}{'complaints':>12}"]
     lines += [f"{agency:<44}{n:>12}" for agency, n in summary["per_agency"].items()]
     agreement = summary["routing_agreement"]
-    lines += ["-" * 60,
-              f"sent {summary['sent']} · accepted {summary['accepted']} · rejected {summary['rejected']} · "
-              f"routed {summary['routed']} (of which via triage {summary['triaged']})",
-              f"forwarded {summary['forwarded']} · parked {summary['parked']} · LAPOR! reports "
-              f"{summary['lapor_reports']} · duplicates {summary['lapor_duplicates']}",
-              "open deadlines: " + ", ".join(f"{k} {v}" for k, v in summary["open_deadlines"].items()),
-              f"routing vs the samples' expectations: region {agreement['region']}/{agreement['compared']}, "
-              f"level {agreement['level']}/{agreement['compared']}",
-              "rejected samples: " + "; ".join(f"{k} ({', '.join(v)})" for k, v in summary["rejections"].items()),
-              f"elapsed {summary['elapsed_s']} s · summary written to {SUMMARY_PATH}", ""]
+    lines += [
+        "-" * 60,
+        f"sent {summary['sent']} · accepted {summary['accepted']} · rejected {summary['rejected']} · "
+        f"routed {summary['routed']} (of which via triage {summary['triaged']})",
+        f"forwarded {summary['forwarded']} · parked {summary['parked']} · LAPOR! reports "
+        f"{summary['lapor_reports']} · duplicates {summary['lapor_duplicates']}",
+        "open deadlines: " + ", ".join(f"{k} {v}" for k, v in summary["open_deadlines"].items()),
+        f"routing vs the samples' expectations: region {agreement['region']}/{agreement['compared']}, "
+        f"level {agreement['level']}/{agreement['compared']}",
+        "rejected samples: " + "; ".join(f"{k} ({', '.join(v)})" for k, v in summary["rejections"].items()),
+        f"elapsed {summary['elapsed_s']} s · summary written to {SUMMARY_PATH}",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -233,37 +277,152 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     stack.create_topics(infra.kafka, topics.prefix)
     # ports of its own: the demo runs beside `make up` or another checkout's services
     local = stack.Stack(infra, topic_prefix=topics.prefix, ports=stack.free_ports())
+    channels = start_notifier_channels(local, run)
     print("starting the LAPOR! simulator and the four services …", flush=True)
     try:
         local.start()
-        summary = asyncio.run(_run(samples_path, run, topics, local, infra, timeout, started))
+        summary = asyncio.run(_run(samples_path, run, topics, local, infra, timeout, started, channels))
     finally:
         local.stop()
+        channels.stop()
         stack.drop_topics(infra.kafka, topics.prefix)
         stack.infra_down(infra)
     SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY_PATH.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     print(render(summary))
-    complete = (summary["forwarded"] == summary["accepted"] == summary["lapor_reports"]
-                and summary["lapor_duplicates"] == 0)
+    print(render_notifier(summary))
+    complete = (
+        summary["forwarded"] == summary["accepted"] == summary["lapor_reports"] and summary["lapor_duplicates"] == 0
+    )
     if not complete:
         print("NOT COMPLETE: some accepted complaints did not reach LAPOR! exactly once; see var/log/")
     return 0 if complete else 1
 
 
-async def _run(samples_path: str, run: str, topics: Topics, local: stack.Stack, infra: stack.Infra,
-               timeout: float, started: float) -> dict[str, Any]:
+async def _run(
+    samples_path: str,
+    run: str,
+    topics: Topics,
+    local: stack.Stack,
+    infra: stack.Infra,
+    timeout: float,
+    started: float,
+    channels: LocalChannels,
+) -> dict[str, Any]:
     samples = load_samples(Path(samples_path), run)
     deadline = time.monotonic() + timeout
-    print(f"sending {len(samples)} sample complaints through {len(Counter(s.channel for s in samples))} channels …",
-          flush=True)
+    print(
+        f"sending {len(samples)} sample complaints through {len(Counter(s.channel for s in samples))} channels …",
+        flush=True,
+    )
     await send(samples, local.url("intake"), infra.kafka, topics)
+    samples.append(await send_overdue_complaint(infra.kafka, topics, run))
     pool = await asyncpg.create_pool(infra.database_url, min_size=1, max_size=2)
     try:
         await resolve_kafka_samples(samples, pool, deadline)
         tracking = [s.tracking_number for s in samples if s.tracking_number]
         print(f"{len(tracking)} accepted; waiting until each is in LAPOR! …", flush=True)
         triaged = await settle(tracking, pool, local.url("routing"), deadline)
-        return await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started)
+        alerts = await collect_notifier(channels, pool, infra.kafka, topics, deadline)
+        return {**await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started), **alerts}
     finally:
         await pool.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# the notifier's part (issue 10): alerts delivered to a local SMTP server, SMS gateway and webhook sink
+
+
+def start_notifier_channels(local: stack.Stack, run: str) -> LocalChannels:
+    """Start the three local channels and point the notifier at them: every agency, kab/kota and the province
+    has recipients there; the scan runs every second; quiet hours are off so the demo's SMS go out at any hour."""
+    channels = LocalChannels().start()
+    recipients = channels.write_recipients_all(stack.VAR / f"demo-recipients-{run}.toml")
+    local.procs["notifier"].env.update(
+        {
+            **channels.env(recipients),
+            "ADUAN_SCAN_INTERVAL_S": "1",
+            "ADUAN_DELIVERY_INTERVAL_S": "0.5",
+            "ADUAN_SMS_QUIET_HOURS": "",
+            SECRET_ENV: channels.webhook_secret,
+        }
+    )
+    return channels
+
+
+async def send_overdue_complaint(kafka: str, topics: Topics, run: str) -> Sample:
+    """Accelerated time: one app complaint received 20 days ago, so its clocks warn, breach and escalate now."""
+    raw = {
+        "title": "Jembatan desa putus",
+        "body": (
+            "Jembatan gantung penghubung Desa Sukamaju di Kecamatan Gadingrejo, Pringsewu putus sejak tiga minggu "
+            "lalu. Anak sekolah harus memutar sejauh 8 km. Sudah dilaporkan ke desa tetapi belum ada tindakan."
+        ),
+        "reporter": {"name": "Demo Warga", "phone": "+6281200099901"},
+        "location": {"text": "Gadingrejo, Pringsewu"},
+    }
+    sample = Sample("overdue-demo", "app", raw, {}, channel_message_id=f"app-{run}-overdue")
+    inbound = InboundMessage(
+        channel=Channel.APP,
+        channel_message_id=sample.channel_message_id or "",
+        received_at=utcnow() - timedelta(days=20),
+        raw=raw,
+    )
+    envelope = new_envelope(
+        EventType.RECEIVED,
+        inbound,
+        producer="demo-mobile-app",
+        complaint_id=complaint_id_for("app", inbound.channel_message_id),
+    )
+    async with Publisher(kafka, "demo-mobile-app") as publisher:
+        await publisher.publish(topics.inbound, envelope, key=inbound.channel_message_id)
+    return sample
+
+
+async def collect_notifier(
+    channels: LocalChannels, pool: asyncpg.Pool, kafka: str, topics: Topics, deadline: float
+) -> dict[str, Any]:
+    """Wait until a warning, a breach and an escalation were delivered on every channel (or the deadline), then
+    count what arrived at the local servers and the citizen messages on citizen.outbound."""
+    wanted = {"warning", "breach", "escalation"}
+    kinds: dict[str, set[str]] = {}
+    while time.monotonic() < deadline:
+        rows = await pool.fetch(
+            "SELECT DISTINCT channel, payload->>'kind' AS kind FROM notifier.outbox WHERE state = 'sent'"
+        )
+        kinds = {}
+        for r in rows:
+            kinds.setdefault(r["channel"], set()).add(r["kind"])
+        if any(wanted <= k for k in kinds.values()) and set(kinds) >= {"email", "sms", "webhook"}:
+            break
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(1.0)
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topics.citizen_outbound, bootstrap_servers=kafka, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        citizen: set[str] = set()
+        for _ in range(10):
+            batch = await consumer.getmany(timeout_ms=300)
+            citizen.update(json.loads(r.value)["event_id"] for records in batch.values() for r in records)
+    finally:
+        await consumer.stop()
+    stats = channels.stats()
+    return {
+        "alerts_delivered": {c: stats[c]["received"] for c in ("email", "sms", "webhook")},
+        "alert_duplicates": sum(s["duplicates"] for s in stats.values()),
+        "alert_kinds_delivered": {c: sorted(k) for c, k in sorted(kinds.items())},
+        "citizen_messages": len(citizen),
+    }
+
+
+def render_notifier(summary: dict[str, Any]) -> str:
+    delivered = summary.get("alerts_delivered", {})
+    return (
+        f"notifier: alerts delivered e-mail {delivered.get('email', 0)} · SMS {delivered.get('sms', 0)} · "
+        f"webhook {delivered.get('webhook', 0)} (duplicates {summary.get('alert_duplicates', 0)}); kinds "
+        f"{summary.get('alert_kinds_delivered', {})}; citizen messages {summary.get('citizen_messages', 0)}\n"
+    )

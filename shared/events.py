@@ -51,6 +51,7 @@ class EventType(StrEnum):
     STATUS_CHANGED = "complaint.status_changed"
     REPORTER_RESPONDED = "complaint.reporter_responded"
     SLA_ALERT = "sla.alert"
+    CITIZEN_MESSAGE = "citizen.message"
 
 
 class Channel(StrEnum):
@@ -277,6 +278,32 @@ class SlaAlert(Model):
     kind: SlaAlertKind
     due_at: AwareDatetime
     agency_code: str | None = None
+    # escalation step of the chain (1: head of agency, 2: Admin Koordinator / Inspektorat, ...); 0 otherwise
+    level: int = Field(default=0, ge=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# citizen.outbound: what the reporter is told, addressed only by intake's opaque reply handle
+
+
+class CitizenMessageKind(StrEnum):
+    ACKNOWLEDGED = "acknowledged"
+    ROUTED = "routed"
+    FOLLOWED_UP = "followed_up"
+    CLOSED = "closed"
+    OMBUDSMAN = "ombudsman"
+
+
+class CitizenMessage(Model):
+    """A message for the reporter. Carries no reporter data: intake resolves `reply_handle` and sends it
+    over `channel` (the one the complaint came in on)."""
+
+    reply_handle: str = Field(min_length=1, max_length=200)
+    channel: Channel
+    tracking_number: str
+    kind: CitizenMessageKind
+    language: str = "id"
+    text: str = Field(min_length=1, max_length=1000)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,4 +384,5 @@ PAYLOAD_OF: dict[EventType, type[BaseModel]] = {
     EventType.STATUS_CHANGED: StatusChanged,
     EventType.REPORTER_RESPONDED: ReporterResponse,
     EventType.SLA_ALERT: SlaAlert,
+    EventType.CITIZEN_MESSAGE: CitizenMessage,
 }

@@ -14,6 +14,7 @@ from shared.agencies import agency_topic
 from shared.topics import (
     ACCEPTED,
     AGENCY_CODES,
+    CITIZEN_OUTBOUND,
     FORWARD_DLQ,
     FORWARD_RETRY_LEVELS,
     FORWARDED,
@@ -87,8 +88,13 @@ SERVICES: dict[str, Principal] = {
     ),
     "notifier": _service(
         "notifier",
-        (Subscription(ACCEPTED, "accepted"), Subscription(FORWARDED, "forwarded"), Subscription(STATUS, "status")),
-        (SLA_ALERTS,),
+        (
+            Subscription(ACCEPTED, "accepted"),
+            Subscription(ROUTED, "routed"),
+            Subscription(FORWARDED, "forwarded"),
+            Subscription(STATUS, "status"),
+        ),
+        (SLA_ALERTS, CITIZEN_OUTBOUND),
     ),
 }
 

@@ -36,6 +36,7 @@ STATUS = "complaints.status"
 RESPONSES = "complaints.responses"  # the citizen's answer to an agency's follow-up, threaded by intake
 FORWARD_DLQ = "complaints.forward.dlq"
 SLA_ALERTS = "sla.alerts"
+CITIZEN_OUTBOUND = "citizen.outbound"  # messages for reporters, addressed by reply handle (intake sends them)
 PARKED = "aduan.parked"  # events a consumer could not read (unknown schema_version, bad JSON)
 
 
@@ -56,6 +57,7 @@ _BASE: tuple[TopicSpec, ...] = (
     TopicSpec(RESPONSES, retention_ms=90 * DAY_MS),
     TopicSpec(FORWARD_DLQ, partitions=3, retention_ms=365 * DAY_MS),
     TopicSpec(SLA_ALERTS, partitions=3, retention_ms=90 * DAY_MS),
+    TopicSpec(CITIZEN_OUTBOUND, partitions=3, retention_ms=30 * DAY_MS),
     TopicSpec(PARKED, partitions=1, retention_ms=365 * DAY_MS),
     *(TopicSpec(forward_retry(n), partitions=3) for n in range(1, FORWARD_RETRY_LEVELS + 1)),
 )
@@ -118,6 +120,10 @@ class Topics:
     @property
     def sla_alerts(self) -> str:
         return self.name(SLA_ALERTS)
+
+    @property
+    def citizen_outbound(self) -> str:
+        return self.name(CITIZEN_OUTBOUND)
 
     @property
     def parked(self) -> str:

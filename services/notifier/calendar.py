@@ -15,6 +15,9 @@ Counting rules (shared by every method, so the numbers always agree with each ot
   Saturday both get Mon/Tue/Wed for a 3-working-day limit.
 * A deadline ends at the *end* of its last day, 23:59:59.999999 local time, returned as an aware
   UTC datetime. Calendar-day clocks use the same rule with every day counted.
+* Optional working hours (start, end): a deadline then ends at `end` local time on its last day, and
+  a clock started at or after `end` on some day counts from the next day, as if it had arrived then.
+* Extra holidays (regional days off from the policy file) are non-working days like national ones.
 
 Holiday data is only as good as the installed `holidays` release: years past the latest SKB
 decree have no cuti bersama and lunar holidays carry "(perkiraan)" (estimate) in their names.
@@ -22,6 +25,7 @@ decree have no cuti bersama and lunar holidays carry "(perkiraan)" (estimate) in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,6 +45,8 @@ class WorkingCalendar:
         count_cuti_bersama: bool = True,
         *,
         language: str = "id",
+        extra_holidays: Mapping[date, str] | None = None,
+        working_hours: tuple[time, time] | None = None,
     ) -> None:
         self.timezone = timezone
         self.tz = ZoneInfo(timezone)
@@ -50,6 +56,10 @@ class WorkingCalendar:
         # Fixed language so holiday names do not depend on the host's LANG setting.
         self.language = language
         self._by_year: dict[int, dict[date, str]] = {}
+        self.extra_holidays: dict[date, str] = dict(extra_holidays or {})
+        if working_hours is not None and not working_hours[0] < working_hours[1]:
+            raise ValueError(f"working hours must start before they end, got {working_hours}")
+        self.working_hours = working_hours
 
     def __repr__(self) -> str:
         return f"WorkingCalendar(timezone={self.timezone!r}, count_cuti_bersama={self.count_cuti_bersama!r})"
@@ -59,12 +69,11 @@ class WorkingCalendar:
     def _holidays(self, year: int) -> dict[date, str]:
         cached = self._by_year.get(year)
         if cached is None:
-            source = holidays.country_holidays(
-                "ID", years=year, categories=self.categories, language=self.language
-            )
+            source = holidays.country_holidays("ID", years=year, categories=self.categories, language=self.language)
             # Copy into a plain dict: holidays objects auto-expand on lookups of other years,
             # which would make the cache silently grow and mix years.
             cached = {d: str(name) for d, name in source.items() if d.year == year}
+            cached.update({d: name for d, name in self.extra_holidays.items() if d.year == year})
             self._by_year[year] = cached
         return cached
 
@@ -88,8 +97,18 @@ class WorkingCalendar:
         return moment.astimezone(self.tz).date()
 
     def end_of_day(self, d: date) -> datetime:
-        """23:59:59.999999 local on `d`, as an aware UTC datetime."""
-        return datetime.combine(d, time.max, tzinfo=self.tz).astimezone(UTC)
+        """23:59:59.999999 local on `d` (the end of working hours when configured), as aware UTC."""
+        end = self.working_hours[1] if self.working_hours is not None else time.max
+        return datetime.combine(d, end, tzinfo=self.tz).astimezone(UTC)
+
+    def counting_date(self, moment: datetime) -> date:
+        """The local date a clock started at `moment` counts from: its local date, or the next day when
+        working hours are configured and `moment` is at or after their end."""
+        local = moment.astimezone(self.tz) if moment.tzinfo is not None else moment
+        d = self.local_date(moment)
+        if self.working_hours is not None and local.timetz().replace(tzinfo=None) >= self.working_hours[1]:
+            d += _ONE_DAY
+        return d
 
     # -- arithmetic ---------------------------------------------------------------------------
 
@@ -104,7 +123,7 @@ class WorkingCalendar:
         """
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
-        d = self.local_date(start)
+        d = self.counting_date(start)
         if n == 0:
             while not self.is_working_day(d):
                 d += _ONE_DAY
@@ -120,7 +139,7 @@ class WorkingCalendar:
         """End of the n-th calendar day after `start`'s local date, as aware UTC (n == 0: end of that date)."""
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
-        return self.end_of_day(self.local_date(start) + timedelta(days=n))
+        return self.end_of_day(self.counting_date(start) + timedelta(days=n))
 
     def working_days_between(self, a: datetime | date, b: datetime | date) -> int:
         """Working days d with local(a) < d <= local(b); negative when b is before a.

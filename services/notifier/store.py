@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -11,66 +14,321 @@ from services.notifier.deadlines import Deadline
 
 SCHEMA = "notifier"
 
+_DEADLINE_FIELDS = (
+    "agency_code",
+    "urusan",
+    "started_at",
+    "warn_at",
+    "due_at",
+    "stopped_at",
+    "stopped_by",
+    "warned_at",
+    "breached_at",
+    "escalated_at",
+    "escalation_level",
+    "paused_at",
+    "cycle",
+    "next_alert_at",
+)
 
-async def open_deadlines(conn: asyncpg.Connection, complaint_id: uuid.UUID, tracking_number: str,
-                         deadlines: list[Deadline], *, correlation_id: str | None = None) -> None:
-    await conn.executemany(
-        """INSERT INTO notifier.deadlines (complaint_id, clock, tracking_number, agency_code, started_at,
-                                           warn_at, due_at, correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (complaint_id, clock) DO NOTHING""",
-        [(complaint_id, d.clock, tracking_number, d.agency_code, d.started_at, d.warn_at, d.due_at, correlation_id)
-         for d in deadlines],
+
+def deadline_of(row: asyncpg.Record | dict[str, Any]) -> Deadline:
+    return Deadline(
+        clock=row["clock"],
+        started_at=row["started_at"],
+        due_at=row["due_at"],
+        warn_at=row["warn_at"],
+        agency_code=row["agency_code"],
+        urusan=row["urusan"],
     )
 
 
-async def stop_deadlines(conn: asyncpg.Connection, complaint_id: uuid.UUID, clocks: list[str], event: str,
-                         at: datetime) -> None:
+# ---------------------------------------------------------------------------------------------
+# complaints
+
+
+async def upsert_complaint(
+    conn: asyncpg.Connection,
+    complaint_id: uuid.UUID,
+    tracking_number: str,
+    *,
+    channel: str | None = None,
+    reply_handle: str | None = None,
+    agency_code: str | None = None,
+    urusan: str | None = None,
+    lapor_tracking_id: str | None = None,
+    forward_outcome: str | None = None,
+) -> dict[str, Any]:
+    """What the notifier knows of a complaint, each field kept once known; returns the merged row."""
+    row = await conn.fetchrow(
+        """INSERT INTO notifier.complaints (complaint_id, tracking_number, channel, reply_handle, agency_code,
+                                            urusan, lapor_tracking_id, forward_outcome)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (complaint_id) DO UPDATE SET
+               channel = COALESCE(EXCLUDED.channel, complaints.channel),
+               reply_handle = COALESCE(EXCLUDED.reply_handle, complaints.reply_handle),
+               agency_code = COALESCE(EXCLUDED.agency_code, complaints.agency_code),
+               urusan = COALESCE(EXCLUDED.urusan, complaints.urusan),
+               lapor_tracking_id = COALESCE(EXCLUDED.lapor_tracking_id, complaints.lapor_tracking_id),
+               forward_outcome = COALESCE(EXCLUDED.forward_outcome, complaints.forward_outcome),
+               updated_at = now()
+           RETURNING *""",
+        complaint_id,
+        tracking_number,
+        channel,
+        reply_handle,
+        agency_code,
+        urusan,
+        lapor_tracking_id,
+        forward_outcome,
+    )
+    return dict(row)
+
+
+async def complaint(conn: asyncpg.Connection | asyncpg.Pool, complaint_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM notifier.complaints WHERE complaint_id = $1", complaint_id)
+    return dict(row) if row is not None else None
+
+
+async def ombudsman_due(conn: asyncpg.Connection, complaint_id: uuid.UUID, at: datetime) -> None:
     await conn.execute(
-        """UPDATE notifier.deadlines SET stopped_at = $3, stopped_by = $4
-           WHERE complaint_id = $1 AND clock = ANY($2::text[]) AND stopped_at IS NULL""",
-        complaint_id, clocks, at, event,
+        "UPDATE notifier.complaints SET ombudsman_due_at = COALESCE(ombudsman_due_at, $2) WHERE complaint_id = $1",
+        complaint_id,
+        at,
     )
 
 
-async def record_forwarded(conn: asyncpg.Connection, complaint_id: uuid.UUID, tracking_number: str,
-                           agency_code: str, lapor_tracking_id: str | None, outcome: str) -> None:
-    await conn.execute(
-        """INSERT INTO notifier.complaints (complaint_id, tracking_number, agency_code, lapor_tracking_id,
-                                            forward_outcome)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (complaint_id) DO UPDATE SET agency_code = $3, lapor_tracking_id = $4,
-               forward_outcome = $5, updated_at = now()""",
-        complaint_id, tracking_number, agency_code, lapor_tracking_id, outcome,
-    )
-    await conn.execute(
-        "UPDATE notifier.deadlines SET agency_code = $2 WHERE complaint_id = $1 AND agency_code IS NULL",
-        complaint_id, agency_code,
+async def mark_ombudsman(conn: asyncpg.Connection, complaint_id: uuid.UUID, at: datetime) -> bool:
+    """True the first time only: the citizen hears of the Ombudsman route once per complaint."""
+    return (
+        await conn.fetchval(
+            """UPDATE notifier.complaints SET ombudsman_at = $2 WHERE complaint_id = $1 AND ombudsman_at IS NULL
+           RETURNING true""",
+            complaint_id,
+            at,
+        )
+        is not None
     )
 
 
-async def due_for_alert(conn: asyncpg.Connection, now: datetime, limit: int = 500) -> list[asyncpg.Record]:
-    """Open clocks whose warning, breach or escalation moment has come and was not yet announced.
-    Locked so that two notifier replicas never announce the same alert."""
-    return await conn.fetch(
+# ---------------------------------------------------------------------------------------------
+# deadlines
+
+
+async def deadlines_of(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every clock of a complaint, locked for the rest of the transaction."""
+    rows = await conn.fetch(
+        "SELECT * FROM notifier.deadlines WHERE complaint_id = $1 ORDER BY clock FOR UPDATE", complaint_id
+    )
+    return [dict(r) for r in rows]
+
+
+async def insert_deadline(
+    conn: asyncpg.Connection,
+    complaint_id: uuid.UUID,
+    tracking_number: str,
+    d: Deadline,
+    next_alert_at: datetime | None,
+    stopped_at: datetime | None = None,
+    stopped_by: str | None = None,
+    correlation_id: str | None = None,
+) -> bool:
+    row = await conn.fetchval(
+        """INSERT INTO notifier.deadlines (complaint_id, clock, tracking_number, agency_code, urusan, started_at,
+                                           warn_at, due_at, next_alert_at, stopped_at, stopped_by, correlation_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT (complaint_id, clock) DO NOTHING RETURNING true""",
+        complaint_id,
+        d.clock,
+        tracking_number,
+        d.agency_code,
+        d.urusan,
+        d.started_at,
+        d.warn_at,
+        d.due_at,
+        next_alert_at,
+        stopped_at,
+        stopped_by,
+        correlation_id,
+    )
+    return row is not None
+
+
+async def note_event(conn: asyncpg.Connection, complaint_id: uuid.UUID, event: str, at: datetime) -> dict[str, str]:
+    """Remember when `event` was first seen for the complaint; return every event seen so far (ISO times)."""
+    seen = await conn.fetchval(
+        """UPDATE notifier.complaints SET events_seen = jsonb_build_object($2::text, $3::text) || events_seen
+           WHERE complaint_id = $1 RETURNING events_seen""",
+        complaint_id,
+        event,
+        at.isoformat(),
+    )
+    return json.loads(seen) if isinstance(seen, str) else dict(seen or {})
+
+
+async def update_deadline(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+    """Write back the mutable fields of a deadline row read by deadlines_of / due_for_alert."""
+    await update_deadlines(conn, [row])
+
+
+async def update_deadlines(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        sets = ", ".join(f"{f} = ${i}" for i, f in enumerate(_DEADLINE_FIELDS, start=3))
+        await conn.executemany(
+            f"UPDATE notifier.deadlines SET {sets} WHERE complaint_id = $1 AND clock = $2",
+            [(r["complaint_id"], r["clock"], *(r[f] for f in _DEADLINE_FIELDS)) for r in rows],
+        )
+
+
+async def due_for_alert(conn: asyncpg.Connection, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+    """Clocks whose next warning, breach or escalation step has come. The predicate is the partial index's
+    (`next_alert_at IS NOT NULL`, range on next_alert_at), so only due rows are read; locked with SKIP LOCKED
+    so that two replicas never take the same row."""
+    rows = await conn.fetch(
         """SELECT * FROM notifier.deadlines
-           WHERE stopped_at IS NULL
-             AND ((warned_at IS NULL AND warn_at <= $1) OR (breached_at IS NULL AND due_at < $1)
-                  OR (breached_at IS NOT NULL AND escalated_at IS NULL))
-           ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED""",
-        now, limit,
+           WHERE next_alert_at IS NOT NULL AND next_alert_at <= $1
+           ORDER BY next_alert_at LIMIT $2 FOR UPDATE SKIP LOCKED""",
+        now,
+        limit,
     )
+    return [dict(r) for r in rows]
 
 
-async def mark_alerted(conn: asyncpg.Connection, complaint_id: uuid.UUID, clock: str, column: str,
-                       at: datetime) -> None:
-    assert column in ("warned_at", "breached_at", "escalated_at")
-    await conn.execute(
-        f"UPDATE notifier.deadlines SET {column} = $3 WHERE complaint_id = $1 AND clock = $2",
-        complaint_id, clock, at,
+async def add_history(conn: asyncpg.Connection, entries: Sequence[tuple[Any, ...]]) -> None:
+    """entries: (complaint_id, tracking_number, clock, cycle, kind, at, due_at, detail dict)."""
+    if entries:
+        await conn.executemany(
+            """INSERT INTO notifier.deadline_history (complaint_id, tracking_number, clock, cycle, kind, at, due_at,
+                                                      detail)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)""",
+            [(*e[:7], json.dumps(e[7])) for e in entries],
+        )
+
+
+async def history(pool: asyncpg.Pool, tracking_number: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(current clocks, history in order) of one complaint."""
+    clocks = await pool.fetch(
+        """SELECT clock, cycle, started_at, warn_at, due_at, paused_at, stopped_at, stopped_by, warned_at,
+                  breached_at, escalated_at, escalation_level, agency_code, urusan
+           FROM notifier.deadlines WHERE tracking_number = $1 ORDER BY started_at, clock""",
+        tracking_number,
     )
+    steps = await pool.fetch(
+        """SELECT clock, cycle, kind, at, due_at, detail FROM notifier.deadline_history
+           WHERE tracking_number = $1 ORDER BY id""",
+        tracking_number,
+    )
+    return [dict(r) for r in clocks], [dict(r) for r in steps]
 
 
 async def open_counts(pool: asyncpg.Pool) -> dict[str, int]:
     rows = await pool.fetch(
-        "SELECT clock, count(*) AS n FROM notifier.deadlines WHERE stopped_at IS NULL GROUP BY clock")
+        "SELECT clock, count(*) AS n FROM notifier.deadlines WHERE stopped_at IS NULL GROUP BY clock"
+    )
     return {r["clock"]: r["n"] for r in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# outbox
+
+
+async def enqueue(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """rows: (idem_key, channel, recipient, role, subject, body, payload dict, secret_env, next_attempt_at).
+    A key already in the outbox is left alone: each message once per recipient per alert."""
+    if rows:
+        await conn.executemany(
+            """INSERT INTO notifier.outbox (idem_key, channel, recipient, role, subject, body, payload, secret_env,
+                                            next_attempt_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) ON CONFLICT (idem_key) DO NOTHING""",
+            [(*r[:6], json.dumps(r[6], default=str), *r[7:]) for r in rows],
+        )
+
+
+async def claim_batch(
+    conn: asyncpg.Connection, now: datetime, limit: int, lease_until: datetime
+) -> list[dict[str, Any]]:
+    """Take pending messages whose time has come: each counts an attempt and is leased until `lease_until`
+    (a process killed mid-send leaves it to be tried again then). SKIP LOCKED: two replicas take different
+    rows; the lease is committed before anything is sent, so neither takes a row the other is sending."""
+    rows = await conn.fetch(
+        """UPDATE notifier.outbox SET attempts = attempts + 1, next_attempt_at = $3
+           WHERE id IN (SELECT id FROM notifier.outbox WHERE state = 'pending' AND next_attempt_at <= $1
+                        ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+           RETURNING *""",
+        now,
+        limit,
+        lease_until,
+    )
+    return sorted((dict(r) for r in rows), key=lambda r: r["id"])
+
+
+async def mark_sent(conn: asyncpg.Connection | asyncpg.Pool, row_id: int, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE notifier.outbox SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = $1", row_id, at
+    )
+
+
+async def mark_sent_many(conn: asyncpg.Connection | asyncpg.Pool, row_ids: Sequence[int], at: datetime) -> None:
+    await conn.execute(
+        "UPDATE notifier.outbox SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = ANY($1::bigint[])",
+        list(row_ids),
+        at,
+    )
+
+
+async def mark_failed(
+    conn: asyncpg.Connection | asyncpg.Pool, row_id: int, error: str, next_attempt_at: datetime | None
+) -> None:
+    """Retry at next_attempt_at, or give up (state 'dead') when None."""
+    await conn.execute(
+        """UPDATE notifier.outbox SET last_error = $2,
+               state = CASE WHEN $3::timestamptz IS NULL THEN 'dead' ELSE state END,
+               next_attempt_at = COALESCE($3, next_attempt_at)
+           WHERE id = $1""",
+        row_id,
+        error[:500],
+        next_attempt_at,
+    )
+
+
+async def defer(conn: asyncpg.Connection | asyncpg.Pool, row_id: int, until: datetime) -> None:
+    """Not yet (SMS quiet hours): the same message later, the attempt not counted."""
+    await conn.execute(
+        "UPDATE notifier.outbox SET next_attempt_at = $2, attempts = attempts - 1 WHERE id = $1", row_id, until
+    )
+
+
+async def delivered_counts(pool: asyncpg.Pool | asyncpg.Connection) -> dict[str, int]:
+    rows = await pool.fetch("SELECT channel, count(*) AS n FROM notifier.outbox WHERE state = 'sent' GROUP BY channel")
+    return {r["channel"]: r["n"] for r in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# digest
+
+
+async def claim_digest(conn: asyncpg.Connection, agency_code: str, day: Any) -> bool:
+    return (
+        await conn.fetchval(
+            "INSERT INTO notifier.digests (agency_code, day) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+            agency_code,
+            day,
+        )
+        is not None
+    )
+
+
+async def digest_counts(
+    conn: asyncpg.Connection, agency_codes: Sequence[str], now: datetime, soon: datetime
+) -> dict[str, dict[str, int]]:
+    rows = await conn.fetch(
+        """SELECT agency_code, count(*) AS open,
+                  count(*) FILTER (WHERE due_at >= $2 AND due_at <= $3) AS due_soon,
+                  count(*) FILTER (WHERE due_at < $2) AS breached
+           FROM notifier.deadlines WHERE stopped_at IS NULL AND agency_code = ANY($1::text[])
+           GROUP BY agency_code""",
+        list(agency_codes),
+        now,
+        soon,
+    )
+    return {r["agency_code"]: {"open": r["open"], "due_soon": r["due_soon"], "breached": r["breached"]} for r in rows}

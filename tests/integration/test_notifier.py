@@ -72,9 +72,35 @@ async def test_an_overdue_clock_is_announced_once_as_warning_breach_and_escalati
     # received three weeks ago: every accepted-clock is past its warning, its deadline and its escalation
     event = accepted_event(complaint(received_at=utcnow() - timedelta(days=21)))
     await publish_events(infra.kafka, topics.accepted, event)
-    alerts = await read_topic(infra.kafka, topics.sla_alerts, expect=6, timeout=20, settle=1.0)
-    kinds = sorted((a["payload"]["clock"], a["payload"]["kind"]) for a in alerts)
-    assert kinds == sorted([("verification", "warning"), ("verification", "breach"),
-                            ("verification", "escalation"), ("completeness_answer", "warning"),
-                            ("completeness_answer", "breach"), ("completeness_answer", "escalation")])
+    alerts = await read_topic(infra.kafka, topics.sla_alerts, expect=8, timeout=20, settle=1.0)
+    kinds = sorted((a["payload"]["clock"], a["payload"]["kind"], a["payload"]["level"]) for a in alerts)
+    # the shipped chain has two escalation levels: the head of agency, then Admin Koordinator / Inspektorat
+    assert kinds == sorted([(clock, kind, level) for clock in ("verification", "completeness_answer")
+                            for kind, level in (("warning", 0), ("breach", 0), ("escalation", 1), ("escalation", 2))])
     assert {a["payload"]["tracking_number"] for a in alerts} == {event.payload.tracking_number}
+
+
+async def test_a_stop_that_arrives_before_the_start_opens_the_clock_already_met(notifier, infra, topics, database_url):
+    # the disposition (complaints.status) overtakes the acceptance (complaints.accepted): another topic
+    c = complaint(received_at=utcnow() - timedelta(days=21))
+    change = StatusChanged(tracking_number=c.tracking_number, status=ComplaintStatus.DISPOSED,
+                           agency_code="kab-lampung-selatan", changed_at=utcnow() - timedelta(days=20))
+    await publish_events(infra.kafka, topics.status, new_envelope(
+        EventType.STATUS_CHANGED, change, producer="test-lapor-sync", complaint_id=c.complaint_id))
+
+    async def follow_up_open():  # type: ignore[no-untyped-def]
+        return "follow_up" in await _deadlines(database_url, c.complaint_id)
+
+    assert await eventually(follow_up_open)
+    await publish_events(infra.kafka, topics.accepted, accepted_event(c))
+
+    async def all_open():  # type: ignore[no-untyped-def]
+        clocks = await _deadlines(database_url, c.complaint_id)
+        return clocks if {"verification", "completeness_answer"} <= set(clocks) else None
+
+    clocks = await eventually(all_open)
+    assert clocks["verification"]["stopped_by"] == "disposed" and clocks["verification"]["next_alert_at"] is None
+    assert clocks["completeness_answer"]["stopped_by"] == "disposed"
+    alerts = await read_topic(infra.kafka, topics.sla_alerts, expect=100, timeout=4)
+    assert "follow_up" in {a["payload"]["clock"] for a in alerts}  # the scan ran over this complaint ...
+    assert {a["payload"]["clock"] for a in alerts} <= {"follow_up", "decision"}  # ... and raised no false alarm

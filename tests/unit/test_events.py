@@ -16,6 +16,8 @@ from shared.events import (
     SCHEMA_VERSION,
     Attachment,
     Channel,
+    CitizenMessage,
+    CitizenMessageKind,
     Complaint,
     ComplaintStatus,
     Envelope,
@@ -100,6 +102,9 @@ SAMPLES: dict[EventType, BaseModel] = {
                                                    text="Belum selesai, jalan masih berlubang.", responded_at=AT),
     EventType.SLA_ALERT: SlaAlert(tracking_number="LPG-260310-ABCD1234", clock="verification",
                                   kind=SlaAlertKind.WARNING, due_at=AT + timedelta(days=3)),
+    EventType.CITIZEN_MESSAGE: CitizenMessage(reply_handle="rh_3f9a", channel=Channel.SMS,
+                                              tracking_number="LPG-260310-ABCD1234",
+                                              kind=CitizenMessageKind.ACKNOWLEDGED, text="Aduan Anda telah diterima."),
 }
 
 

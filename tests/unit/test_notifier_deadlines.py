@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from services.notifier.calendar import WorkingCalendar
 from services.notifier.deadlines import (
     DEFAULT_POLICY_PATH,
+    LIFECYCLE_EVENTS,
     START_EVENTS,
     ClockUnit,
     Deadline,
@@ -80,7 +81,7 @@ TEST_POLICY = textwrap.dedent(
 
     [clocks.completeness_answer]
     starts_on = "accepted"
-    stops_on = ["file_complete"]
+    stops_on = ["verified"]
     unit = "calendar_days"
     limit = 14
     warn_before = 3
@@ -88,7 +89,7 @@ TEST_POLICY = textwrap.dedent(
     source = "UU 25/2009 Pasal 44(3)"
 
     [clocks.decision]
-    starts_on = "file_complete"
+    starts_on = "verified"
     unit = "calendar_days"
     limit = 60
     warn_before = 3
@@ -96,7 +97,7 @@ TEST_POLICY = textwrap.dedent(
     source = "UU 25/2009 Pasal 50(1)"
 
     [clocks.decision_delivery]
-    starts_on = "decided"
+    starts_on = "closed"
     unit = "calendar_days"
     limit = 14
     warn_before = 3
@@ -143,8 +144,8 @@ def test_shipped_policy_loads_with_the_sourced_limits() -> None:
         "follow_up": ("disposed", ClockUnit.WORKING_DAYS, 5),
         "auto_close": ("followed_up", ClockUnit.WORKING_DAYS, 10),
         "completeness_answer": ("accepted", ClockUnit.CALENDAR_DAYS, 14),
-        "decision": ("file_complete", ClockUnit.CALENDAR_DAYS, 60),
-        "decision_delivery": ("decided", ClockUnit.CALENDAR_DAYS, 14),
+        "decision": ("disposed", ClockUnit.CALENDAR_DAYS, 60),
+        "decision_delivery": ("followed_up", ClockUnit.CALENDAR_DAYS, 14),
     }
     for name, (starts_on, unit, limit) in expected.items():
         clock = p.clocks[name]
@@ -156,9 +157,37 @@ def test_shipped_policy_loads_with_the_sourced_limits() -> None:
     assert load_policy(DEFAULT_POLICY_PATH) == p
 
 
-def test_every_start_event_opens_something_in_the_shipped_policy() -> None:
+def test_every_clock_of_the_shipped_policy_starts_and_stops_on_events_that_exist() -> None:
     p = load_policy()
-    assert {c.starts_on for c in p.clocks.values()} == START_EVENTS
+    assert START_EVENTS == LIFECYCLE_EVENTS
+    for clock in p.clocks.values():
+        assert clock.starts_on in LIFECYCLE_EVENTS
+        assert clock.stops_on and set(clock.stops_on) <= LIFECYCLE_EVENTS
+    # the reporter's response reopens a report: the agency's follow-up clock runs again
+    assert "reopened" in p.clocks["follow_up"].restarts_on
+
+
+@pytest.mark.parametrize("field", ["starts_on", "stops_on", "pauses_on", "restarts_on"])
+def test_an_event_nobody_emits_is_refused_at_load(field: str) -> None:
+    head = '[clocks.follow_up]\nstarts_on = "disposed"'
+    if field == "starts_on":
+        new = '[clocks.follow_up]\nstarts_on = "file_complete"'
+    elif field == "pauses_on":
+        new = head + '\npauses_on = ["file_complete"]\nresumes_on = ["reopened"]'
+    else:
+        new = head + f'\n{field} = ["file_complete"]'
+    text = TEST_POLICY.replace(head, new)
+    assert text != TEST_POLICY
+    with pytest.raises(ValueError, match="file_complete"):
+        parse_policy(text)
+
+
+def test_a_pause_without_a_resume_is_refused() -> None:
+    head = '[clocks.follow_up]\nstarts_on = "disposed"'
+    text = TEST_POLICY.replace(head, head + '\npauses_on = ["followed_up"]')
+    assert text != TEST_POLICY
+    with pytest.raises(ValueError, match="pauses_on and resumes_on go together"):
+        parse_policy(text)
 
 
 def test_shipped_overrides_reference_real_agencies() -> None:
@@ -191,10 +220,10 @@ def test_acceptance_opens_verification_and_completeness_answer(policy: Policy, c
     [
         ("disposed", {"follow_up"}),
         ("followed_up", {"auto_close"}),
-        ("file_complete", {"decision"}),
-        ("decided", {"decision_delivery"}),
-        ("closed", set()),
-        ("verified", set()),
+        ("verified", {"decision"}),
+        ("closed", {"decision_delivery"}),
+        ("reopened", set()),
+        ("not_our_authority", set()),
     ],
 )
 def test_each_event_opens_its_clocks(policy: Policy, event: str, clocks: set[str]) -> None:
@@ -218,10 +247,10 @@ def test_policy_without_cuti_bersama_counts_those_days() -> None:
 
 def test_calendar_day_clocks_ignore_holidays(policy: Policy) -> None:
     # 60 days from 2026-01-05: 26 in January + 28 in February + 6 in March -> 6 March.
-    [d] = clocks_started_by(policy, "file_complete", wib(2026, 1, 5, 11))
+    [d] = clocks_started_by(policy, "verified", wib(2026, 1, 5, 11))
     assert d.due_at == end_of(date(2026, 3, 6))
     # Decision on Tue 2026-03-17: 14 days later is 31 March despite Lebaran.
-    [d] = clocks_started_by(policy, "decided", wib(2026, 3, 17, 11))
+    [d] = clocks_started_by(policy, "closed", wib(2026, 3, 17, 11))
     assert d.due_at == end_of(date(2026, 3, 31))
 
 
@@ -255,7 +284,7 @@ def test_override_may_change_the_unit(policy: Policy) -> None:
 
 def test_clocks_stopped_by(policy: Policy) -> None:
     assert clocks_stopped_by(policy, "disposed") == ["verification"]
-    assert clocks_stopped_by(policy, "file_complete") == ["completeness_answer"]
+    assert clocks_stopped_by(policy, "verified") == ["completeness_answer"]
     assert clocks_stopped_by(policy, "nothing") == []
 
 
@@ -321,7 +350,7 @@ def test_escalation_skips_holidays(policy: Policy) -> None:
 
 
 def test_escalate_after_zero_escalates_at_breach(policy: Policy) -> None:
-    [d] = clocks_started_by(policy, "file_complete", wib(2026, 1, 5, 11))
+    [d] = clocks_started_by(policy, "verified", wib(2026, 1, 5, 11))
     assert not escalation_due(d, d.due_at, policy)
     assert escalation_due(d, d.due_at + timedelta(microseconds=1), policy)
 

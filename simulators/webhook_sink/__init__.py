@@ -1,0 +1,1 @@
+"""A local receiver of the notifier's signed webhooks, verifying them as an agency would."""
