@@ -31,6 +31,7 @@ from shared.topics import (
     INBOUND,
     PARKED,
     REJECTED,
+    RESPONSES,
     ROUTED,
     SLA_ALERTS,
     STATUS,
@@ -56,6 +57,7 @@ TOPIC_MESSAGES: dict[str, tuple[ev.EventType, type[BaseModel]]] = {
     FORWARD_DLQ: (ev.EventType.FORWARD_PARKED, ev.ForwardParked),
     SLA_ALERTS: (ev.EventType.SLA_ALERT, ev.SlaAlert),
     CITIZEN_OUTBOUND: (ev.EventType.CITIZEN_MESSAGE, ev.CitizenMessage),
+    RESPONSES: (ev.EventType.REPORTER_RESPONDED, ev.ReporterResponse),
     AGENCY_ADDRESS: (ev.EventType.ROUTED, ev.RoutedComplaint),
 }
 RETRY_MESSAGE = (ev.EventType.FORWARD_RETRY, ev.ForwardRetry)

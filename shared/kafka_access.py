@@ -21,6 +21,7 @@ from shared.topics import (
     INBOUND,
     PARKED,
     REJECTED,
+    RESPONSES,
     ROUTED,
     SLA_ALERTS,
     STATUS,
@@ -78,12 +79,16 @@ SERVICES: dict[str, Principal] = {
     ),
     "routing": _service(
         "routing",
-        (Subscription(ACCEPTED, "accepted"),),
+        (Subscription(ACCEPTED, "accepted"), Subscription(STATUS, "status")),
         (ROUTED, TRIAGE, *(agency_topic(code) for code in AGENCY_CODES)),
     ),
     "forwarder": _service(
         "forwarder",
-        (Subscription(ROUTED, "routed"), *(Subscription(t, f"retry-{n}") for n, t in enumerate(_RETRIES, 1))),
+        (
+            Subscription(ROUTED, "routed"),
+            *(Subscription(t, f"retry-{n}") for n, t in enumerate(_RETRIES, 1)),
+            Subscription(RESPONSES, "responses"),
+        ),
         (*_RETRIES, FORWARD_DLQ, FORWARDED, STATUS),
     ),
     "notifier": _service(
