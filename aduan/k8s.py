@@ -114,11 +114,25 @@ def render(resources: list[dict[str, Any]]) -> str:
     return HEADER + yaml.safe_dump_all(resources, sort_keys=False, width=120)
 
 
+# Data files the services read at start-up, shipped to the cluster as ConfigMaps (deploy/k8s/base/config),
+# so that operators change rules, policies and recipients without a new image.
+CONFIG_DIR = ROOT / "deploy" / "k8s" / "base" / "config"
+CONFIG_FILES: dict[str, Path] = {
+    "policy.toml": ROOT / "services" / "notifier" / "policy.toml",
+    "recipients.toml": ROOT / "services" / "notifier" / "recipients.toml",
+    "messages.toml": ROOT / "services" / "notifier" / "messages.toml",
+    "routing/places.toml": ROOT / "services" / "routing" / "data" / "places.toml",
+    "routing/taxonomy.toml": ROOT / "services" / "routing" / "data" / "taxonomy.toml",
+    "routing/directory.toml": ROOT / "services" / "routing" / "data" / "directory.toml",
+}
+
+
 def generated() -> dict[Path, str]:
     return {
         KAFKA_DIR / "topics.yaml": render(topic_resources()),
         KAFKA_DIR / "users.yaml": render(user_resources()),
         MONITORING_DIR / "monitoring.yaml": render(monitoring_resources()),
+        **{CONFIG_DIR / name: source.read_text() for name, source in CONFIG_FILES.items()},
     }
 
 
@@ -126,6 +140,7 @@ def write() -> list[Path]:
     KAFKA_DIR.mkdir(parents=True, exist_ok=True)
     MONITORING_DIR.mkdir(parents=True, exist_ok=True)
     for path, text in generated().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return list(generated())
 

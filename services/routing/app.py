@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 from services.routing import rules
+from services.routing.gazetteer import REGIONS_CSV
 from services.routing.handlers import RoutingHandlers
 from services.routing.settings import RoutingSettings
 from shared.events import Complaint, StatusChanged
@@ -21,9 +22,11 @@ def rule_paths(settings: RoutingSettings) -> rules.RulePaths | None:
     if settings.rules_dir is None:
         return None
     d = settings.rules_dir
+    # the official region list may stay with the code (it changes with the law, not with the rules)
+    regions = d / REGIONS_CSV.name if (d / REGIONS_CSV.name).is_file() else REGIONS_CSV
     return rules.RulePaths(
         places=d / "places.toml",
-        regions=d / "wilayah_lampung_18.csv",
+        regions=regions,
         taxonomy=d / "taxonomy.toml",
         directory=d / "directory.toml",
     )

@@ -134,6 +134,22 @@ def test_the_sla_policy_configmap_is_the_notifiers_policy() -> None:
     assert copy == (ROOT / "services" / "notifier" / "policy.toml").read_text(), "copy the policy into deploy/k8s"
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_routing_reads_its_rules_and_the_notifier_its_chain_from_configmaps(overlay: str) -> None:
+    maps = of(overlay, "ConfigMap")
+    rules = next(m for name, m in maps.items() if name.startswith("aduan-routing-rules"))
+    assert set(rules["data"]) == {"places.toml", "taxonomy.toml", "directory.toml"}
+    assert rules["data"]["taxonomy.toml"] == (ROOT / "services" / "routing" / "data" / "taxonomy.toml").read_text()
+    chain = next(m for name, m in maps.items() if name.startswith("aduan-notifier-config"))
+    assert set(chain["data"]) == {"recipients.toml", "messages.toml"}
+    deployments = of(overlay, "Deployment")
+    routing = next(d for name, d in deployments.items() if name.endswith("routing"))
+    container = routing["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert env["ADUAN_RULES_DIR"] in mounts
+
+
 def test_strimzi_resources_are_current() -> None:
     for path, text in k8s.generated().items():
         assert path.read_text() == text, f"{path.relative_to(ROOT)} is stale: run `aduan k8s`"
@@ -162,3 +178,14 @@ def test_every_declared_topic_and_principal_is_rendered() -> None:
     keda = of("prod", "KafkaUser")[KEDA.name]["spec"]["authorization"]["acls"]
     assert {op for rule in keda for op in rule["operations"]} == {"Describe"}  # KEDA reads lag, never data
     assert {t["spec"]["replicas"] for t in of("dev", "KafkaTopic").values()} == {1}
+
+
+def test_the_routing_rules_configmap_loads_as_routing_reads_it() -> None:
+    """The ConfigMap holds the rule files but not the official region list: routing takes that one from the image."""
+    from services.routing import rules
+    from services.routing.app import rule_paths
+    from services.routing.settings import RoutingSettings
+
+    paths = rule_paths(RoutingSettings(rules_dir=K8S / "base" / "config" / "routing"))
+    assert paths is not None and paths.regions.is_file()
+    assert rules.load(paths).version == rules.load().version
