@@ -42,8 +42,23 @@ BODIES = [
     "Puskesmas di {place} tutup sebelum jam pelayanan, pasien terpaksa pulang tanpa diperiksa.",
     "Saluran drainase di {place} tersumbat sehingga rumah warga kebanjiran setiap hujan deras.",
 ]
-PLACES = ["Natar", "Kedaton", "Metro Pusat", "Gisting", "Menggala", "Pringsewu", "Kalianda", "Liwa", "Krui",
-          "Gedong Tataan", "Sukadana", "Kotabumi", "Blambangan Umpu", "Mesuji", "Tulang Bawang Tengah"]
+PLACES = [
+    "Natar",
+    "Kedaton",
+    "Metro Pusat",
+    "Gisting",
+    "Menggala",
+    "Pringsewu",
+    "Kalianda",
+    "Liwa",
+    "Krui",
+    "Gedong Tataan",
+    "Sukadana",
+    "Kotabumi",
+    "Blambangan Umpu",
+    "Mesuji",
+    "Tulang Bawang Tengah",
+]
 
 
 @dataclass
@@ -65,18 +80,24 @@ def _free_port() -> int:
 def _inbound(i: int, run: str) -> tuple[str, bytes]:
     body = BODIES[i % len(BODIES)].format(place=PLACES[i % len(PLACES)])
     message_id = f"bench-{run}-{i}"
-    inbound = InboundMessage(channel=Channel.APP, channel_message_id=message_id, received_at=utcnow(),
-                             raw={"body": body, "reporter": {"name": "Warga Bench", "phone": "081200009999"}})
+    inbound = InboundMessage(
+        channel=Channel.APP,
+        channel_message_id=message_id,
+        received_at=utcnow(),
+        raw={"body": body, "reporter": {"name": "Warga Bench", "phone": "081200009999"}},
+    )
     complaint_id = complaint_id_for("app", message_id)
     envelope = new_envelope(EventType.RECEIVED, inbound, producer="bench", complaint_id=complaint_id)
     return str(complaint_id), envelope.model_dump_json().encode()
 
 
-async def _drive(bootstrap: str, source: str, sink: str, messages: list[tuple[str, bytes]],
-                 key_of: Any, timeout: float) -> RunResult:
+async def _drive(
+    bootstrap: str, source: str, sink: str, messages: list[tuple[str, bytes]], key_of: Any, timeout: float
+) -> RunResult:
     """Publish `messages` to `source`; time each until its answer arrives on `sink`."""
-    consumer = AIOKafkaConsumer(sink, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        sink, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     await consumer.start()
     await producer.start()
@@ -108,7 +129,9 @@ async def _drive(bootstrap: str, source: str, sink: str, messages: list[tuple[st
         await consumer.stop()
     values = sorted(latencies.values()) or [0.0]
     return RunResult(
-        sent=len(messages), received=len(latencies), duplicates=duplicates,
+        sent=len(messages),
+        received=len(latencies),
+        duplicates=duplicates,
         per_s=len(latencies) / (last - first) if last > first else 0.0,
         p50_ms=statistics.median(values) * 1000,
         p99_ms=values[min(len(values) - 1, int(len(values) * 0.99))] * 1000,
@@ -124,13 +147,16 @@ def bench_pipeline(infra: stack.Infra, n: int, run: str, timeout: float) -> tupl
     topics = Topics(f"bench-{run}.")
     stack.create_topics(infra.kafka, topics.prefix)
     ports = {name: _free_port() for name in stack.DEFAULT_PORTS}
-    local = stack.Stack(infra, topic_prefix=topics.prefix, ports=ports,
-                        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_LOG_LEVEL": "WARNING"})
+    local = stack.Stack(
+        infra,
+        topic_prefix=topics.prefix,
+        ports=ports,
+        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_LOG_LEVEL": "WARNING"},
+    )
     local.start()
     try:
         messages = [_inbound(i, run) for i in range(n)]
-        result = asyncio.run(_drive(infra.kafka, topics.inbound, topics.forwarded, messages, _forwarded_key,
-                                    timeout))
+        result = asyncio.run(_drive(infra.kafka, topics.inbound, topics.forwarded, messages, _forwarded_key, timeout))
         sim = httpx.get(local.url("lapor-sim") + "/_sim/stats", timeout=10).json()
     finally:
         local.stop()
@@ -142,8 +168,13 @@ def bench_baseline(infra: stack.Infra, n: int, run: str, timeout: float) -> RunR
     """The same hops through raw relays that do nothing but consume, produce and commit."""
     hops = [f"bench-{run}.relay.{i}" for i in range(HOPS + 1)]
     asyncio.run(ensure_topics(infra.kafka, tuple(TopicSpec(h) for h in hops)))
-    relays = [subprocess.Popen([sys.executable, "-m", "aduan.relay", infra.kafka, hops[i], hops[i + 1],
-                                f"bench-{run}-relay-{i}"], cwd=stack.ROOT) for i in range(HOPS)]
+    relays = [
+        subprocess.Popen(
+            [sys.executable, "-m", "aduan.relay", infra.kafka, hops[i], hops[i + 1], f"bench-{run}-relay-{i}"],
+            cwd=stack.ROOT,
+        )
+        for i in range(HOPS)
+    ]
     try:
         time.sleep(3)  # let the relays join their groups, as the services did before their run
         messages = [_inbound(i, run) for i in range(n)]
@@ -185,9 +216,9 @@ def run_bench(n: int, timeout: float = 600.0) -> int:
     out.write_text(json.dumps(figures, indent=2))
     print(f"""
                       complaints/s    p50 ms    p99 ms
-  pipeline            {figures['e2e_per_s']:>12}  {figures['p50_ms']:>8}  {figures['p99_ms']:>8}
-  baseline (relays)   {figures['baseline_per_s']:>12}  {figures['baseline_p50_ms']:>8}  {figures['baseline_p99_ms']:>8}
-  ratio pipeline/baseline: {figures['ratio']}   lost: {figures['lost']}   duplicates: {figures['duplicates']}
-  LAPOR! reports: {figures['lapor_reports']}   written to {out}
+  pipeline            {figures["e2e_per_s"]:>12}  {figures["p50_ms"]:>8}  {figures["p99_ms"]:>8}
+  baseline (relays)   {figures["baseline_per_s"]:>12}  {figures["baseline_p50_ms"]:>8}  {figures["baseline_p99_ms"]:>8}
+  ratio pipeline/baseline: {figures["ratio"]}   lost: {figures["lost"]}   duplicates: {figures["duplicates"]}
+  LAPOR! reports: {figures["lapor_reports"]}   written to {out}
 """)
     return 0 if figures["lost"] == 0 and figures["duplicates"] == 0 else 1

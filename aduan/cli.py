@@ -255,9 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("bench", help="end-to-end throughput and latency vs a raw Kafka relay")
     p.add_argument("--n", type=int, default=5000, help="complaints (and relay messages) per run")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
-    p.add_argument("target", nargs="?", choices=("pipeline", "forwarder", "notifier"), default="pipeline",
-                   help="forwarder: forwards/s into the LAPOR! simulator beside a bare httpx client (default N 3000); "
-                   "notifier: due scan over 1,000,000 deadlines and webhook delivery rate")
+    p.add_argument(
+        "target",
+        nargs="?",
+        choices=("pipeline", "forwarder", "notifier"),
+        default="pipeline",
+        help="forwarder: forwards/s into the LAPOR! simulator beside a bare httpx client (default N 3000); "
+        "notifier: due scan over 1,000,000 deadlines and webhook delivery rate",
+    )
     p.add_argument("--concurrency", type=int, default=32, help="bench forwarder: calls in flight")
     p.set_defaults(func=_bench)
 

@@ -82,10 +82,16 @@ def evaluate(csv_path: Path) -> dict:
             "urusan_accuracy": _share(sum(decisions[i].urusan == rows[i].urusan for i in idx), len(idx)),
             "level_accuracy": _share(sum(decisions[i].level.value == rows[i].level for i in idx), len(idx)),
             "level_accuracy_regional": _share(
-                sum(_regional(decisions[i].level.value) == _regional(rows[i].level) for i in idx), len(idx)),
+                sum(_regional(decisions[i].level.value) == _regional(rows[i].level) for i in idx), len(idx)
+            ),
             "joint_accuracy_regional": _share(
-                sum(decisions[i].urusan == rows[i].urusan
-                    and _regional(decisions[i].level.value) == _regional(rows[i].level) for i in idx), len(idx)),
+                sum(
+                    decisions[i].urusan == rows[i].urusan
+                    and _regional(decisions[i].level.value) == _regional(rows[i].level)
+                    for i in idx
+                ),
+                len(idx),
+            ),
         }
 
     everything = scores(range(n))
@@ -98,8 +104,13 @@ def evaluate(csv_path: Path) -> dict:
     predicted = Counter(d.urusan for d in decisions)
     correct = Counter(r.urusan for r, d in zip(rows, decisions, strict=True) if r.urusan == d.urusan)
     per_urusan = [
-        {"urusan": u, "support": gold[u], "predicted": predicted[u],
-         "precision": _share(correct[u], predicted[u]), "recall": _share(correct[u], gold[u])}
+        {
+            "urusan": u,
+            "support": gold[u],
+            "predicted": predicted[u],
+            "precision": _share(correct[u], predicted[u]),
+            "recall": _share(correct[u], gold[u]),
+        }
         for u, _ in gold.most_common(TOP_URUSAN)
     ]
 
@@ -150,8 +161,10 @@ def report(result: dict) -> str:
         lines.append(f"  {src:<25} {s['rows']:>5}  {_pct(s['urusan_accuracy'])}  {_pct(s['level_accuracy_regional'])}")
     lines += ["", "per urusan (top by support)  support  predicted  precision  recall"]
     for u in result["per_urusan"]:
-        lines.append(f"  {u['urusan']:<26} {u['support']:>7}  {u['predicted']:>9}     {_pct(u['precision'])}  "
-                     f"{_pct(u['recall'])}")
+        lines.append(
+            f"  {u['urusan']:<26} {u['support']:>7}  {u['predicted']:>9}     {_pct(u['precision'])}  "
+            f"{_pct(u['recall'])}"
+        )
     c = result["confidence"]
     lines += [
         "",
@@ -173,14 +186,17 @@ def report(result: dict) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aduan.evaluate_routing", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None,
-                        help=f"labelled CSV (default: $ADUAN_EVAL_DATA or {DEFAULT_DATA})")
+    parser.add_argument(
+        "--data", type=Path, default=None, help=f"labelled CSV (default: $ADUAN_EVAL_DATA or {DEFAULT_DATA})"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON result (default: %(default)s)")
     args = parser.parse_args(argv)
     data = args.data or default_data_path()
     if not data.is_file():
-        print(f"evaluation data not found at {data}: nothing to evaluate "
-              "(set --data or ADUAN_EVAL_DATA to the lapor-2017 eval_dev.csv)")
+        print(
+            f"evaluation data not found at {data}: nothing to evaluate "
+            "(set --data or ADUAN_EVAL_DATA to the lapor-2017 eval_dev.csv)"
+        )
         return 0
     result = evaluate(data)
     print(report(result))

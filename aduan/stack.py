@@ -183,8 +183,14 @@ class Proc:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.pid_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(self.argv, cwd=ROOT, env={**os.environ, **self.env}, stdout=log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.pid_path.write_text(str(self.popen.pid))
 
     def alive(self) -> bool:
@@ -291,11 +297,19 @@ class Stack:
             **self.extra_env,
         }
         python = sys.executable
-        self.procs["lapor-sim"] = Proc("lapor-sim", [python, "-m", "simulators.lapor", "--port",
-                                                     str(self.ports["lapor-sim"])], self.ports["lapor-sim"], env)
+        self.procs["lapor-sim"] = Proc(
+            "lapor-sim",
+            [python, "-m", "simulators.lapor", "--port", str(self.ports["lapor-sim"])],
+            self.ports["lapor-sim"],
+            env,
+        )
         for name in SERVICES:
-            self.procs[name] = Proc(name, [python, "-m", f"services.{name}"], self.ports[name],
-                                    {**env, "ADUAN_HTTP_PORT": str(self.ports[name])})
+            self.procs[name] = Proc(
+                name,
+                [python, "-m", f"services.{name}"],
+                self.ports[name],
+                {**env, "ADUAN_HTTP_PORT": str(self.ports[name])},
+            )
 
     def start(self, names: tuple[str, ...] | None = None, timeout: float = 60.0) -> None:
         chosen = [self.procs[n] for n in (names or self.procs)]

@@ -47,8 +47,9 @@ HANDLE_SECONDS = Histogram("aduan_event_handle_seconds", "Time to handle one eve
 PUBLISHED = Counter("aduan_events_published_total", "Events published", ["topic_kind"])
 
 
-def make_broker(bootstrap_servers: str, service: str, *, auth: KafkaAuth = PLAINTEXT,
-                graceful_timeout: float | None = None) -> KafkaBroker:
+def make_broker(
+    bootstrap_servers: str, service: str, *, auth: KafkaAuth = PLAINTEXT, graceful_timeout: float | None = None
+) -> KafkaBroker:
     """The consuming side: FastStream subscribers. Publishing goes through `Publisher`.
 
     `graceful_timeout`: on stop, each subscriber finishes the batch in hand (and commits it) first."""
@@ -75,13 +76,26 @@ class Publisher:
     and the repeated events carry the same ids, which consumers dedupe.
     """
 
-    def __init__(self, bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 15_000,
-                 linger_ms: int = 5, auth: KafkaAuth = PLAINTEXT) -> None:
-        self._config = {"bootstrap_servers": bootstrap_servers, "client_id": client_id, "acks": "all",
-                        "enable_idempotence": True, "request_timeout_ms": request_timeout_ms,
-                        # Wait a moment for the records of concurrent handlers, so that they travel to
-                        # the broker in one request instead of one request each.
-                        "linger_ms": linger_ms, **auth.aiokafka()}
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str,
+        *,
+        request_timeout_ms: int = 15_000,
+        linger_ms: int = 5,
+        auth: KafkaAuth = PLAINTEXT,
+    ) -> None:
+        self._config = {
+            "bootstrap_servers": bootstrap_servers,
+            "client_id": client_id,
+            "acks": "all",
+            "enable_idempotence": True,
+            "request_timeout_ms": request_timeout_ms,
+            # Wait a moment for the records of concurrent handlers, so that they travel to
+            # the broker in one request instead of one request each.
+            "linger_ms": linger_ms,
+            **auth.aiokafka(),
+        }
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -144,8 +158,10 @@ def parse_envelope(body: bytes, payload_type: type[P]) -> Envelope[P]:
     try:
         envelope = Envelope[payload_type].model_validate_json(body)  # type: ignore[valid-type]
     except ValidationError as exc:
-        raise Unreadable(f"not a valid {payload_type.__name__} envelope: {exc.error_count()} errors: "
-                         f"{exc.errors(include_url=False, include_input=False)}") from exc
+        raise Unreadable(
+            f"not a valid {payload_type.__name__} envelope: {exc.error_count()} errors: "
+            f"{exc.errors(include_url=False, include_input=False)}"
+        ) from exc
     if envelope.schema_version not in KNOWN_SCHEMA_VERSIONS:
         raise Unreadable(f"unknown schema_version {envelope.schema_version}")
     return envelope
@@ -222,8 +238,12 @@ def subscribe(
                     await park(publisher, parked_topic, record, str(exc), consumer=name)
                 HANDLED.labels(handler=name, outcome="parked").inc()
                 return
-            with bound(event_id=envelope.event_id, complaint_id=envelope.complaint_id,
-                       correlation_id=envelope.correlation_id, event_type=envelope.event_type.value):
+            with bound(
+                event_id=envelope.event_id,
+                complaint_id=envelope.complaint_id,
+                correlation_id=envelope.correlation_id,
+                event_type=envelope.event_type.value,
+            ):
                 try:
                     await handler(envelope)
                 except Exception:
@@ -239,8 +259,14 @@ def subscribe(
 
 
 async def park(publisher: Publisher, parked_topic: str, record: Record, reason: str, *, consumer: str) -> None:
-    log.warning("message parked", consumer=consumer, reason=reason, topic=record.topic,
-                partition=record.partition, offset=record.offset)
+    log.warning(
+        "message parked",
+        consumer=consumer,
+        reason=reason,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+    )
     await publisher.send(
         parked_topic,
         record.value,
@@ -261,8 +287,10 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeou
     deadline = time.monotonic() + timeout
     while True:
         described = await admin.describe_topics(names)
-        if all(t["error_code"] == 0 and t["partitions"] and all(p["leader"] >= 0 for p in t["partitions"])
-               for t in described):
+        if all(
+            t["error_code"] == 0 and t["partitions"] and all(p["leader"] >= 0 for p in t["partitions"])
+            for t in described
+        ):
             return
         if time.monotonic() > deadline:
             raise TimeoutError(f"topics without leaders after {timeout:.0f} s: {names}")
@@ -282,8 +310,9 @@ async def delete_topics(bootstrap_servers: str, names: list[str], *, auth: Kafka
         await admin.close()
 
 
-async def ensure_topics(bootstrap_servers: str, specs: tuple[TopicSpec, ...], *,
-                        auth: KafkaAuth = PLAINTEXT) -> list[str]:
+async def ensure_topics(
+    bootstrap_servers: str, specs: tuple[TopicSpec, ...], *, auth: KafkaAuth = PLAINTEXT
+) -> list[str]:
     """Create the declared topics that do not exist yet; return the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="aduan-admin", **auth.aiokafka())
     await admin.start()

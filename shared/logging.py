@@ -25,8 +25,22 @@ from shared.pii import fingerprint, mask
 
 FIELDS_PATH = Path(__file__).with_name("log_fields.toml")
 
-PERSONAL_KEYS = frozenset({"reporter", "name", "phone", "email", "nik", "reporter_name", "reporter_phone",
-                           "reporter_email", "phoneNumber", "from", "first_name", "last_name"})
+PERSONAL_KEYS = frozenset(
+    {
+        "reporter",
+        "name",
+        "phone",
+        "email",
+        "nik",
+        "reporter_name",
+        "reporter_phone",
+        "reporter_email",
+        "phoneNumber",
+        "from",
+        "first_name",
+        "last_name",
+    }
+)
 # structlog's internal keys on the way through the stdlib formatter
 _INTERNAL = frozenset({"_record", "_from_structlog"})
 
@@ -103,10 +117,12 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     structlog.contextvars.bind_contextvars(service=service)
     # Libraries (aiokafka, uvicorn, faststream) log through stdlib logging: same JSON, same allow-list.
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared_processors],
-    ))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared_processors],
+        )
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -63,23 +63,46 @@ class Service:
         return cls(
             name=name,
             settings=settings,
-            broker=make_broker(settings.kafka_bootstrap_servers, name, auth=settings.kafka_auth,
-                               graceful_timeout=settings.shutdown_grace_s),
-            publisher=Publisher(settings.kafka_bootstrap_servers, f"aduan-{name}",
-                                request_timeout_ms=settings.kafka_request_timeout_ms, auth=settings.kafka_auth),
+            broker=make_broker(
+                settings.kafka_bootstrap_servers,
+                name,
+                auth=settings.kafka_auth,
+                graceful_timeout=settings.shutdown_grace_s,
+            ),
+            publisher=Publisher(
+                settings.kafka_bootstrap_servers,
+                f"aduan-{name}",
+                request_timeout_ms=settings.kafka_request_timeout_ms,
+                auth=settings.kafka_auth,
+            ),
             db=Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max),
             migrations=migrations,
         )
 
-    def subscribe(self, topic: str, payload: type[P], subscription: str, *,
-                  on_unreadable: Callable[[Record, str], Awaitable[None]] | None = None,
-                  max_records: int = 200, concurrency: int | None = None) -> Callable[[Handler[P]], Handler[P]]:
+    def subscribe(
+        self,
+        topic: str,
+        payload: type[P],
+        subscription: str,
+        *,
+        on_unreadable: Callable[[Record, str], Awaitable[None]] | None = None,
+        max_records: int = 200,
+        concurrency: int | None = None,
+    ) -> Callable[[Handler[P]], Handler[P]]:
         """Register a handler of `topic` in this service's consumer group for `subscription`."""
         self.subscriptions.append((topic, payload, self.settings.consumer_group(subscription)))
-        return subscribe(self.broker, self.publisher, topic, group_id=self.settings.consumer_group(subscription),
-                         payload=payload, parked_topic=self.settings.topics.parked,
-                         name=f"{self.name}.{subscription}", on_unreadable=on_unreadable, max_records=max_records,
-                         concurrency=concurrency or self.settings.handler_concurrency)
+        return subscribe(
+            self.broker,
+            self.publisher,
+            topic,
+            group_id=self.settings.consumer_group(subscription),
+            payload=payload,
+            parked_topic=self.settings.topics.parked,
+            name=f"{self.name}.{subscription}",
+            on_unreadable=on_unreadable,
+            max_records=max_records,
+            concurrency=concurrency or self.settings.handler_concurrency,
+        )
 
     def every(self, interval_s: float, job: Callable[[], Awaitable[object]], name: str) -> None:
         """Run `job` every `interval_s` seconds while the service runs; a failing round is logged and
@@ -115,8 +138,9 @@ class Service:
         for hook in self.on_start:
             await hook()
         self.started = True
-        log.info("service started", kafka=self.settings.kafka_bootstrap_servers,
-                 topic_prefix=self.settings.topic_prefix)
+        log.info(
+            "service started", kafka=self.settings.kafka_bootstrap_servers, topic_prefix=self.settings.topic_prefix
+        )
 
     async def stop(self) -> None:
         self.started = False

@@ -66,8 +66,13 @@ class ServiceSettings(BaseSettings):
 
     @property
     def kafka_auth(self) -> KafkaAuth:
-        return KafkaAuth(self.kafka_security_protocol, self.kafka_sasl_mechanism, self.kafka_sasl_username,
-                         self.kafka_sasl_password.get_secret_value(), self.kafka_ssl_cafile)
+        return KafkaAuth(
+            self.kafka_security_protocol,
+            self.kafka_sasl_mechanism,
+            self.kafka_sasl_username,
+            self.kafka_sasl_password.get_secret_value(),
+            self.kafka_ssl_cafile,
+        )
 
     @property
     def topics(self) -> Topics:

@@ -136,12 +136,8 @@ class Topics:
         return self.name(agency_topic(agency_code))
 
     def specs(self) -> tuple[TopicSpec, ...]:
-        return tuple(
-            TopicSpec(self.name(t.name), t.partitions, t.retention_ms, t.cleanup_policy) for t in ALL_TOPICS
-        )
+        return tuple(TopicSpec(self.name(t.name), t.partitions, t.retention_ms, t.cleanup_policy) for t in ALL_TOPICS)
 
 
 # The Lampung bodies with a topic of their own (shared/kafka_access.py gives each a Kafka user).
-AGENCY_CODES: tuple[str, ...] = tuple(
-    a.code for a in AGENCIES.values() if a.level in (Level.KABKOTA, Level.PROVINSI)
-)
+AGENCY_CODES: tuple[str, ...] = tuple(a.code for a in AGENCIES.values() if a.level in (Level.KABKOTA, Level.PROVINSI))

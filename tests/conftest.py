@@ -85,5 +85,9 @@ async def topics(infra: stack.Infra) -> AsyncIterator[Topics]:
 @pytest.fixture
 def service_env(infra: stack.Infra, database_url: str, topics: Topics) -> dict[str, str]:
     """The settings every service of this test shares, as keyword arguments."""
-    return {"kafka_bootstrap_servers": infra.kafka, "database_url": database_url,
-            "topic_prefix": topics.prefix, "log_json": True}
+    return {
+        "kafka_bootstrap_servers": infra.kafka,
+        "database_url": database_url,
+        "topic_prefix": topics.prefix,
+        "log_json": True,
+    }

@@ -19,8 +19,9 @@ from shared.events import (
 )
 
 
-def complaint(body: str = "Jalan di Kecamatan Natar rusak parah dan berlubang, mohon segera diperbaiki.",
-              **overrides: object) -> Complaint:
+def complaint(
+    body: str = "Jalan di Kecamatan Natar rusak parah dan berlubang, mohon segera diperbaiki.", **overrides: object
+) -> Complaint:
     complaint_id = uuid.uuid4()
     fields: dict[str, object] = dict(
         complaint_id=complaint_id,
@@ -38,16 +39,30 @@ def complaint(body: str = "Jalan di Kecamatan Natar rusak parah dan berlubang, m
     return Complaint(**fields)  # type: ignore[arg-type]
 
 
-def decision(agency_code: str = "kab-lampung-selatan", region_code: str = "18.01",
-             level: Level = Level.KABKOTA, urusan: str = "pekerjaan_umum") -> RoutingDecision:
-    return RoutingDecision(level=level, urusan=urusan, region_code=region_code, agency_code=agency_code,
-                           confidence=0.9, reasons=("test decision",))
+def decision(
+    agency_code: str = "kab-lampung-selatan",
+    region_code: str = "18.01",
+    level: Level = Level.KABKOTA,
+    urusan: str = "pekerjaan_umum",
+) -> RoutingDecision:
+    return RoutingDecision(
+        level=level,
+        urusan=urusan,
+        region_code=region_code,
+        agency_code=agency_code,
+        confidence=0.9,
+        reasons=("test decision",),
+    )
 
 
 def routed_event(c: Complaint | None = None, d: RoutingDecision | None = None) -> Envelope[RoutedComplaint]:
     c = c or complaint()
-    return new_envelope(EventType.ROUTED, RoutedComplaint(complaint=c, decision=d or decision()),
-                        producer="test-routing", complaint_id=c.complaint_id)
+    return new_envelope(
+        EventType.ROUTED,
+        RoutedComplaint(complaint=c, decision=d or decision()),
+        producer="test-routing",
+        complaint_id=c.complaint_id,
+    )
 
 
 def accepted_event(c: Complaint | None = None) -> Envelope[Complaint]:

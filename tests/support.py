@@ -26,13 +26,15 @@ async def running(service: Service) -> AsyncIterator[Service]:
         await service.stop()
 
 
-async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0,
-                     settle: float = 0.0) -> list[dict[str, Any]]:
+async def read_topic(
+    bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0, settle: float = 0.0
+) -> list[dict[str, Any]]:
     """Every message on `topic` from the beginning until `expect` arrived (or the timeout), then
     `settle` seconds more so that a duplicate arriving late is counted too."""
     # No group: the consumer takes every partition and starts at the beginning.
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         found: list[dict[str, Any]] = []

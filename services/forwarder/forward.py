@@ -32,7 +32,7 @@ def report_for(routed: RoutedComplaint) -> LaporReport:
             links.append(a)
     content = c.body + "".join(f"\n\nLampiran: {a.url}" for a in links)
     if any(a.size_bytes is not None for a in links):
-        content += ("\n\n(Catatan: lampiran melebihi batas 2 MB SP4N-LAPOR!, dikirim sebagai tautan.)")
+        content += "\n\n(Catatan: lampiran melebihi batas 2 MB SP4N-LAPOR!, dikirim sebagai tautan.)"
     return LaporReport(
         reference=reference_for(routed),
         title=c.title[:150],
@@ -60,8 +60,9 @@ class RetryPlan:
     not_before: datetime | None
 
 
-def next_retry(level_done: int, delays_s: tuple[float, ...], now: datetime,
-               retry_after_s: float | None = None) -> RetryPlan:
+def next_retry(
+    level_done: int, delays_s: tuple[float, ...], now: datetime, retry_after_s: float | None = None
+) -> RetryPlan:
     """After retry level `level_done` (0 = the first delivery) failed: the next level, or park.
 
     LAPOR!'s own Retry-After hint wins when it asks for a longer wait than the level's delay."""

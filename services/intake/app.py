@@ -21,8 +21,9 @@ def build(settings: IntakeSettings | None = None) -> Service:
     service = Service.create(NAME, settings, Path(__file__).parent / "migrations")
     handlers = IntakeHandlers(service.publisher, service.db, settings)
     topics = settings.topics
-    service.subscribe(topics.inbound, InboundMessage, "inbound",
-                      on_unreadable=handlers.on_unreadable_inbound)(handlers.on_inbound)
+    service.subscribe(topics.inbound, InboundMessage, "inbound", on_unreadable=handlers.on_unreadable_inbound)(
+        handlers.on_inbound
+    )
     # what became of each complaint, for the citizen following a tracking number
     service.subscribe(topics.routed, RoutedComplaint, "routed")(handlers.on_routed)
     service.subscribe(topics.triage, TriageRequest, "triage")(handlers.on_triage)

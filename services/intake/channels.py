@@ -57,7 +57,8 @@ class SmsMessage(RawModel):
 
     message: Annotated[str, Field(min_length=1, max_length=2_000)]
     phone_number: Annotated[str, Field(max_length=40)] = Field(
-        validation_alias=AliasChoices("phoneNumber", "phone_number"))
+        validation_alias=AliasChoices("phoneNumber", "phone_number")
+    )
     received_at: datetime | None = Field(default=None, validation_alias=AliasChoices("receivedAt", "received_at"))
     message_id: str | None = Field(default=None, validation_alias=AliasChoices("messageId", "message_id"))
     # MMS media (Twilio's MediaUrl<n>), as URLs the gateway serves
@@ -111,13 +112,16 @@ class EmailMessage(RawModel):
     """An inbound e-mail as a mail gateway parses it (JSON, or Mailgun's route form fields)."""
 
     message_id: Annotated[str, Field(min_length=1, max_length=500)] = Field(
-        validation_alias=AliasChoices("message_id", "Message-Id"))
+        validation_alias=AliasChoices("message_id", "Message-Id")
+    )
     from_: Annotated[str, Field(max_length=500)] = Field(validation_alias=AliasChoices("from", "from_", "sender"))
     subject: Annotated[str, Field(max_length=1_000)] | None = None
     text: Annotated[str, Field(max_length=100_000)] | None = Field(
-        default=None, validation_alias=AliasChoices("text", "body-plain"))
+        default=None, validation_alias=AliasChoices("text", "body-plain")
+    )
     html: Annotated[str, Field(max_length=200_000)] | None = Field(
-        default=None, validation_alias=AliasChoices("html", "body-html"))
+        default=None, validation_alias=AliasChoices("html", "body-html")
+    )
 
 
 class Open311Request(RawModel):

@@ -65,15 +65,25 @@ log = get_logger(__name__)
 PRODUCER = "intake"
 PROGRESS_PATIENCE = timedelta(minutes=2)
 PROBLEM = "application/problem+json"
-TITLES = {400: "Malformed request", 401: "Authentication required", 403: "Not allowed", 409: "Conflict",
-          413: "Request too large", 422: "The request is not valid", 429: "Too many requests"}
+TITLES = {
+    400: "Malformed request",
+    401: "Authentication required",
+    403: "Not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    422: "The request is not valid",
+    429: "Too many requests",
+}
 # android-sms-gateway's webhook events other than a received message (counted, acknowledged)
-SMSGATE_EVENTS = frozenset({"sms:sent", "sms:delivered", "sms:failed", "sms:data-received", "mms:received",
-                            "system:ping"})
+SMSGATE_EVENTS = frozenset(
+    {"sms:sent", "sms:delivered", "sms:failed", "sms:data-received", "mms:received", "system:ping"}
+)
 
-GATEWAY_EVENTS = Counter("aduan_gateway_events_acknowledged_total",
-                         "Gateway webhook events that carry no complaint (delivery reports, pings)",
-                         ["channel", "event"])
+GATEWAY_EVENTS = Counter(
+    "aduan_gateway_events_acknowledged_total",
+    "Gateway webhook events that carry no complaint (delivery reports, pings)",
+    ["channel", "event"],
+)
 RATE_LIMITED = Counter("aduan_requests_rate_limited_total", "Requests refused with 429", ["source"])
 
 
@@ -113,12 +123,24 @@ class Verdict:
     reasons: list[RejectReason]
 
 
-def judge(channel: Channel, raw: dict[str, Any], complaint_id: uuid.UUID, channel_message_id: str,
-          received_at: Any, tracking_prefix: str) -> Verdict:
+def judge(
+    channel: Channel,
+    raw: dict[str, Any],
+    complaint_id: uuid.UUID,
+    channel_message_id: str,
+    received_at: Any,
+    tracking_prefix: str,
+) -> Verdict:
     try:
         message = parse_raw(channel, raw)
-        complaint = normalise(channel, message, complaint_id=complaint_id, channel_message_id=channel_message_id,
-                              received_at=received_at, tracking_prefix=tracking_prefix)
+        complaint = normalise(
+            channel,
+            message,
+            complaint_id=complaint_id,
+            channel_message_id=channel_message_id,
+            received_at=received_at,
+            tracking_prefix=tracking_prefix,
+        )
         return Verdict(complaint, [])
     except ValidationError as exc:
         return Verdict(None, reasons_from_validation(exc))
@@ -153,8 +175,9 @@ class IntakeHandlers:
         complaint_id = complaint_id_for(channel.value, channel_message_id)
         return judge(channel, raw, complaint_id, channel_message_id, received_at, self.settings.tracking_prefix)
 
-    async def _publish(self, channel: Channel, raw: dict[str, Any], channel_message_id: str, verdict: Verdict,
-                       received_at: Any) -> None:
+    async def _publish(
+        self, channel: Channel, raw: dict[str, Any], channel_message_id: str, verdict: Verdict, received_at: Any
+    ) -> None:
         """Publish the message to complaints.inbound, waiting for the broker's acknowledgement."""
         inbound = InboundMessage(
             channel=channel,
@@ -168,8 +191,10 @@ class IntakeHandlers:
         # The caller waits for this answer: bound it (the idempotent producer itself never gives up on
         # a queued record). A record that still goes out later is deduplicated by the consumer, since
         # the same channel message always becomes the same complaint.
-        await asyncio.wait_for(self.publisher.publish(self.topics.inbound, envelope, key=channel_message_id),
-                               self.settings.publish_timeout_s)
+        await asyncio.wait_for(
+            self.publisher.publish(self.topics.inbound, envelope, key=channel_message_id),
+            self.settings.publish_timeout_s,
+        )
 
     async def _receive(self, channel: Channel, raw: dict[str, Any], channel_message_id: str) -> Verdict:
         """Judge a gateway message and publish it whatever the verdict (the consumer answers a bad one)."""
@@ -184,10 +209,12 @@ class IntakeHandlers:
             RATE_LIMITED.labels(kind).inc()
             raise TooMany(wait)
 
-    async def _authenticate(self, channel: str, request: Request, body: bytes,
-                            fields: list[tuple[str, str]] | None = None) -> None:
-        signed = SignedRequest(headers=request.headers, body=body, fields=fields or [],
-                               url=self._public_url(request), now=auth_now())
+    async def _authenticate(
+        self, channel: str, request: Request, body: bytes, fields: list[tuple[str, str]] | None = None
+    ) -> None:
+        signed = SignedRequest(
+            headers=request.headers, body=body, fields=fields or [], url=self._public_url(request), now=auth_now()
+        )
         denial = await self.auth.check(channel, signed, _client_ip(request))
         if denial is not None:
             raise denial_error(denial)
@@ -211,17 +238,29 @@ class IntakeHandlers:
         if key is not None:
             digest = keyed_digest(self.digest_key, "idempotency", json.dumps(raw, sort_keys=True, default=str))
             if not await store.claim_idempotency_key(self.db.pool, key, digest):
-                return problem(409, "Idempotency-Key already used for another request", [RejectReason(
-                    code="idempotency_conflict", field="Idempotency-Key",
-                    message="this key was sent before with a different body; use a new key")])
+                return problem(
+                    409,
+                    "Idempotency-Key already used for another request",
+                    [
+                        RejectReason(
+                            code="idempotency_conflict",
+                            field="Idempotency-Key",
+                            message="this key was sent before with a different body; use a new key",
+                        )
+                    ],
+                )
         await self._publish(Channel.WEB, raw, channel_message_id, verdict, received_at)
         complaint = verdict.complaint
-        answer: dict[str, Any] = {"tracking_number": complaint.tracking_number,
-                                  "complaint_id": str(complaint.complaint_id), "status": "received"}
+        answer: dict[str, Any] = {
+            "tracking_number": complaint.tracking_number,
+            "complaint_id": str(complaint.complaint_id),
+            "status": "received",
+        }
         if complaint.confidential:
             answer["access_token"] = self._access_token(complaint.complaint_id)
-        return JSONResponse(answer, status_code=202,
-                            headers={"Location": f"/v1/complaints/{complaint.tracking_number}"})
+        return JSONResponse(
+            answer, status_code=202, headers={"Location": f"/v1/complaints/{complaint.tracking_number}"}
+        )
 
     def _access_token(self, complaint_id: uuid.UUID) -> str:
         return keyed_digest(self.pii_key, "access-token", complaint_id)[:32]
@@ -243,17 +282,19 @@ class IntakeHandlers:
             given = request.headers.get("x-access-token", "")
             if not hmac.compare_digest(self._access_token(row["complaint_id"]).encode(), given.encode()[:64]):
                 return not_found
-        return JSONResponse({
-            "tracking_number": row["tracking_number"],
-            "channel": row["channel"],
-            "received_at": row["received_at"].isoformat(),
-            "accepted_at": row["accepted_at"].isoformat(),
-            "status": row["stage"],
-            "status_text": progress.MEANING[row["stage"]],
-            "agency_code": row["agency_code"],
-            "lapor_tracking_id": row["lapor_tracking_id"],
-            "updated_at": row["updated_at"].isoformat(),
-        })
+        return JSONResponse(
+            {
+                "tracking_number": row["tracking_number"],
+                "channel": row["channel"],
+                "received_at": row["received_at"].isoformat(),
+                "accepted_at": row["accepted_at"].isoformat(),
+                "status": row["stage"],
+                "status_text": progress.MEANING[row["stage"]],
+                "agency_code": row["agency_code"],
+                "lapor_tracking_id": row["lapor_tracking_id"],
+                "updated_at": row["updated_at"].isoformat(),
+            }
+        )
 
     async def sms_webhook(self, request: Request) -> Response:
         """POST /v1/channels/sms: android-sms-gateway's webhook, signed (X-Signature, X-Timestamp)."""
@@ -285,8 +326,7 @@ class IntakeHandlers:
         raw = {"phoneNumber": form.get("From", ""), "message": form.get("Body", ""), "media_urls": media}
         self._limited("phone", raw["phoneNumber"])
         await self._receive(Channel.SMS, raw, _message_id(f"twilio:{sid}"))
-        return Response("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
-                        media_type="application/xml")
+        return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', media_type="application/xml")
 
     async def whatsapp_verify(self, request: Request) -> Response:
         """GET /v1/channels/whatsapp: Meta's subscription check; echoes hub.challenge."""
@@ -306,8 +346,9 @@ class IntakeHandlers:
             GATEWAY_EVENTS.labels("whatsapp", "status").inc(others)
         for raw in messages:
             self._limited("phone", raw.get("from"))
-        verdicts = [await self._receive(Channel.WHATSAPP, raw, _message_id(raw.get("id") or _digest(raw)))
-                    for raw in messages]
+        verdicts = [
+            await self._receive(Channel.WHATSAPP, raw, _message_id(raw.get("id") or _digest(raw))) for raw in messages
+        ]
         return self._gateway_answer(verdicts)
 
     async def email_webhook(self, request: Request) -> Response:
@@ -333,11 +374,20 @@ class IntakeHandlers:
         return self._gateway_answer([verdict])
 
     async def open311_services(self, _: Request) -> Response:
-        return JSONResponse([
-            {"service_code": code, "service_name": name, "type": "realtime", "metadata": False,
-             "keywords": "", "group": "aduan", "description": name}
-            for code, name in OPEN311_SERVICES.items()
-        ])
+        return JSONResponse(
+            [
+                {
+                    "service_code": code,
+                    "service_name": name,
+                    "type": "realtime",
+                    "metadata": False,
+                    "keywords": "",
+                    "group": "aduan",
+                    "description": name,
+                }
+                for code, name in OPEN311_SERVICES.items()
+            ]
+        )
 
     async def open311_request(self, request: Request) -> Response:
         """POST /open311/v2/requests.json: GeoReport v2, form-encoded or JSON, with a client's api_key."""
@@ -359,10 +409,15 @@ class IntakeHandlers:
         if verdict.complaint is None:
             return georeport_error(400, "; ".join(f"{r.field or 'request'}: {r.message}" for r in verdict.reasons))
         await self._publish(Channel.OPEN311, raw, channel_message_id, verdict, received_at)
-        return JSONResponse([{
-            "service_request_id": verdict.complaint.tracking_number,
-            "service_notice": "Pengaduan diterima; simpan nomor ini untuk memantau tindak lanjut.",
-        }], status_code=201)
+        return JSONResponse(
+            [
+                {
+                    "service_request_id": verdict.complaint.tracking_number,
+                    "service_notice": "Pengaduan diterima; simpan nomor ini untuk memantau tindak lanjut.",
+                }
+            ],
+            status_code=201,
+        )
 
     async def broker_unavailable(self, request: Request, exc: Exception) -> Response:
         """Kafka did not take the event: nothing was promised, so the caller may simply retry."""
@@ -394,10 +449,13 @@ class IntakeHandlers:
 
     @staticmethod
     def _gateway_answer(verdicts: list[Verdict]) -> Response:
-        return JSONResponse({
-            "accepted": [v.complaint.tracking_number for v in verdicts if v.complaint],
-            "rejected": [[r.model_dump() for r in v.reasons] for v in verdicts if v.complaint is None],
-        }, status_code=202)
+        return JSONResponse(
+            {
+                "accepted": [v.complaint.tracking_number for v in verdicts if v.complaint],
+                "rejected": [[r.model_dump() for r in v.reasons] for v in verdicts if v.complaint is None],
+            },
+            status_code=202,
+        )
 
     def routes(self) -> list[Route]:
         return [
@@ -423,8 +481,10 @@ class IntakeHandlers:
 
     async def purge(self) -> None:
         raw, tokens = await store.purge_expired(
-            self.db.pool, rejected_raw_days=self.settings.rejected_raw_retention_days,
-            token_seconds=2 * self.settings.signature_tolerance_s)
+            self.db.pool,
+            rejected_raw_days=self.settings.rejected_raw_retention_days,
+            token_seconds=2 * self.settings.signature_tolerance_s,
+        )
         if raw or tokens:
             log.info("expired personal data purged", rejected_raw=raw, webhook_tokens=tokens)
 
@@ -434,8 +494,9 @@ class IntakeHandlers:
     async def on_inbound(self, envelope: Envelope[InboundMessage]) -> None:
         msg = envelope.payload
         complaint_id = envelope.complaint_id or complaint_id_for(msg.channel.value, msg.channel_message_id)
-        verdict = judge(msg.channel, msg.raw, complaint_id, msg.channel_message_id, msg.received_at,
-                        self.settings.tracking_prefix)
+        verdict = judge(
+            msg.channel, msg.raw, complaint_id, msg.channel_message_id, msg.received_at, self.settings.tracking_prefix
+        )
         async with once(self.db.pool, store.SCHEMA, "inbound", envelope.event_id) as conn:
             if conn is None:
                 return
@@ -446,21 +507,25 @@ class IntakeHandlers:
                     log.info("channel message accepted before; not a new complaint", channel=msg.channel.value)
                     return
                 handle = await store.record_reporter(conn, stored, f"rh_{secrets.token_urlsafe(18)}")
-                accepted = envelope.follow(EventType.ACCEPTED, protected(stored, handle),
-                                           producer=PRODUCER, complaint_id=complaint_id)
+                accepted = envelope.follow(
+                    EventType.ACCEPTED, protected(stored, handle), producer=PRODUCER, complaint_id=complaint_id
+                )
                 await self.publisher.publish(self.topics.accepted, accepted)
-                log.info("complaint accepted", tracking_number=stored.tracking_number,
-                         channel=msg.channel.value)
+                log.info("complaint accepted", tracking_number=stored.tracking_number, channel=msg.channel.value)
             else:
-                rejection = Rejection(channel=msg.channel.value, channel_message_id=msg.channel_message_id,
-                                      raw=masked_raw(msg.raw), reasons=tuple(verdict.reasons))
+                rejection = Rejection(
+                    channel=msg.channel.value,
+                    channel_message_id=msg.channel_message_id,
+                    raw=masked_raw(msg.raw),
+                    reasons=tuple(verdict.reasons),
+                )
                 await store.record_rejected(conn, envelope.event_id, rejection, msg.raw)
-                await self.publisher.publish(self.topics.rejected,
-                              envelope.follow(EventType.REJECTED, rejection, producer=PRODUCER,
-                                              complaint_id=complaint_id),
-                              key=msg.channel_message_id)
-                log.info("complaint rejected", channel=msg.channel.value,
-                         reasons=[r.code for r in verdict.reasons])
+                await self.publisher.publish(
+                    self.topics.rejected,
+                    envelope.follow(EventType.REJECTED, rejection, producer=PRODUCER, complaint_id=complaint_id),
+                    key=msg.channel_message_id,
+                )
+                log.info("complaint rejected", channel=msg.channel.value, reasons=[r.code for r in verdict.reasons])
 
     # -----------------------------------------------------------------------------------------
     # what the other services did with a complaint, for the citizen's lookup
@@ -486,8 +551,12 @@ class IntakeHandlers:
 
     async def on_forwarded(self, envelope: Envelope[Forwarded]) -> None:
         f = envelope.payload
-        await self._progress(envelope, progress.forwarded_stage(f.outcome), agency_code=f.agency_code,
-                             lapor_tracking_id=f.lapor_tracking_id)
+        await self._progress(
+            envelope,
+            progress.forwarded_stage(f.outcome),
+            agency_code=f.agency_code,
+            lapor_tracking_id=f.lapor_tracking_id,
+        )
 
     async def on_status(self, envelope: Envelope[StatusChanged]) -> None:
         await self._progress(envelope, envelope.payload.status.value)
@@ -499,8 +568,12 @@ class IntakeHandlers:
             raw: Any = masked_raw(json.loads(raw_text))
         except (ValueError, RecursionError):
             raw = mask(raw_text)
-        rejection = Rejection(channel="unknown", channel_message_id=None, raw=raw, reasons=(
-            RejectReason(code="invalid_envelope", field=None, message=reason[:2000]),))
+        rejection = Rejection(
+            channel="unknown",
+            channel_message_id=None,
+            raw=raw,
+            reasons=(RejectReason(code="invalid_envelope", field=None, message=reason[:2000]),),
+        )
         event_id = derived_id("unreadable", record.topic, record.partition, record.offset)
         envelope = new_envelope(EventType.REJECTED, rejection, producer=PRODUCER, event_id=event_id)
         await self.publisher.publish(self.topics.rejected, envelope, key=str(event_id))
@@ -557,8 +630,11 @@ def _whatsapp_messages(body: dict[str, Any]) -> tuple[list[dict[str, Any]], int]
             value = change.get("value")
             if not isinstance(value, dict):
                 continue
-            names = {c["wa_id"]: c["profile"].get("name") for c in _objects(value.get("contacts"))
-                     if isinstance(c.get("wa_id"), str) and isinstance(c.get("profile"), dict)}
+            names = {
+                c["wa_id"]: c["profile"].get("name")
+                for c in _objects(value.get("contacts"))
+                if isinstance(c.get("wa_id"), str) and isinstance(c.get("profile"), dict)
+            }
             others += len(_objects(value.get("statuses")))
             for message in _objects(value.get("messages")):
                 sender = message.get("from")

@@ -120,10 +120,57 @@ def clean_text(text: str, *, email: bool = False) -> str:
 
 
 # Abbreviations common in Indonesian addresses and names: their full stop does not end a sentence.
-_ABBREVIATIONS = frozenset({
-    "jl", "jln", "gg", "no", "blok", "perum", "komp", "kav", "rt", "rw", "ds", "dsn", "kp", "kel", "kec", "kab",
-    "prov", "jend", "mayjen", "brigjen", "letjen", "kol", "kapt", "dr", "drs", "dra", "ir", "prof", "h", "hj", "kh",
-    "bpk", "sdr", "sdri", "yth", "a.n", "tgl", "telp", "hp", "pt", "cv", "st", "sd", "smp", "sma", "smk", "rs"})
+_ABBREVIATIONS = frozenset(
+    {
+        "jl",
+        "jln",
+        "gg",
+        "no",
+        "blok",
+        "perum",
+        "komp",
+        "kav",
+        "rt",
+        "rw",
+        "ds",
+        "dsn",
+        "kp",
+        "kel",
+        "kec",
+        "kab",
+        "prov",
+        "jend",
+        "mayjen",
+        "brigjen",
+        "letjen",
+        "kol",
+        "kapt",
+        "dr",
+        "drs",
+        "dra",
+        "ir",
+        "prof",
+        "h",
+        "hj",
+        "kh",
+        "bpk",
+        "sdr",
+        "sdri",
+        "yth",
+        "a.n",
+        "tgl",
+        "telp",
+        "hp",
+        "pt",
+        "cv",
+        "st",
+        "sd",
+        "smp",
+        "sma",
+        "smk",
+        "rs",
+    }
+)
 
 
 def first_sentence(text: str) -> str:
@@ -197,8 +244,9 @@ def _marker_regex() -> re.Pattern[str]:
 
 @cache
 def _confidential_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in PrivacyMarkers.model_validate(
-        tomllib.loads(MARKERS_PATH.read_text())).confidential)
+    return frozenset(
+        w.lower() for w in PrivacyMarkers.model_validate(tomllib.loads(MARKERS_PATH.read_text())).confidential
+    )
 
 
 def privacy_markers(text: str) -> tuple[bool, bool, str]:
@@ -212,7 +260,7 @@ def privacy_markers(text: str) -> tuple[bool, bool, str]:
             confidential = True
         else:
             anonymous = True
-        text = text[match.end():]
+        text = text[match.end() :]
     return anonymous, confidential, text
 
 
@@ -262,8 +310,9 @@ def _from_web(m: WebForm, reasons: list[RejectReason]) -> Draft:
         confidential=m.confidential,
         incident_date=m.incident_date,
         location=Location(text=loc.text, lat=loc.lat, lon=loc.lon) if loc else Location(),
-        attachments=tuple(Attachment(url=a.url, media_type=a.media_type, size_bytes=a.size_bytes)
-                          for a in m.attachments),
+        attachments=tuple(
+            Attachment(url=a.url, media_type=a.media_type, size_bytes=a.size_bytes) for a in m.attachments
+        ),
         hints=ChannelHints(category=m.category, target_agency=m.target_agency),
     )
 
@@ -297,16 +346,26 @@ def _from_whatsapp(m: WhatsAppMessage, reasons: list[RejectReason]) -> Draft:
     elif media is not None:
         text = media.caption or ""
         if not text:
-            reasons.append(RejectReason(code="media_without_text", field=m.type,
-                                        message=f"a {m.type} needs a written description of the complaint"))
+            reasons.append(
+                RejectReason(
+                    code="media_without_text",
+                    field=m.type,
+                    message=f"a {m.type} needs a written description of the complaint",
+                )
+            )
     elif m.type == "location" and m.location is not None:
         loc = m.location
         text = " ".join(p for p in (loc.name, loc.address) if p)
         location = Location(text=text or None, lat=loc.latitude, lon=loc.longitude)
     else:
         text = ""
-        reasons.append(RejectReason(code="unsupported_type", field="type",
-                                    message="only text, media with a caption and locations become complaints"))
+        reasons.append(
+            RejectReason(
+                code="unsupported_type",
+                field="type",
+                message="only text, media with a caption and locations become complaints",
+            )
+        )
     anonymous, confidential, marked = privacy_markers(text)
     return Draft(
         title=None,
@@ -315,8 +374,7 @@ def _from_whatsapp(m: WhatsAppMessage, reasons: list[RejectReason]) -> Draft:
         original_body=text,
         anonymous=anonymous,
         confidential=confidential,
-        reporter=reporter_or_none(m.profile_name, e164("+" + m.from_.lstrip("+"), "from", reasons, strict=False),
-                                  None),
+        reporter=reporter_or_none(m.profile_name, e164("+" + m.from_.lstrip("+"), "from", reasons, strict=False), None),
         location=location,
         attachments=(Attachment(url=f"whatsapp-media:{media.id}", media_type=media.mime_type),) if media else (),
     )
@@ -382,16 +440,27 @@ def normalise(
     draft = _DRAFTERS[type(message)](message, reasons)  # type: ignore[operator]
 
     if len(draft.body) < MIN_BODY_CHARS:
-        reasons.append(RejectReason(code="too_short", field="body",
-                                    message=f"the complaint needs at least {MIN_BODY_CHARS} characters of text"))
+        reasons.append(
+            RejectReason(
+                code="too_short",
+                field="body",
+                message=f"the complaint needs at least {MIN_BODY_CHARS} characters of text",
+            )
+        )
     local_today = received_at.astimezone(JAKARTA).date()
     if draft.incident_date and draft.incident_date > local_today:
-        reasons.append(RejectReason(code="invalid_date", field="incident_date",
-                                    message="the incident date lies in the future"))
+        reasons.append(
+            RejectReason(code="invalid_date", field="incident_date", message="the incident date lies in the future")
+        )
     total = sum(a.size_bytes or 0 for a in draft.attachments)
     if total > LAPOR_MAX_ATTACHMENT_BYTES:
-        reasons.append(RejectReason(code="attachments_too_large", field="attachments",
-                                    message=f"attachments total {total} bytes; LAPOR! accepts at most 2 MB"))
+        reasons.append(
+            RejectReason(
+                code="attachments_too_large",
+                field="attachments",
+                message=f"attachments total {total} bytes; LAPOR! accepts at most 2 MB",
+            )
+        )
     if reasons:
         raise Rejected(reasons)
 
@@ -418,7 +487,8 @@ def normalise(
 
 def _stated_date(draft: Draft, received_at: datetime) -> date | None:
     return dates.incident_date(draft.title or "", received_at=received_at) or dates.incident_date(
-        draft.body, received_at=received_at)
+        draft.body, received_at=received_at
+    )
 
 
 def reasons_from_validation(exc: ValidationError) -> list[RejectReason]:

@@ -32,9 +32,14 @@ async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correl
                             anonymous, confidential)
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                        ON CONFLICT (channel, channel_message_id) DO NOTHING RETURNING 1""",
-                    complaint.complaint_id, number, complaint.channel.value,
-                    complaint.channel_message_id, complaint.received_at, correlation_id,
-                    complaint.anonymous, complaint.confidential,
+                    complaint.complaint_id,
+                    number,
+                    complaint.channel.value,
+                    complaint.channel_message_id,
+                    complaint.received_at,
+                    correlation_id,
+                    complaint.anonymous,
+                    complaint.confidential,
                 )
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != TRACKING_NUMBER_KEY:
@@ -43,18 +48,25 @@ async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correl
             continue
         if inserted is None:
             return None
-        return complaint if number == complaint.tracking_number else complaint.model_copy(
-            update={"tracking_number": number})
+        return (
+            complaint
+            if number == complaint.tracking_number
+            else complaint.model_copy(update={"tracking_number": number})
+        )
     raise RuntimeError(f"every tracking number of complaint {complaint.complaint_id} is taken")
 
 
-async def record_rejected(conn: asyncpg.Connection, event_id: object, rejection: Rejection,
-                          unmasked_raw: object = None) -> None:
+async def record_rejected(
+    conn: asyncpg.Connection, event_id: object, rejection: Rejection, unmasked_raw: object = None
+) -> None:
     """The rejection, with the unmasked message for support (purged by `purge_expired`)."""
     await conn.execute(
         """INSERT INTO intake.rejections (event_id, channel, channel_message_id, reason_codes, raw)
            VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING""",
-        event_id, rejection.channel, rejection.channel_message_id, [r.code for r in rejection.reasons],
+        event_id,
+        rejection.channel,
+        rejection.channel_message_id,
+        [r.code for r in rejection.reasons],
         json.dumps(unmasked_raw, ensure_ascii=False, default=str) if unmasked_raw is not None else None,
     )
 
@@ -67,18 +79,22 @@ async def record_reporter(conn: asyncpg.Connection, complaint: Complaint, new_ha
         """INSERT INTO intake.reporters
                (complaint_id, reply_handle, name, phone, email, original_title, original_body)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (complaint_id) DO NOTHING""",
-        complaint.complaint_id, new_handle, reporter.name if reporter else None,
-        reporter.phone if reporter else None, reporter.email if reporter else None,
-        complaint.original_title, complaint.original_body,
+        complaint.complaint_id,
+        new_handle,
+        reporter.name if reporter else None,
+        reporter.phone if reporter else None,
+        reporter.email if reporter else None,
+        complaint.original_title,
+        complaint.original_body,
     )
-    return await conn.fetchval("SELECT reply_handle FROM intake.reporters WHERE complaint_id = $1",
-                               complaint.complaint_id)
+    return await conn.fetchval(
+        "SELECT reply_handle FROM intake.reporters WHERE complaint_id = $1", complaint.complaint_id
+    )
 
 
 async def contact_of(pool: asyncpg.Pool, reply_handle: str) -> asyncpg.Record | None:
     """Who a reply handle addresses (for intake's own outbound replies)."""
-    return await pool.fetchrow("SELECT name, phone, email FROM intake.reporters WHERE reply_handle = $1",
-                               reply_handle)
+    return await pool.fetchrow("SELECT name, phone, email FROM intake.reporters WHERE reply_handle = $1", reply_handle)
 
 
 async def claim_idempotency_key(pool: asyncpg.Pool, key: str, digest: str) -> bool:
@@ -87,7 +103,8 @@ async def claim_idempotency_key(pool: asyncpg.Pool, key: str, digest: str) -> bo
         """INSERT INTO intake.idempotency_keys (idempotency_key, request_digest) VALUES ($1, $2)
            ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
            RETURNING request_digest""",
-        key, digest,
+        key,
+        digest,
     )
     return stored == digest
 
@@ -95,7 +112,9 @@ async def claim_idempotency_key(pool: asyncpg.Pool, key: str, digest: str) -> bo
 async def claim_token(pool: asyncpg.Pool, scope: str, token: str) -> bool:
     inserted = await pool.fetchval(
         "INSERT INTO intake.webhook_tokens (scope, token) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
-        scope, token)
+        scope,
+        token,
+    )
     return inserted is not None
 
 
@@ -107,9 +126,12 @@ async def purge_expired(pool: asyncpg.Pool, *, rejected_raw_days: int, token_sec
     """Drop unmasked rejected messages past their retention and one-use tokens past their window."""
     raw = await pool.execute(
         "UPDATE intake.rejections SET raw = NULL WHERE raw IS NOT NULL AND rejected_at < now() - make_interval("
-        "days => $1)", rejected_raw_days)
+        "days => $1)",
+        rejected_raw_days,
+    )
     tokens = await pool.execute(
-        "DELETE FROM intake.webhook_tokens WHERE seen_at < now() - make_interval(secs => $1)", token_seconds)
+        "DELETE FROM intake.webhook_tokens WHERE seen_at < now() - make_interval(secs => $1)", token_seconds
+    )
     return int(raw.split()[-1]), int(tokens.split()[-1])
 
 
@@ -118,8 +140,10 @@ async def existing_tracking_numbers(pool: asyncpg.Pool, candidates: tuple[str, .
     if not candidates:
         return []
     # a confidential complaint is never offered: its existence is for the bearer of its access token
-    rows = await pool.fetch("SELECT tracking_number FROM intake.complaints WHERE tracking_number = ANY($1)"
-                            " AND NOT confidential", list(candidates))
+    rows = await pool.fetch(
+        "SELECT tracking_number FROM intake.complaints WHERE tracking_number = ANY($1) AND NOT confidential",
+        list(candidates),
+    )
     found = {r["tracking_number"] for r in rows}
     return [c for c in candidates if c in found]
 
@@ -132,8 +156,15 @@ async def find_by_tracking_number(pool: asyncpg.Pool, tracking_number: str) -> a
     )
 
 
-async def record_progress(conn: asyncpg.Pool | asyncpg.Connection, complaint_id: uuid.UUID, stage: str, rank: int, *,
-                          agency_code: str | None = None, lapor_tracking_id: str | None = None) -> bool:
+async def record_progress(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    complaint_id: uuid.UUID,
+    stage: str,
+    rank: int,
+    *,
+    agency_code: str | None = None,
+    lapor_tracking_id: str | None = None,
+) -> bool:
     """Move the complaint to `stage` unless it is already further; keep facts once known.
     False when intake does not know the complaint."""
     status = await conn.execute(
@@ -144,6 +175,10 @@ async def record_progress(conn: asyncpg.Pool | asyncpg.Connection, complaint_id:
                lapor_tracking_id = COALESCE($5, lapor_tracking_id),
                updated_at = now()
            WHERE complaint_id = $1""",
-        complaint_id, stage, rank, agency_code, lapor_tracking_id,
+        complaint_id,
+        stage,
+        rank,
+        agency_code,
+        lapor_tracking_id,
     )
     return status != "UPDATE 0"

@@ -17,18 +17,36 @@ pytestmark = pytest.mark.e2e
 
 # (text, location, expected agency) — written for these tests
 CASES = [
-    ("Jalan desa di Kecamatan Natar rusak parah, banyak lubang dan membahayakan pengendara motor.",
-     "Natar", "kab-lampung-selatan"),
-    ("Sampah di pasar Bambu Kuning Kota Bandar Lampung tidak diangkut sudah seminggu, baunya menyengat.",
-     None, "kota-bandar-lampung"),
-    ("Lampu penerangan jalan di Metro Pusat mati semua sejak minggu lalu, rawan kejahatan malam hari.",
-     "Kota Metro", "kota-metro"),
-    ("Puskesmas di Kecamatan Pringsewu sering tutup sebelum jam pelayanan berakhir, warga kecewa.",
-     None, "kab-pringsewu"),
-    ("Saluran drainase di Menggala Tulang Bawang tersumbat sehingga rumah warga kebanjiran setiap hujan.",
-     None, "kab-tulang-bawang"),
-    ("Jalan di Kecamatan Metro Kibang berlubang dan belum pernah diperbaiki sejak dua tahun lalu.",
-     None, "kab-lampung-timur"),
+    (
+        "Jalan desa di Kecamatan Natar rusak parah, banyak lubang dan membahayakan pengendara motor.",
+        "Natar",
+        "kab-lampung-selatan",
+    ),
+    (
+        "Sampah di pasar Bambu Kuning Kota Bandar Lampung tidak diangkut sudah seminggu, baunya menyengat.",
+        None,
+        "kota-bandar-lampung",
+    ),
+    (
+        "Lampu penerangan jalan di Metro Pusat mati semua sejak minggu lalu, rawan kejahatan malam hari.",
+        "Kota Metro",
+        "kota-metro",
+    ),
+    (
+        "Puskesmas di Kecamatan Pringsewu sering tutup sebelum jam pelayanan berakhir, warga kecewa.",
+        None,
+        "kab-pringsewu",
+    ),
+    (
+        "Saluran drainase di Menggala Tulang Bawang tersumbat sehingga rumah warga kebanjiran setiap hujan.",
+        None,
+        "kab-tulang-bawang",
+    ),
+    (
+        "Jalan di Kecamatan Metro Kibang berlubang dan belum pernah diperbaiki sejak dua tahun lalu.",
+        None,
+        "kab-lampung-timur",
+    ),
 ]
 
 
@@ -41,8 +59,12 @@ def _free_port() -> int:
 @pytest.fixture
 def pipeline(infra, database_url, topics):  # type: ignore[no-untyped-def]
     ports = {name: _free_port() for name in stack.DEFAULT_PORTS}
-    local = stack.Stack(stack.Infra(infra.kafka, database_url), topic_prefix=topics.prefix, ports=ports,
-                        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_STATUS_SYNC_INTERVAL_S": "0.5"})
+    local = stack.Stack(
+        stack.Infra(infra.kafka, database_url),
+        topic_prefix=topics.prefix,
+        ports=ports,
+        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_STATUS_SYNC_INTERVAL_S": "0.5"},
+    )
     local.start(timeout=90)
     try:
         yield local
@@ -55,27 +77,39 @@ async def test_complaints_posted_over_http_reach_lapor_once_with_the_expected_ag
     tracking: dict[str, str] = {}
     async with httpx.AsyncClient(base_url=pipeline.url("intake"), timeout=30) as http:
         for i, (body, location, agency) in enumerate(CASES):
-            form = {"body": body, "reporter": {"name": "Warga Uji", "phone": f"08120000{i:04d}"},
-                    "location": {"text": location} if location else None}
+            form = {
+                "body": body,
+                "reporter": {"name": "Warga Uji", "phone": f"08120000{i:04d}"},
+                "location": {"text": location} if location else None,
+            }
             response = await http.post("/v1/complaints", json=form, headers={"Idempotency-Key": f"{run}-{i}"})
             assert response.status_code == 202, response.text
             tracking[response.json()["tracking_number"]] = agency
 
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     try:
+
         async def all_forwarded() -> bool:
-            n = await pool.fetchval("SELECT count(*) FROM forwarder.reports WHERE tracking_number = ANY($1)"
-                                    " AND state = 'created'", list(tracking))
+            n = await pool.fetchval(
+                "SELECT count(*) FROM forwarder.reports WHERE tracking_number = ANY($1) AND state = 'created'",
+                list(tracking),
+            )
             return n == len(tracking)
 
         assert await eventually(all_forwarded, timeout=60), "not every complaint reached LAPOR!"
-        rows = await pool.fetch("SELECT tracking_number, agency_code, lapor_tracking_id FROM forwarder.reports"
-                                " WHERE tracking_number = ANY($1)", list(tracking))
+        rows = await pool.fetch(
+            "SELECT tracking_number, agency_code, lapor_tracking_id FROM forwarder.reports"
+            " WHERE tracking_number = ANY($1)",
+            list(tracking),
+        )
         assert {r["tracking_number"]: r["agency_code"] for r in rows} == tracking
 
         async def all_clocks_open() -> bool:
-            n = await pool.fetchval("SELECT count(*) FROM notifier.deadlines WHERE clock = 'verification'"
-                                    " AND stopped_at IS NULL AND tracking_number = ANY($1)", list(tracking))
+            n = await pool.fetchval(
+                "SELECT count(*) FROM notifier.deadlines WHERE clock = 'verification'"
+                " AND stopped_at IS NULL AND tracking_number = ANY($1)",
+                list(tracking),
+            )
             return n == len(tracking)
 
         assert await eventually(all_clocks_open, timeout=30), "a complaint has no open verification deadline"
@@ -84,23 +118,37 @@ async def test_complaints_posted_over_http_reach_lapor_once_with_the_expected_ag
 
     async with httpx.AsyncClient(timeout=10) as http:
         stats = (await http.get(pipeline.url("lapor-sim") + "/_sim/stats")).json()
-        reports = [(await http.get(pipeline.url("lapor-sim") + f"/api/v1/reports/{r['lapor_tracking_id']}",
-                                   headers={"X-Api-Key": "sim-key"})).json() for r in rows]
+        reports = [
+            (
+                await http.get(
+                    pipeline.url("lapor-sim") + f"/api/v1/reports/{r['lapor_tracking_id']}",
+                    headers={"X-Api-Key": "sim-key"},
+                )
+            ).json()
+            for r in rows
+        ]
     assert stats["reports"] == len(CASES) and stats["duplicates"] == 0
     assert sorted(r["agency_code"] for r in reports) == sorted(tracking.values())
 
     # LAPOR! disposes one report to its agency: the verification clock stops, the follow-up clock starts.
     disposed = rows[0]
     async with httpx.AsyncClient(timeout=10) as http:
-        answer = await http.post(pipeline.url("lapor-sim") + f"/_sim/reports/{disposed['lapor_tracking_id']}/status",
-                                 json={"status": "disposed", "note": "didisposisikan"})
+        answer = await http.post(
+            pipeline.url("lapor-sim") + f"/_sim/reports/{disposed['lapor_tracking_id']}/status",
+            json={"status": "disposed", "note": "didisposisikan"},
+        )
         assert answer.status_code == 200
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
     try:
+
         async def follow_up_running() -> bool:
-            clocks = {r["clock"]: r["stopped_by"] for r in await pool.fetch(
-                "SELECT clock, stopped_by FROM notifier.deadlines WHERE tracking_number = $1",
-                disposed["tracking_number"])}
+            clocks = {
+                r["clock"]: r["stopped_by"]
+                for r in await pool.fetch(
+                    "SELECT clock, stopped_by FROM notifier.deadlines WHERE tracking_number = $1",
+                    disposed["tracking_number"],
+                )
+            }
             return clocks.get("verification") == "disposed" and "follow_up" in clocks
 
         assert await eventually(follow_up_running, timeout=30), "the disposition did not reach the notifier"
@@ -109,6 +157,7 @@ async def test_complaints_posted_over_http_reach_lapor_once_with_the_expected_ag
 
     # ...and the citizen following the tracking number sees it, with the agency and the LAPOR! id
     async with httpx.AsyncClient(base_url=pipeline.url("intake"), timeout=10) as http:
+
         async def citizen_sees_disposition() -> dict | None:  # type: ignore[type-arg]
             body = (await http.get(f"/v1/complaints/{disposed['tracking_number']}")).json()
             return body if body["status"] == "disposed" else None

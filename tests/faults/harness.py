@@ -43,14 +43,19 @@ class FaultStack(stack.Stack):
 
 
 @contextmanager
-def running_stack(infra: stack.Infra, database_url: str, prefix: str,
-                  extra_env: dict[str, str] | None = None) -> Iterator[FaultStack]:
+def running_stack(
+    infra: stack.Infra, database_url: str, prefix: str, extra_env: dict[str, str] | None = None
+) -> Iterator[FaultStack]:
     """The simulator and the four services on free ports, on this test's topics; stopped afterwards.
 
     Every complaint is routed (no triage) so that each one has to reach LAPOR!."""
     ports = {name: free_port() for name in stack.DEFAULT_PORTS}
-    local = FaultStack(stack.Infra(infra.kafka, database_url), topic_prefix=prefix, ports=ports,
-                       extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **(extra_env or {})})
+    local = FaultStack(
+        stack.Infra(infra.kafka, database_url),
+        topic_prefix=prefix,
+        ports=ports,
+        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **(extra_env or {})},
+    )
     local.log_marks = LogMarks(local)
     try:
         local.start(timeout=90)
@@ -101,13 +106,27 @@ async def restart(proc: stack.Proc, timeout: float = 60.0) -> None:
 # complaints, written for these tests: everyday problems in named places of Lampung
 
 PLACES = [
-    "Kecamatan Natar, Lampung Selatan", "Kalianda, Lampung Selatan", "Kecamatan Pringsewu",
-    "Gadingrejo, Pringsewu", "Metro Pusat, Kota Metro", "Way Halim, Bandar Lampung",
-    "Kedaton, Kota Bandar Lampung", "Sukarame, Bandar Lampung", "Gunung Sugih, Lampung Tengah",
-    "Terbanggi Besar, Lampung Tengah", "Kotabumi, Lampung Utara", "Liwa, Lampung Barat",
-    "Kota Agung, Tanggamus", "Sukadana, Lampung Timur", "Menggala, Tulang Bawang",
-    "Blambangan Umpu, Way Kanan", "Gedong Tataan, Pesawaran", "Panaragan, Tulang Bawang Barat",
-    "Krui, Pesisir Barat", "Mesuji, Kabupaten Mesuji", "Telukbetung, Bandar Lampung",
+    "Kecamatan Natar, Lampung Selatan",
+    "Kalianda, Lampung Selatan",
+    "Kecamatan Pringsewu",
+    "Gadingrejo, Pringsewu",
+    "Metro Pusat, Kota Metro",
+    "Way Halim, Bandar Lampung",
+    "Kedaton, Kota Bandar Lampung",
+    "Sukarame, Bandar Lampung",
+    "Gunung Sugih, Lampung Tengah",
+    "Terbanggi Besar, Lampung Tengah",
+    "Kotabumi, Lampung Utara",
+    "Liwa, Lampung Barat",
+    "Kota Agung, Tanggamus",
+    "Sukadana, Lampung Timur",
+    "Menggala, Tulang Bawang",
+    "Blambangan Umpu, Way Kanan",
+    "Gedong Tataan, Pesawaran",
+    "Panaragan, Tulang Bawang Barat",
+    "Krui, Pesisir Barat",
+    "Mesuji, Kabupaten Mesuji",
+    "Telukbetung, Bandar Lampung",
     "Seputih Banyak, Lampung Tengah",
 ]
 
@@ -138,14 +157,27 @@ PROBLEMS = [
     "{d} titik. Debunya juga mengganggu warga sepanjang jalan. Mohon ada penertiban.",
 ]
 
-NAMES = ["Siti Rahmawati", "Agus Setiawan", "Made Wirawan", "Nurhayati", "Rudi Hartono", "Dewi Lestari",
-         "Sutrisno", "Yuliana Sari", "Hendra Saputra", "Wayan Sudarma", "Ratna Juwita", "Bambang Irawan"]
+NAMES = [
+    "Siti Rahmawati",
+    "Agus Setiawan",
+    "Made Wirawan",
+    "Nurhayati",
+    "Rudi Hartono",
+    "Dewi Lestari",
+    "Sutrisno",
+    "Yuliana Sari",
+    "Hendra Saputra",
+    "Wayan Sudarma",
+    "Ratna Juwita",
+    "Bambang Irawan",
+]
 
 
 def complaint_form(i: int, rng: random.Random) -> dict[str, Any]:
     place = PLACES[i % len(PLACES)]
     body = PROBLEMS[(i // len(PLACES) + i) % len(PROBLEMS)].format(
-        place=place, n=rng.randint(2, 9), d=rng.randint(2, 9))
+        place=place, n=rng.randint(2, 9), d=rng.randint(2, 9)
+    )
     form: dict[str, Any] = {
         "body": f"{body} (laporan warga no. {i + 1})",
         "reporter": {"name": rng.choice(NAMES), "phone": f"0812{rng.randint(1000, 9999)}{i % 10000:04d}"},
@@ -188,8 +220,9 @@ class Channel:
     rng: random.Random = field(default_factory=lambda: random.Random(20241129))
 
     def __post_init__(self) -> None:
-        self._http = httpx.AsyncClient(base_url=self.intake_url, timeout=self.http_timeout_s,
-                                       limits=httpx.Limits(max_connections=256))  # never queue on our side
+        self._http = httpx.AsyncClient(
+            base_url=self.intake_url, timeout=self.http_timeout_s, limits=httpx.Limits(max_connections=256)
+        )  # never queue on our side
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -211,14 +244,14 @@ class Channel:
             attempt_started = time.monotonic()
             try:
                 try:
-                    response = await self._http.post("/v1/complaints", json=form,
-                                                     headers={"Idempotency-Key": key})
+                    response = await self._http.post("/v1/complaints", json=form, headers={"Idempotency-Key": key})
                 finally:
                     self.slowest_attempt_s = max(self.slowest_attempt_s, time.monotonic() - attempt_started)
                 if response.status_code == 202:
                     body = response.json()
-                    posted = Posted(key, body["complaint_id"], body["tracking_number"], tries, first_tried_at,
-                                    time.monotonic())
+                    posted = Posted(
+                        key, body["complaint_id"], body["tracking_number"], tries, first_tried_at, time.monotonic()
+                    )
                     previous = self.accepted.get(posted.complaint_id)
                     if previous is not None and previous.key != key:
                         self.failures.append(f"two keys share complaint {posted.complaint_id}")
@@ -267,30 +300,42 @@ class Tally:
     async def snapshot(self, complaint_ids: set[str] | list[str]) -> Snapshot:
         ids = [uuid.UUID(c) for c in complaint_ids]
         accepted = await self.pool.fetchval(
-            "SELECT count(*) FROM intake.complaints WHERE complaint_id = ANY($1::uuid[])", ids)
+            "SELECT count(*) FROM intake.complaints WHERE complaint_id = ANY($1::uuid[])", ids
+        )
         rows = await self.pool.fetch(
-            "SELECT complaint_id, outcome FROM routing.decisions WHERE complaint_id = ANY($1::uuid[])", ids)
+            "SELECT complaint_id, outcome FROM routing.decisions WHERE complaint_id = ANY($1::uuid[])", ids
+        )
         decisions: dict[str, list[str]] = {}
         for r in rows:
             decisions.setdefault(str(r["complaint_id"]), []).append(r["outcome"])
-        reports = {str(r["complaint_id"]): dict(r) for r in await self.pool.fetch(
-            "SELECT complaint_id, state, attempts, lapor_tracking_id, reference, last_error"
-            " FROM forwarder.reports WHERE complaint_id = ANY($1::uuid[])", ids)}
+        reports = {
+            str(r["complaint_id"]): dict(r)
+            for r in await self.pool.fetch(
+                "SELECT complaint_id, state, attempts, lapor_tracking_id, reference, last_error"
+                " FROM forwarder.reports WHERE complaint_id = ANY($1::uuid[])",
+                ids,
+            )
+        }
         verification = await self.pool.fetchval(
             "SELECT count(*) FROM notifier.deadlines WHERE clock = 'verification' AND stopped_at IS NULL"
-            " AND complaint_id = ANY($1::uuid[])", ids)
-        return Snapshot(accepted, sum(1 for v in decisions.values() if v == ["routed"]), decisions, reports,
-                        verification)
+            " AND complaint_id = ANY($1::uuid[])",
+            ids,
+        )
+        return Snapshot(
+            accepted, sum(1 for v in decisions.values() if v == ["routed"]), decisions, reports, verification
+        )
 
     async def count_created(self, complaint_ids: set[str]) -> int:
         return await self.pool.fetchval(
             "SELECT count(*) FROM forwarder.reports WHERE state = 'created' AND complaint_id = ANY($1::uuid[])",
-            [uuid.UUID(c) for c in complaint_ids])
+            [uuid.UUID(c) for c in complaint_ids],
+        )
 
     async def count_decisions(self, complaint_ids: set[str]) -> int:
         return await self.pool.fetchval(
             "SELECT count(*) FROM routing.decisions WHERE complaint_id = ANY($1::uuid[])",
-            [uuid.UUID(c) for c in complaint_ids])
+            [uuid.UUID(c) for c in complaint_ids],
+        )
 
     async def wait_all_created(self, complaint_ids: set[str], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -306,8 +351,9 @@ class Tally:
         while True:
             snap = await self.snapshot(complaint_ids)
             n = len(complaint_ids)
-            if (len(snap.created()) == n and snap.routed_once == n and snap.open_verification == n) \
-                    or time.monotonic() > deadline:
+            if (
+                len(snap.created()) == n and snap.routed_once == n and snap.open_verification == n
+            ) or time.monotonic() > deadline:
                 return snap
             await asyncio.sleep(0.5)
 
@@ -327,8 +373,9 @@ class Simulator:
         return response.json()
 
     async def healthy(self) -> None:
-        await self.faults(error_rate=0.0, rate_limit_rate=0.0, slow_create_rate=0.0, latency_ms=0, fail_next=0,
-                          reject_next=0)
+        await self.faults(
+            error_rate=0.0, rate_limit_rate=0.0, slow_create_rate=0.0, latency_ms=0, fail_next=0, reject_next=0
+        )
 
     async def stats(self) -> dict[str, Any]:
         response = await self._http.get("/_sim/stats")
@@ -352,17 +399,23 @@ def describe(snap: Snapshot, expected: set[str], stats: dict[str, Any]) -> str:
     """A failure message that says what went missing where."""
     missing_created = sorted(expected - snap.created())[:10]
     not_routed_once = sorted(c for c in expected if snap.decisions.get(c) != ["routed"])[:10]
-    stuck = [{k: (str(v)[:200] if v is not None else None) for k, v in snap.reports[c].items()}
-             for c in missing_created if c in snap.reports]
-    return (f"expected {len(expected)}: intake accepted {snap.intake_accepted}, routed once {snap.routed_once}, "
-            f"forwarder states {snap.states()}, open verification clocks {snap.open_verification}; "
-            f"LAPOR! reports {stats.get('reports')} duplicates {stats.get('duplicates')}; "
-            f"first not created {missing_created} (rows: {stuck}); first not routed once "
-            f"{[(c, snap.decisions.get(c)) for c in not_routed_once]}")
+    stuck = [
+        {k: (str(v)[:200] if v is not None else None) for k, v in snap.reports[c].items()}
+        for c in missing_created
+        if c in snap.reports
+    ]
+    return (
+        f"expected {len(expected)}: intake accepted {snap.intake_accepted}, routed once {snap.routed_once}, "
+        f"forwarder states {snap.states()}, open verification clocks {snap.open_verification}; "
+        f"LAPOR! reports {stats.get('reports')} duplicates {stats.get('duplicates')}; "
+        f"first not created {missing_created} (rows: {stuck}); first not routed once "
+        f"{[(c, snap.decisions.get(c)) for c in not_routed_once]}"
+    )
 
 
-async def assert_exactly_once(tally: Tally, sim: Simulator, expected: set[str], *, timeout: float,
-                              log_marks: LogMarks | None = None) -> Snapshot:
+async def assert_exactly_once(
+    tally: Tally, sim: Simulator, expected: set[str], *, timeout: float, log_marks: LogMarks | None = None
+) -> Snapshot:
     """Every expected complaint accepted once, routed once, created in LAPOR! once, with an open clock;
     and LAPOR! holds exactly these reports and nothing else."""
     snap = await tally.wait_complete(expected, timeout)

@@ -38,11 +38,15 @@ PIDFILE = stack.VAR / "kafka" / "kafka.pid"
 def _local_broker_or_skip(infra: stack.Infra) -> None:
     local = f"127.0.0.1:{os.environ.get('ADUAN_KAFKA_PORT', '9092')}"
     if infra.kafka != local:
-        pytest.skip(f"the broker at {infra.kafka} is not the local one deploy/local/kafka.sh runs ({local}); "
-                    "restarting it is not this test's business")
+        pytest.skip(
+            f"the broker at {infra.kafka} is not the local one deploy/local/kafka.sh runs ({local}); "
+            "restarting it is not this test's business"
+        )
     if not PIDFILE.exists():
-        pytest.skip(f"no {PIDFILE.relative_to(stack.ROOT)}: the broker at {local} was not started by "
-                    "deploy/local/kafka.sh, so the test cannot restart it")
+        pytest.skip(
+            f"no {PIDFILE.relative_to(stack.ROOT)}: the broker at {local} was not started by "
+            "deploy/local/kafka.sh, so the test cannot restart it"
+        )
 
 
 def _kafka(action: str) -> float:
@@ -101,26 +105,31 @@ async def test_a_broker_restart_loses_and_duplicates_nothing(pipeline: FaultStac
         await post_paced(range(BEFORE + DURING, BEFORE + DURING + AFTER), 0.03)
         await asyncio.gather(first, during)
         slowest = max(p.answered_at - p.first_tried_at for p in channel.accepted.values())
-        note(f"all {BEFORE + DURING + AFTER} answered 202; retried answers {sorted(set(channel.retried_answers))} "
-             f"({len(channel.retried_answers)}); longest wait for a 202 {slowest:.1f}s")
+        note(
+            f"all {BEFORE + DURING + AFTER} answered 202; retried answers {sorted(set(channel.retried_answers))} "
+            f"({len(channel.retried_answers)}); longest wait for a 202 {slowest:.1f}s"
+        )
 
         assert not channel.failures, channel.failures
         expected = {channel.expected_id(i) for i in range(BEFORE + DURING + AFTER)}
         assert set(channel.accepted) == expected
 
         # The services were not restarted: they have to come back by themselves.
-        assert all(proc.alive() for proc in pipeline.procs.values()), \
-            {name: proc.alive() for name, proc in pipeline.procs.items()}
-        await assert_exactly_once(tally, sim, expected, timeout=90,
-                                  log_marks=pipeline.log_marks)
+        assert all(proc.alive() for proc in pipeline.procs.values()), {
+            name: proc.alive() for name, proc in pipeline.procs.items()
+        }
+        await assert_exactly_once(tally, sim, expected, timeout=90, log_marks=pipeline.log_marks)
         stats = await sim.stats()
-        note(f"done: {stats['reports']} LAPOR! reports, {stats['duplicates']} duplicates; "
-             f"longest single POST {channel.slowest_attempt_s:.1f}s")
+        note(
+            f"done: {stats['reports']} LAPOR! reports, {stats['duplicates']} duplicates; "
+            f"longest single POST {channel.slowest_attempt_s:.1f}s"
+        )
 
         # Intake's own promise (services/intake/handlers.py): a caller waits at most publish_timeout_s
         # for Kafka, then gets a 503 and may retry.
         assert channel.slowest_attempt_s <= ANSWER_WITHIN_S, (
-            f"during the broker outage intake held a POST {channel.slowest_attempt_s:.0f}s without answering")
+            f"during the broker outage intake held a POST {channel.slowest_attempt_s:.0f}s without answering"
+        )
     finally:
         _kafka("up")  # before the services are stopped: with no broker their shutdown would hang
         print("\n" + "\n".join(timeline))

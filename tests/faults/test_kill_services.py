@@ -90,8 +90,9 @@ async def test_killed_services_lose_and_duplicate_nothing(pipeline: FaultStack, 
 
     async def break_forwarder_then_routing() -> None:
         nonlocal in_doubt_at_kill
-        assert await until(lambda: _at_least(tally.count_created(expected), 20), timeout=60), \
+        assert await until(lambda: _at_least(tally.count_created(expected), 20), timeout=60), (
             "the forwarder never got going"
+        )
         # Hold the next LAPOR! answer back (the report is stored first), and kill the forwarder while it waits.
         creates = (await sim.stats())["requests"]["create"]
         await sim.faults(slow_create_rate=1.0, slow_create_ms=3000)
@@ -121,14 +122,15 @@ async def test_killed_services_lose_and_duplicate_nothing(pipeline: FaultStack, 
         assert acked_before_intake_kill, "intake was never killed"
         assert in_doubt_at_kill >= 1, "the forwarder was not killed in the middle of a LAPOR! create"
 
-        snap = await assert_exactly_once(tally, sim, expected, timeout=120,
-                                         log_marks=pipeline.log_marks)
+        snap = await assert_exactly_once(tally, sim, expected, timeout=120, log_marks=pipeline.log_marks)
         assert acked_before_intake_kill <= snap.created()
         stats = await sim.stats()
         # The interrupted create was resolved by looking its reference up, not by creating again.
         assert stats["requests"]["lookup"] >= in_doubt_at_kill
-        note(f"done: {stats['reports']} LAPOR! reports, {stats['duplicates']} duplicates, "
-             f"{stats['requests']['lookup']} lookups; retried posts: {len(channel.retried_answers)}")
+        note(
+            f"done: {stats['reports']} LAPOR! reports, {stats['duplicates']} duplicates, "
+            f"{stats['requests']['lookup']} lookups; retried posts: {len(channel.retried_answers)}"
+        )
     finally:
         print("\n".join(timeline))
         for task in chaos:

@@ -49,8 +49,10 @@ pytestmark = pytest.mark.faults
 N = 1000
 KEY = "sim-key"
 # Per create call: 15 % 5xx, 5 % 429, 3 % resets, 5 % slow applies, 8 % lost answers, 3 % malformed answers.
-SIM_FAULTS = ("latency_ms=2,error_5xx=0.15,rate_429=0.05,reset=0.03,slow_apply=0.05,slow_apply_ms=800,"
-              "lost_response=0.08,malformed=0.03,retry_after_s=1")
+SIM_FAULTS = (
+    "latency_ms=2,error_5xx=0.15,rate_429=0.05,reset=0.03,slow_apply=0.05,slow_apply_ms=800,"
+    "lost_response=0.08,malformed=0.03,retry_after_s=1"
+)
 # 1 real second = 100,000 LAPOR! seconds: verified ~1 s after creation, followed up ~2 s after the
 # disposition, closed by itself 10 working days (~12 s) later.
 SIM_LIFECYCLE = "verify_after_s=100000,follow_up_after_s=200000"
@@ -80,10 +82,13 @@ def test_the_forwarder_reads_the_short_retry_settings_from_the_environment(monke
 def forwarder_stack(infra, database_url, topics) -> Iterator[stack.Stack]:  # type: ignore[no-untyped-def]
     """The simulator and the forwarder as processes of their own (faults and lifecycle from the env)."""
     ports = {name: free_port() for name in stack.DEFAULT_PORTS}
-    env = {"ADUAN_SIM_FAULTS": SIM_FAULTS, "ADUAN_SIM_TIME_SCALE": "100000", "ADUAN_SIM_LIFECYCLE": SIM_LIFECYCLE,
-           **FORWARDER_ENV}
-    local = stack.Stack(stack.Infra(infra.kafka, database_url), topic_prefix=topics.prefix, ports=ports,
-                        extra_env=env)
+    env = {
+        "ADUAN_SIM_FAULTS": SIM_FAULTS,
+        "ADUAN_SIM_TIME_SCALE": "100000",
+        "ADUAN_SIM_LIFECYCLE": SIM_LIFECYCLE,
+        **FORWARDER_ENV,
+    }
+    local = stack.Stack(stack.Infra(infra.kafka, database_url), topic_prefix=topics.prefix, ports=ports, extra_env=env)
     try:
         local.start(("lapor-sim", "forwarder"), timeout=90)
         yield local
@@ -93,7 +98,8 @@ def forwarder_stack(infra, database_url, topics) -> Iterator[stack.Stack]:  # ty
 
 async def _created(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> int:
     return await pool.fetchval(
-        "SELECT count(*) FROM forwarder.reports WHERE state = 'created' AND complaint_id = ANY($1::uuid[])", ids)
+        "SELECT count(*) FROM forwarder.reports WHERE state = 'created' AND complaint_id = ANY($1::uuid[])", ids
+    )
 
 
 async def _feed(http: httpx.AsyncClient) -> list[dict[str, Any]]:
@@ -108,7 +114,8 @@ async def _feed(http: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 
 async def test_a_thousand_complaints_through_faults_and_a_sigkill_give_one_report_and_every_step_once(
-        forwarder_stack: stack.Stack, infra: stack.Infra, topics: Topics, database_url: str) -> None:
+    forwarder_stack: stack.Stack, infra: stack.Infra, topics: Topics, database_url: str
+) -> None:
     started = time.monotonic()
     events = [routed_event() for _ in range(N)]
     ids = [e.payload.complaint.complaint_id for e in events]
@@ -123,27 +130,40 @@ async def test_a_thousand_complaints_through_faults_and_a_sigkill_give_one_repor
         await restart(forwarder_stack.procs["forwarder"])
         assert killed_at < N, "the kill came too late to interrupt anything"
 
-        assert await eventually(lambda: _at_least(_created(pool, ids), N), timeout=240, interval=0.5), \
-            f"created {await _created(pool, ids)} of {N}; states " \
+        assert await eventually(lambda: _at_least(_created(pool, ids), N), timeout=240, interval=0.5), (
+            f"created {await _created(pool, ids)} of {N}; states "
             f"{await pool.fetch('SELECT state, count(*) FROM forwarder.reports GROUP BY state')}"
+        )
         forwarded_at = time.monotonic() - started
         stats = (await sim.get("/_sim/stats")).json()
         creates = stats["requests"]["create"]
         injected = stats["faults_injected"]
-        failing = sum(injected[k] for k in ("error", "rate_limit", "reset", "slow_apply", "lost_response",
-                                            "malformed"))
+        failing = sum(injected[k] for k in ("error", "rate_limit", "reset", "slow_apply", "lost_response", "malformed"))
         # The faults were real and many, the nasty ones included.
         assert failing >= 0.3 * creates, (failing, creates, injected)
         assert injected["lost_response"] > 0 and injected["slow_apply"] > 0 and injected["reset"] > 0, injected
         # Exactly once.
         assert stats["reports_created"] == N and stats["duplicate_references"] == 0, stats
-        rows = await pool.fetch("SELECT complaint_id, lapor_tracking_id, reference FROM forwarder.reports"
-                                " WHERE complaint_id = ANY($1::uuid[])", ids)
+        rows = await pool.fetch(
+            "SELECT complaint_id, lapor_tracking_id, reference FROM forwarder.reports"
+            " WHERE complaint_id = ANY($1::uuid[])",
+            ids,
+        )
         assert len({r["lapor_tracking_id"] for r in rows}) == N
 
         # Every lifecycle step LAPOR! took for them reaches complaints.status once, in order.
-        await sim.post("/_sim/faults", json={"error_rate": 0, "rate_limit_rate": 0, "reset": 0, "slow_apply": 0,
-                                             "lost_response": 0, "malformed": 0, "latency_ms": 0})
+        await sim.post(
+            "/_sim/faults",
+            json={
+                "error_rate": 0,
+                "rate_limit_rate": 0,
+                "reset": 0,
+                "slow_apply": 0,
+                "lost_response": 0,
+                "malformed": 0,
+                "latency_ms": 0,
+            },
+        )
         tracking = {r["lapor_tracking_id"]: str(r["complaint_id"]) for r in rows}
 
         async def all_closed() -> bool:
@@ -163,8 +183,10 @@ async def test_a_thousand_complaints_through_faults_and_a_sigkill_give_one_repor
             seen[event["complaint_id"]].append(event["payload"]["status"])
         assert len(published) == expected, f"{len(published)} status events for {expected} steps"
         assert dict(seen) == dict(steps)
-        print(f"\n{N} forwarded in {forwarded_at:.1f}s (killed at {killed_at}); {creates} creates, injected "
-              f"{injected}; {expected} status steps each once after {time.monotonic() - started:.1f}s")
+        print(
+            f"\n{N} forwarded in {forwarded_at:.1f}s (killed at {killed_at}); {creates} creates, injected "
+            f"{injected}; {expected} status steps each once after {time.monotonic() - started:.1f}s"
+        )
     finally:
         await sim.aclose()
         await pool.close()
@@ -179,21 +201,39 @@ async def _at_least(count: Any, n: int) -> bool:
 
 
 async def test_two_deliveries_of_one_complaint_at_the_same_moment_make_one_report(
-        service_env: dict[str, object], infra: stack.Infra, topics: Topics) -> None:
+    service_env: dict[str, object], infra: stack.Infra, topics: Topics
+) -> None:
     with SimulatorServer(api_key=KEY, seed=3) as sim:
         # Every create takes 300 ms, so the two deliveries overlap for sure.
         sim.state.set_faults({"latency_ms": 300})
-        settings = ForwarderSettings(**service_env, lapor_base_url=sim.base_url, lapor_api_key=KEY,
-                                     status_sync_interval_s=3600, reconcile_interval_s=3600)
+        settings = ForwarderSettings(
+            **service_env,
+            lapor_base_url=sim.base_url,
+            lapor_api_key=KEY,
+            status_sync_interval_s=3600,
+            reconcile_interval_s=3600,
+        )
         # Two replicas: each its own LAPOR! client, breaker and connection pool, one database.
         async with running(build(settings)) as one, running(build(settings)) as two:
             for _ in range(5):
                 event = routed_event()
-                retry = event.follow(EventType.FORWARD_RETRY, ForwardRetry(
-                    routed=event.payload, level=1, attempts=1, not_before=utcnow() - timedelta(seconds=1),
-                    last_error="test", routed_event_id=event.event_id), producer="test")
-                await asyncio.gather(one.handlers.on_routed(event), two.handlers.on_retry(retry),  # type: ignore[attr-defined]
-                                     two.handlers.on_routed(event))  # type: ignore[attr-defined]
+                retry = event.follow(
+                    EventType.FORWARD_RETRY,
+                    ForwardRetry(
+                        routed=event.payload,
+                        level=1,
+                        attempts=1,
+                        not_before=utcnow() - timedelta(seconds=1),
+                        last_error="test",
+                        routed_event_id=event.event_id,
+                    ),
+                    producer="test",
+                )
+                await asyncio.gather(
+                    one.handlers.on_routed(event),
+                    two.handlers.on_retry(retry),  # type: ignore[attr-defined]
+                    two.handlers.on_routed(event),
+                )  # type: ignore[attr-defined]
             stats = sim.state.stats()
             assert stats["reports_created"] == 5 and stats["duplicate_references"] == 0, stats
             # The later deliveries found the report the first made (announced with the same event id).
@@ -213,12 +253,22 @@ def _breaker_metric() -> float | None:
 
 
 async def test_the_breaker_opens_during_a_60_s_outage_and_closes_after_with_every_complaint_delivered(
-        service_env: dict[str, object], infra: stack.Infra, topics: Topics) -> None:
+    service_env: dict[str, object], infra: stack.Infra, topics: Topics
+) -> None:
     with SimulatorServer(api_key=KEY, seed=5) as sim:
-        settings = ForwarderSettings(**service_env, lapor_base_url=sim.base_url, lapor_api_key=KEY,
-                                     lapor_timeout_s=0.5, inline_backoff_s=0.05, retry_delays_s=(0.5, 1.0, 2.0),
-                                     doubt_settle_s=0.5, breaker_failures=5, breaker_open_s=5.0,
-                                     status_sync_interval_s=3600, reconcile_interval_s=3600)
+        settings = ForwarderSettings(
+            **service_env,
+            lapor_base_url=sim.base_url,
+            lapor_api_key=KEY,
+            lapor_timeout_s=0.5,
+            inline_backoff_s=0.05,
+            retry_delays_s=(0.5, 1.0, 2.0),
+            doubt_settle_s=0.5,
+            breaker_failures=5,
+            breaker_open_s=5.0,
+            status_sync_interval_s=3600,
+            reconcile_interval_s=3600,
+        )
         before, during = [routed_event() for _ in range(20)], [routed_event() for _ in range(20)]
         async with running(build(settings)) as service:
             breaker = service.handlers.guard.breaker  # type: ignore[attr-defined]
@@ -242,8 +292,7 @@ async def test_the_breaker_opens_during_a_60_s_outage_and_closes_after_with_ever
             assert calls_in_outage < 60, calls_in_outage
 
             sim.state.set_faults({"error_rate": 0.0})  # LAPOR! is back
-            assert await eventually(lambda: _now(sim.state.stats()["reports"] == 40), timeout=40), \
-                sim.state.stats()
+            assert await eventually(lambda: _now(sim.state.stats()["reports"] == 40), timeout=40), sim.state.stats()
             assert breaker.state == BreakerState.CLOSED and _breaker_metric() == BreakerState.CLOSED
             stats = sim.state.stats()
             assert stats["reports_created"] == 40 and stats["duplicate_references"] == 0
@@ -266,12 +315,20 @@ def _partition(complaint_id: object, partitions: int = 6) -> int:
 
 
 async def test_a_tracking_id_lapor_already_gave_another_complaint_is_parked_not_retried_forever(
-        service_env: dict[str, object], infra: stack.Infra, topics: Topics) -> None:
+    service_env: dict[str, object], infra: stack.Infra, topics: Topics
+) -> None:
     first, second = SimulatorServer(api_key="k"), SimulatorServer(api_key="k")
     with first, second:
+
         def settings(sim: SimulatorServer) -> ForwarderSettings:
-            return ForwarderSettings(**service_env, lapor_base_url=sim.base_url, lapor_api_key="k",
-                                     lapor_timeout_s=0.5, inline_backoff_s=0.05, retry_delays_s=(0.2, 0.4))
+            return ForwarderSettings(
+                **service_env,
+                lapor_base_url=sim.base_url,
+                lapor_api_key="k",
+                lapor_timeout_s=0.5,
+                inline_backoff_s=0.05,
+                retry_delays_s=(0.2, 0.4),
+            )
 
         earlier = [routed_event() for _ in range(3)]
         async with running(build(settings(first))):
@@ -299,5 +356,6 @@ async def test_a_tracking_id_lapor_already_gave_another_complaint_is_parked_not_
             parked = await read_topic(infra.kafka, topics.forward_dlq, expect=1, timeout=6)
             assert [p["complaint_id"] for p in parked] == [str(clash.complaint_id)]
             forwarded = await read_topic(infra.kafka, topics.forwarded, expect=6, timeout=10)
-            assert str(behind.complaint_id) in {f["complaint_id"] for f in forwarded
-                                                if f["payload"]["outcome"] == "created"}
+            assert str(behind.complaint_id) in {
+                f["complaint_id"] for f in forwarded if f["payload"]["outcome"] == "created"
+            }

@@ -27,10 +27,17 @@ def simulator():  # type: ignore[no-untyped-def]
 
 
 def _settings(service_env, simulator, sync_every_s: float) -> ForwarderSettings:  # type: ignore[no-untyped-def]
-    return ForwarderSettings(**service_env, lapor_base_url=simulator.base_url, lapor_api_key="test-key",
-                             lapor_timeout_s=0.5, inline_backoff_s=0.05, retry_delays_s=(0.3, 0.6),
-                             status_sync_interval_s=sync_every_s, doubt_settle_s=0.5,
-                             breaker_failures=1000)  # the breaker has its own test (tests/faults)
+    return ForwarderSettings(
+        **service_env,
+        lapor_base_url=simulator.base_url,
+        lapor_api_key="test-key",
+        lapor_timeout_s=0.5,
+        inline_backoff_s=0.05,
+        retry_delays_s=(0.3, 0.6),
+        status_sync_interval_s=sync_every_s,
+        doubt_settle_s=0.5,
+        breaker_failures=1000,
+    )  # the breaker has its own test (tests/faults)
 
 
 @pytest.fixture
@@ -46,13 +53,10 @@ async def syncing_forwarder(service_env, simulator):  # type: ignore[no-untyped-
         yield service
 
 
-
-
 async def test_each_routed_complaint_becomes_exactly_one_lapor_report(forwarder, simulator, infra, topics):
     events = [routed_event() for _ in range(10)]
     # redeliveries: the same event again, and a second event for an already sent complaint
-    await publish_events(infra.kafka, topics.routed, *events, events[0],
-                         routed_event(events[1].payload.complaint))
+    await publish_events(infra.kafka, topics.routed, *events, events[0], routed_event(events[1].payload.complaint))
 
     forwarded = await read_topic(infra.kafka, topics.forwarded, expect=12, timeout=30, settle=1.0)
     by_complaint = {f["complaint_id"]: f["payload"] for f in forwarded}
@@ -64,8 +68,7 @@ async def test_each_routed_complaint_becomes_exactly_one_lapor_report(forwarder,
     assert len({f["event_id"] for f in forwarded}) == 10
 
 
-async def test_a_timeout_after_lapor_stored_the_report_does_not_create_a_second(forwarder, simulator, infra,
-                                                                                 topics):
+async def test_a_timeout_after_lapor_stored_the_report_does_not_create_a_second(forwarder, simulator, infra, topics):
     simulator.state.set_faults({"slow_create_rate": 1.0, "slow_create_ms": 900})
     event = routed_event()
     await publish_events(infra.kafka, topics.routed, event)
@@ -87,8 +90,7 @@ async def test_failures_that_may_pass_are_retried_later_and_then_succeed(forward
     assert simulator.state.stats()["reports"] == 1
 
 
-async def test_a_report_lapor_refuses_is_parked_with_the_reason(forwarder, simulator, infra, topics,
-                                                                 database_url):
+async def test_a_report_lapor_refuses_is_parked_with_the_reason(forwarder, simulator, infra, topics, database_url):
     simulator.state.set_faults({"reject_next": 1})
     event = routed_event()
     await publish_events(infra.kafka, topics.routed, event)
@@ -100,15 +102,13 @@ async def test_a_report_lapor_refuses_is_parked_with_the_reason(forwarder, simul
     assert simulator.state.stats()["reports"] == 0
     conn = await asyncpg.connect(database_url)
     try:
-        state = await conn.fetchval("SELECT state FROM forwarder.reports WHERE complaint_id = $1",
-                                    event.complaint_id)
+        state = await conn.fetchval("SELECT state FROM forwarder.reports WHERE complaint_id = $1", event.complaint_id)
     finally:
         await conn.close()
     assert state == "parked"
 
 
-async def test_retries_run_out_to_the_dlq_and_a_replay_delivers_once_lapor_is_back(forwarder, simulator, infra,
-                                                                                    topics):
+async def test_retries_run_out_to_the_dlq_and_a_replay_delivers_once_lapor_is_back(forwarder, simulator, infra, topics):
     simulator.state.set_faults({"error_rate": 1.0})
     events = [routed_event(complaint()) for _ in range(3)]
     await publish_events(infra.kafka, topics.routed, *events)
@@ -157,15 +157,18 @@ async def _row(database_url: str, complaint_id: object) -> asyncpg.Record:
 
 
 async def test_status_steps_taken_before_the_tracking_id_is_known_are_published_once_in_order(
-        service_env, simulator, infra, topics, database_url):
+    service_env, simulator, infra, topics, database_url
+):
     # LAPOR! answers 504 and makes the report 0.8 s later; it is verified and disposed at once. The
     # forwarder does not know the tracking id until its look-up finds the report (after the doubt
     # settled), while the status sync has already read the steps past its cursor: they are held.
-    simulator.state.set_lifecycle({"auto": True, "time_scale": 1.0, "verify_after_s": 0.0, "dispose_after_s": 0.0,
-                                   "follow_up_after_s": 3600.0})
+    simulator.state.set_lifecycle(
+        {"auto": True, "time_scale": 1.0, "verify_after_s": 0.0, "dispose_after_s": 0.0, "follow_up_after_s": 3600.0}
+    )
     simulator.state.set_faults({"slow_apply": 1.0, "slow_apply_ms": 800})
     settings = _settings(service_env, simulator, sync_every_s=0.1).model_copy(
-        update={"doubt_settle_s": 2.5, "status_page_size": 2})
+        update={"doubt_settle_s": 2.5, "status_page_size": 2}
+    )
     async with running(build(settings)) as service:
         event = routed_event()
         await publish_events(infra.kafka, topics.routed, event)
@@ -188,7 +191,8 @@ async def _held(database_url: str) -> bool:
 
 
 async def test_a_reroute_after_bukan_wewenang_disposes_the_report_to_the_new_agency_once(
-        syncing_forwarder, simulator, infra, topics):
+    syncing_forwarder, simulator, infra, topics
+):
     first = routed_event()
     await publish_events(infra.kafka, topics.routed, first)
     lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
@@ -197,15 +201,21 @@ async def test_a_reroute_after_bukan_wewenang_disposes_the_report_to_the_new_age
     simulator.state.advance(lapor_id, "not_our_authority", "bukan wewenang")
 
     new = decision(agency_code="prov-dinas-pendidikan", region_code="18", level=Level.PROVINSI, urusan="pendidikan")
-    reroute = new_envelope(EventType.ROUTED, RoutedComplaint(complaint=first.payload.complaint, decision=new,
-                                                             reroute_of=first.event_id),
-                           producer="test-routing", complaint_id=first.complaint_id)
+    reroute = new_envelope(
+        EventType.ROUTED,
+        RoutedComplaint(complaint=first.payload.complaint, decision=new, reroute_of=first.event_id),
+        producer="test-routing",
+        complaint_id=first.complaint_id,
+    )
     # twice: a redelivery of the re-route changes nothing more
     await publish_events(infra.kafka, topics.routed, reroute, reroute, first)
     changes = await read_topic(infra.kafka, topics.status, expect=4, timeout=20, settle=1.5)
     assert [(c["payload"]["status"], c["payload"]["agency_code"]) for c in changes] == [
-        ("verified", "kab-lampung-selatan"), ("disposed", "kab-lampung-selatan"),
-        ("not_our_authority", "kab-lampung-selatan"), ("disposed", "prov-dinas-pendidikan")]
+        ("verified", "kab-lampung-selatan"),
+        ("disposed", "kab-lampung-selatan"),
+        ("not_our_authority", "kab-lampung-selatan"),
+        ("disposed", "prov-dinas-pendidikan"),
+    ]
     report = simulator.state.get(lapor_id)
     assert report["agency_code"] == "prov-dinas-pendidikan"
     assert simulator.state.stats()["reports_created"] == 1
@@ -217,9 +227,16 @@ async def test_the_reporters_response_reopens_the_report_once(syncing_forwarder,
     lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
     for status in ("verified", "disposed", "followed_up"):
         simulator.state.advance(lapor_id, status, None)
-    response = new_envelope(EventType.REPORTER_RESPONDED, ReporterResponse(
-        tracking_number=event.payload.complaint.tracking_number, text="Belum selesai, jalan masih berlubang.",
-        responded_at=utcnow()), producer="test-intake", complaint_id=event.complaint_id)
+    response = new_envelope(
+        EventType.REPORTER_RESPONDED,
+        ReporterResponse(
+            tracking_number=event.payload.complaint.tracking_number,
+            text="Belum selesai, jalan masih berlubang.",
+            responded_at=utcnow(),
+        ),
+        producer="test-intake",
+        complaint_id=event.complaint_id,
+    )
     await publish_events(infra.kafka, topics.responses, response, response)  # and its redelivery
     changes = await read_topic(infra.kafka, topics.status, expect=4, timeout=20, settle=1.5)
     assert [c["payload"]["status"] for c in changes] == ["verified", "disposed", "followed_up", "reopened"]
@@ -245,16 +262,20 @@ async def test_parked_in_doubt_is_reconciled_by_a_lookup(forwarder, simulator, i
     assert (await _row(database_url, absent.complaint_id))["state"] == "parked"
     after = await read_topic(infra.kafka, topics.forwarded, expect=4, timeout=10)
     assert {(a["complaint_id"], a["payload"]["outcome"]) for a in after} == {
-        (str(exists.complaint_id), "in_doubt"), (str(absent.complaint_id), "in_doubt"),
-        (str(exists.complaint_id), "created"), (str(absent.complaint_id), "failed")}
+        (str(exists.complaint_id), "in_doubt"),
+        (str(absent.complaint_id), "in_doubt"),
+        (str(exists.complaint_id), "created"),
+        (str(absent.complaint_id), "failed"),
+    }
 
     # The DLQ as a tool: the one still parked is listed, replayed once, and created once.
     ours = {exists.complaint_id, absent.complaint_id}  # the session's database holds other tests' too
     listed = [p for p in await dlq_list(service_env_url(forwarder)) if p.complaint_id in ours]
     assert [(p.complaint_id, p.state) for p in listed] == [(absent.complaint_id, "parked")]
     assert listed[0].reason and listed[0].attempts >= 1 and listed[0].since is not None
-    sent, skipped = await dlq_replay(infra.kafka, service_env_url(forwarder), topics,
-                                     complaint_ids=[absent.complaint_id, exists.complaint_id])
+    sent, skipped = await dlq_replay(
+        infra.kafka, service_env_url(forwarder), topics, complaint_ids=[absent.complaint_id, exists.complaint_id]
+    )
     assert sent == [absent.complaint_id] and len(skipped) == 1  # the created one is not replayed
     assert await eventually(lambda: _state_is(database_url, absent.complaint_id, "created"), timeout=20)
     sent_again, _ = await dlq_replay(infra.kafka, service_env_url(forwarder), topics, complaint_ids=list(ours))

@@ -100,8 +100,9 @@ async def test_invalid_form_is_refused_with_problem_json_naming_each_field(intak
 
 
 async def test_kafka_channel_input_that_fails_validation_is_answered_on_rejected(intake, infra, topics):
-    bad = InboundMessage(channel=Channel.APP, channel_message_id="app-bad-1", received_at=utcnow(),
-                         raw={"title": "x"})  # no body
+    bad = InboundMessage(
+        channel=Channel.APP, channel_message_id="app-bad-1", received_at=utcnow(), raw={"title": "x"}
+    )  # no body
     await publish_events(infra.kafka, topics.inbound, new_envelope(EventType.RECEIVED, bad, producer="test-app"))
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka)
     await producer.start()
@@ -118,8 +119,12 @@ async def test_kafka_channel_input_that_fails_validation_is_answered_on_rejected
 
 
 async def test_a_redelivered_inbound_event_is_accepted_once(intake, infra, topics):
-    message = InboundMessage(channel=Channel.APP, channel_message_id="app-dup-1", received_at=utcnow(),
-                             raw={"body": "Lampu jalan di Jl. Ahmad Yani Kota Metro mati sejak seminggu."})
+    message = InboundMessage(
+        channel=Channel.APP,
+        channel_message_id="app-dup-1",
+        received_at=utcnow(),
+        raw={"body": "Lampu jalan di Jl. Ahmad Yani Kota Metro mati sejak seminggu."},
+    )
     envelope = new_envelope(EventType.RECEIVED, message, producer="test-app")
     await publish_events(infra.kafka, topics.inbound, envelope, envelope, envelope)
     accepted = await read_topic(infra.kafka, topics.accepted, expect=1, settle=2.0)
@@ -129,9 +134,13 @@ async def test_a_redelivered_inbound_event_is_accepted_once(intake, infra, topic
 
 async def test_gateway_webhooks_publish_every_message_and_report_each_verdict(intake, infra, topics):
     _, client = intake
-    sms = await gateways(client).sms({
-        "message": "Sampah menumpuk di pasar Gisting Tanggamus sudah 2 minggu", "phoneNumber": "081200005678",
-        "receivedAt": "2026-11-20T08:15:00+07:00"})
+    sms = await gateways(client).sms(
+        {
+            "message": "Sampah menumpuk di pasar Gisting Tanggamus sudah 2 minggu",
+            "phoneNumber": "081200005678",
+            "receivedAt": "2026-11-20T08:15:00+07:00",
+        }
+    )
     empty = await gateways(client).sms({"message": "", "phoneNumber": "081200005678"})
     assert sms.status_code == empty.status_code == 202
     assert len(sms.json()["accepted"]) == 1
@@ -153,16 +162,38 @@ async def test_a_citizen_follows_the_complaint_through_routing_lapor_and_the_age
     assert await eventually(lambda: _status_of(client, tracking)) == 200  # intake's row is committed
     assert (await client.get(f"/v1/complaints/{tracking}")).json()["status"] == "accepted"
 
-    decision = RoutingDecision(level=Level.KABKOTA, urusan="pekerjaan_umum", region_code="18.71",
-                               agency_code="kota-bandar-lampung", confidence=0.9, reasons=("Kedaton",))
-    routed = new_envelope(EventType.ROUTED, RoutedComplaint(complaint=complaint, decision=decision),
-                          producer="test-routing", complaint_id=complaint.complaint_id)
-    forwarded = new_envelope(EventType.FORWARDED, Forwarded(
-        tracking_number=tracking, agency_code="kota-bandar-lampung", outcome=ForwardOutcome.CREATED,
-        lapor_tracking_id="9300001", attempts=1), producer="test-forwarder", complaint_id=complaint.complaint_id)
-    verified = new_envelope(EventType.STATUS_CHANGED, StatusChanged(
-        tracking_number=tracking, status=ComplaintStatus.VERIFIED, changed_at=utcnow()),
-        producer="test-forwarder", complaint_id=complaint.complaint_id)
+    decision = RoutingDecision(
+        level=Level.KABKOTA,
+        urusan="pekerjaan_umum",
+        region_code="18.71",
+        agency_code="kota-bandar-lampung",
+        confidence=0.9,
+        reasons=("Kedaton",),
+    )
+    routed = new_envelope(
+        EventType.ROUTED,
+        RoutedComplaint(complaint=complaint, decision=decision),
+        producer="test-routing",
+        complaint_id=complaint.complaint_id,
+    )
+    forwarded = new_envelope(
+        EventType.FORWARDED,
+        Forwarded(
+            tracking_number=tracking,
+            agency_code="kota-bandar-lampung",
+            outcome=ForwardOutcome.CREATED,
+            lapor_tracking_id="9300001",
+            attempts=1,
+        ),
+        producer="test-forwarder",
+        complaint_id=complaint.complaint_id,
+    )
+    verified = new_envelope(
+        EventType.STATUS_CHANGED,
+        StatusChanged(tracking_number=tracking, status=ComplaintStatus.VERIFIED, changed_at=utcnow()),
+        producer="test-forwarder",
+        complaint_id=complaint.complaint_id,
+    )
     # topics are read independently, so the status may be seen before the forward and the routing:
     # make that happen for sure, then deliver the earlier stages late
     await publish_events(infra.kafka, topics.status, verified)
@@ -207,20 +238,30 @@ async def test_a_tracking_number_is_found_as_read_out_and_a_slip_answered_with_d
 
 async def test_a_tracking_number_collision_keeps_both_complaints(intake, infra, topics):
     service, client = intake
-    message = InboundMessage(channel=Channel.APP, channel_message_id="app-collide-1", received_at=utcnow(),
-                             raw={"body": "Jembatan gantung di Desa Sukajaya Pesawaran putus sejak kemarin."})
+    message = InboundMessage(
+        channel=Channel.APP,
+        channel_message_id="app-collide-1",
+        received_at=utcnow(),
+        raw={"body": "Jembatan gantung di Desa Sukajaya Pesawaran putus sejak kemarin."},
+    )
     complaint_id = complaint_id_for("app", "app-collide-1")
     taken, longer, *_ = numbers(complaint_id, prefix="LPG")
     # another complaint holds the number this one would get
     await service.db.pool.execute(
         "INSERT INTO intake.complaints (complaint_id, tracking_number, channel, channel_message_id, received_at,"
-        " correlation_id) VALUES ($1, $2, 'web', 'other-complaint', now(), 'c')", uuid.uuid4(), taken)
+        " correlation_id) VALUES ($1, $2, 'web', 'other-complaint', now(), 'c')",
+        uuid.uuid4(),
+        taken,
+    )
     envelope = new_envelope(EventType.RECEIVED, message, producer="test-app")
     await publish_events(infra.kafka, topics.inbound, envelope, envelope)
 
     accepted = await read_topic(infra.kafka, topics.accepted, expect=1, settle=2.0)
     assert [a["payload"]["tracking_number"] for a in accepted] == [longer]
     assert await eventually(lambda: _status_of(client, longer)) == 200
-    rows = await service.db.pool.fetch("SELECT tracking_number FROM intake.complaints WHERE tracking_number"
-                                       " = ANY($1) ORDER BY length(tracking_number)", [taken, longer])
+    rows = await service.db.pool.fetch(
+        "SELECT tracking_number FROM intake.complaints WHERE tracking_number"
+        " = ANY($1) ORDER BY length(tracking_number)",
+        [taken, longer],
+    )
     assert [r["tracking_number"] for r in rows] == [taken, longer]

@@ -22,13 +22,13 @@ async def notifier(service_env):  # type: ignore[no-untyped-def]
         yield service
 
 
-
-
 async def _deadlines(database_url, complaint_id):  # type: ignore[no-untyped-def]
     conn = await asyncpg.connect(database_url)
     try:
-        return {r["clock"]: r for r in await conn.fetch(
-            "SELECT * FROM notifier.deadlines WHERE complaint_id = $1", complaint_id)}
+        return {
+            r["clock"]: r
+            for r in await conn.fetch("SELECT * FROM notifier.deadlines WHERE complaint_id = $1", complaint_id)
+        }
     finally:
         await conn.close()
 
@@ -52,10 +52,13 @@ async def test_disposition_stops_verification_and_starts_follow_up(notifier, inf
     event = accepted_event()
     await publish_events(infra.kafka, topics.accepted, event)
     await eventually(lambda: _deadlines(database_url, event.complaint_id))
-    change = StatusChanged(tracking_number=event.payload.tracking_number, status=ComplaintStatus.DISPOSED,
-                           agency_code="kab-lampung-selatan", changed_at=utcnow())
-    status = new_envelope(EventType.STATUS_CHANGED, change, producer="test-lapor-sync",
-                          complaint_id=event.complaint_id)
+    change = StatusChanged(
+        tracking_number=event.payload.tracking_number,
+        status=ComplaintStatus.DISPOSED,
+        agency_code="kab-lampung-selatan",
+        changed_at=utcnow(),
+    )
+    status = new_envelope(EventType.STATUS_CHANGED, change, producer="test-lapor-sync", complaint_id=event.complaint_id)
     await publish_events(infra.kafka, topics.status, status)
 
     async def follow_up_open():  # type: ignore[no-untyped-def]
@@ -67,26 +70,39 @@ async def test_disposition_stops_verification_and_starts_follow_up(notifier, inf
     assert clocks["follow_up"]["stopped_at"] is None
 
 
-async def test_an_overdue_clock_is_announced_once_as_warning_breach_and_escalation(notifier, infra, topics,
-                                                                                   database_url):
+async def test_an_overdue_clock_is_announced_once_as_warning_breach_and_escalation(
+    notifier, infra, topics, database_url
+):
     # received three weeks ago: every accepted-clock is past its warning, its deadline and its escalation
     event = accepted_event(complaint(received_at=utcnow() - timedelta(days=21)))
     await publish_events(infra.kafka, topics.accepted, event)
     alerts = await read_topic(infra.kafka, topics.sla_alerts, expect=8, timeout=20, settle=1.0)
     kinds = sorted((a["payload"]["clock"], a["payload"]["kind"], a["payload"]["level"]) for a in alerts)
     # the shipped chain has two escalation levels: the head of agency, then Admin Koordinator / Inspektorat
-    assert kinds == sorted([(clock, kind, level) for clock in ("verification", "completeness_answer")
-                            for kind, level in (("warning", 0), ("breach", 0), ("escalation", 1), ("escalation", 2))])
+    assert kinds == sorted(
+        [
+            (clock, kind, level)
+            for clock in ("verification", "completeness_answer")
+            for kind, level in (("warning", 0), ("breach", 0), ("escalation", 1), ("escalation", 2))
+        ]
+    )
     assert {a["payload"]["tracking_number"] for a in alerts} == {event.payload.tracking_number}
 
 
 async def test_a_stop_that_arrives_before_the_start_opens_the_clock_already_met(notifier, infra, topics, database_url):
     # the disposition (complaints.status) overtakes the acceptance (complaints.accepted): another topic
     c = complaint(received_at=utcnow() - timedelta(days=21))
-    change = StatusChanged(tracking_number=c.tracking_number, status=ComplaintStatus.DISPOSED,
-                           agency_code="kab-lampung-selatan", changed_at=utcnow() - timedelta(days=20))
-    await publish_events(infra.kafka, topics.status, new_envelope(
-        EventType.STATUS_CHANGED, change, producer="test-lapor-sync", complaint_id=c.complaint_id))
+    change = StatusChanged(
+        tracking_number=c.tracking_number,
+        status=ComplaintStatus.DISPOSED,
+        agency_code="kab-lampung-selatan",
+        changed_at=utcnow() - timedelta(days=20),
+    )
+    await publish_events(
+        infra.kafka,
+        topics.status,
+        new_envelope(EventType.STATUS_CHANGED, change, producer="test-lapor-sync", complaint_id=c.complaint_id),
+    )
 
     async def follow_up_open():  # type: ignore[no-untyped-def]
         return "follow_up" in await _deadlines(database_url, c.complaint_id)

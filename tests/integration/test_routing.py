@@ -24,8 +24,6 @@ async def routing(service_env):  # type: ignore[no-untyped-def]
             yield client
 
 
-
-
 async def test_a_complaint_naming_a_kecamatan_goes_to_its_kabupaten_and_its_topic(routing, infra, topics):
     event = accepted_event(complaint("Jalan kabupaten di Kecamatan Natar rusak parah dan berlubang besar."))
     await publish_events(infra.kafka, topics.accepted, event, event)  # a redelivery decides nothing new
@@ -34,7 +32,10 @@ async def test_a_complaint_naming_a_kecamatan_goes_to_its_kabupaten_and_its_topi
     assert len(routed) == 1
     decision = routed[0]["payload"]["decision"]
     assert (decision["agency_code"], decision["region_code"], decision["level"]) == (
-        "kab-lampung-selatan", "18.01", "kabkota")
+        "kab-lampung-selatan",
+        "18.01",
+        "kabkota",
+    )
     assert any("Natar" in reason for reason in decision["reasons"])
     assert routed[0]["correlation_id"] == event.correlation_id
 
@@ -55,8 +56,11 @@ async def test_national_bodies_get_no_lampung_agency_topic(routing, infra, topic
 
 
 async def test_a_doubtful_complaint_waits_in_triage_until_a_human_decides(routing, infra, topics):
-    vague = accepted_event(complaint("Tolong ditindaklanjuti, sudah lama tidak ada kabar sama sekali dari petugas.",
-                                     location={"text": None}))
+    vague = accepted_event(
+        complaint(
+            "Tolong ditindaklanjuti, sudah lama tidak ada kabar sama sekali dari petugas.", location={"text": None}
+        )
+    )
     await publish_events(infra.kafka, topics.accepted, vague)
     triaged = await read_topic(infra.kafka, topics.triage, expect=1)
     assert triaged[0]["payload"]["suggestion"]["confidence"] < 0.3
@@ -65,8 +69,10 @@ async def test_a_doubtful_complaint_waits_in_triage_until_a_human_decides(routin
     tracking = vague.payload.tracking_number
     refused = await routing.post(f"/v1/triage/{tracking}", json={"agency_code": "no-such-agency", "operator": "ana"})
     assert refused.status_code == 422
-    decided = await routing.post(f"/v1/triage/{tracking}", json={"agency_code": "kab-pesawaran", "operator": "ana",
-                                                                 "note": "lokasi dikonfirmasi lewat telepon"})
+    decided = await routing.post(
+        f"/v1/triage/{tracking}",
+        json={"agency_code": "kab-pesawaran", "operator": "ana", "note": "lokasi dikonfirmasi lewat telepon"},
+    )
     assert decided.status_code == 202
     again = await routing.post(f"/v1/triage/{tracking}", json={"agency_code": "kab-pesawaran", "operator": "ana"})
     assert again.status_code == 404  # no longer waiting
@@ -80,9 +86,18 @@ async def test_a_doubtful_complaint_waits_in_triage_until_a_human_decides(routin
 
 
 def _not_ours(tracking: str, agency: str, complaint_id, note: str = "bukan wewenang kami") -> Envelope:  # type: ignore[no-untyped-def]
-    return new_envelope(EventType.STATUS_CHANGED, StatusChanged(
-        tracking_number=tracking, status=ComplaintStatus.NOT_OUR_AUTHORITY, agency_code=agency, note=note,
-        changed_at=utcnow()), producer="forwarder", complaint_id=complaint_id)
+    return new_envelope(
+        EventType.STATUS_CHANGED,
+        StatusChanged(
+            tracking_number=tracking,
+            status=ComplaintStatus.NOT_OUR_AUTHORITY,
+            agency_code=agency,
+            note=note,
+            changed_at=utcnow(),
+        ),
+        producer="forwarder",
+        complaint_id=complaint_id,
+    )
 
 
 async def test_bukan_wewenang_reroutes_without_the_declining_agency_then_triage_after_two(routing, infra, topics):
@@ -107,8 +122,9 @@ async def test_bukan_wewenang_reroutes_without_the_declining_agency_then_triage_
     assert [c["complaint_id"] for c in copies] == [str(event.complaint_id)]
 
     # an answer from the agency that no longer holds it changes nothing; the holder's second decline → triage
-    await publish_events(infra.kafka, topics.status, _not_ours(tracking, "kab-lampung-selatan", event.complaint_id,
-                                                               "lagi"))
+    await publish_events(
+        infra.kafka, topics.status, _not_ours(tracking, "kab-lampung-selatan", event.complaint_id, "lagi")
+    )
     await publish_events(infra.kafka, topics.status, _not_ours(tracking, "prov-bmbk", event.complaint_id))
     triaged = await read_topic(infra.kafka, topics.triage, expect=1)
     assert "2 agencies answered bukan wewenang" in triaged[0]["payload"]["why"]

@@ -28,17 +28,55 @@ provincial_agency_for = DIRECTORY.provincial
 national_agency_for = DIRECTORY.national
 
 # domain/urusan.md
-URUSAN_CODES = frozenset({
-    "pendidikan", "kesehatan", "pekerjaan_umum", "perumahan", "trantibum", "sosial", "tenaga_kerja", "pppa",
-    "pangan", "pertanahan", "lingkungan_hidup", "adminduk", "pmd", "kb", "perhubungan", "kominfo",
-    "koperasi_ukm", "penanaman_modal", "pemuda_olahraga", "kebudayaan", "perpustakaan_kearsipan",
-    "kelautan_perikanan", "pariwisata", "pertanian", "kehutanan", "esdm", "perdagangan", "perindustrian",
-    "transmigrasi", "keuangan_daerah", "kepegawaian", "pengawasan", "pemerintahan_umum", "jaminan_sosial",
-    "keamanan", "yustisi", "agama", "keuangan_negara",
-})
+URUSAN_CODES = frozenset(
+    {
+        "pendidikan",
+        "kesehatan",
+        "pekerjaan_umum",
+        "perumahan",
+        "trantibum",
+        "sosial",
+        "tenaga_kerja",
+        "pppa",
+        "pangan",
+        "pertanahan",
+        "lingkungan_hidup",
+        "adminduk",
+        "pmd",
+        "kb",
+        "perhubungan",
+        "kominfo",
+        "koperasi_ukm",
+        "penanaman_modal",
+        "pemuda_olahraga",
+        "kebudayaan",
+        "perpustakaan_kearsipan",
+        "kelautan_perikanan",
+        "pariwisata",
+        "pertanian",
+        "kehutanan",
+        "esdm",
+        "perdagangan",
+        "perindustrian",
+        "transmigrasi",
+        "keuangan_daerah",
+        "kepegawaian",
+        "pengawasan",
+        "pemerintahan_umum",
+        "jaminan_sosial",
+        "keamanan",
+        "yustisi",
+        "agama",
+        "keuangan_negara",
+    }
+)
 
-_PREFIX = {Level.KABKOTA: ("kab-", "kota-"), Level.PROVINSI: ("prov-",), Level.PUSAT: ("pusat-",),
-           Level.BUMN: ("bumn-",)}
+_PREFIX = {
+    Level.KABKOTA: ("kab-", "kota-"),
+    Level.PROVINSI: ("prov-",),
+    Level.PUSAT: ("pusat-",),
+    Level.BUMN: ("bumn-",),
+}
 
 
 def test_codes_are_topic_safe_and_unique() -> None:
@@ -61,19 +99,51 @@ def test_the_fifteen_kabkota_with_kemendagri_codes() -> None:
 def test_provincial_opds_cover_the_lampung_list() -> None:
     codes = {a.code for a in PROVINSI}
     assert 45 <= len(PROVINSI) <= 55  # "about 48" Setda units, Badan, Dinas and hospitals
-    for required in ("prov-setda", "prov-inspektorat", "prov-disdikbud", "prov-dinkes", "prov-bmbk",
-                     "prov-bapenda", "prov-bpbd", "prov-satpolpp", "prov-rsud-abdul-moeloek", "prov-rsj",
-                     "prov-rsud-bandar-negara-husada", "prov-biro-hukum", "prov-setwan", "prov-psda"):
+    for required in (
+        "prov-setda",
+        "prov-inspektorat",
+        "prov-disdikbud",
+        "prov-dinkes",
+        "prov-bmbk",
+        "prov-bapenda",
+        "prov-bpbd",
+        "prov-satpolpp",
+        "prov-rsud-abdul-moeloek",
+        "prov-rsj",
+        "prov-rsud-bandar-negara-husada",
+        "prov-biro-hukum",
+        "prov-setwan",
+        "prov-psda",
+    ):
         assert required in codes
     assert all(a.region_code == PROVINCE_CODE for a in PROVINSI)
     assert not any("pkk" in c for c in codes)
 
 
 def test_national_bodies_and_state_companies_exist() -> None:
-    for code in ("pusat-bpjs-kesehatan", "pusat-bpjs-ketenagakerjaan", "pusat-polri", "pusat-imigrasi",
-                 "pusat-bpn", "pusat-kemenag", "pusat-djp", "pusat-kemendikti", "pusat-kemenhub", "pusat-pupr",
-                 "pusat-ojk", "pusat-kemensos", "pusat-kemnaker", "pusat-generic", "bumn-pln", "bumn-pertamina",
-                 "bumn-pos", "bumn-kai", "bumn-bank", "bumn-telkom", "bumn-generic"):
+    for code in (
+        "pusat-bpjs-kesehatan",
+        "pusat-bpjs-ketenagakerjaan",
+        "pusat-polri",
+        "pusat-imigrasi",
+        "pusat-bpn",
+        "pusat-kemenag",
+        "pusat-djp",
+        "pusat-kemendikti",
+        "pusat-kemenhub",
+        "pusat-pupr",
+        "pusat-ojk",
+        "pusat-kemensos",
+        "pusat-kemnaker",
+        "pusat-generic",
+        "bumn-pln",
+        "bumn-pertamina",
+        "bumn-pos",
+        "bumn-kai",
+        "bumn-bank",
+        "bumn-telkom",
+        "bumn-generic",
+    ):
         assert code in AGENCIES
 
 

@@ -124,8 +124,7 @@ def test_location_field_is_used_and_vouches_for_twins() -> None:
 
 def test_sma_in_bandar_lampung_is_provincial_with_region_evidence() -> None:
     d = route("Pungutan di SMA", "SMA Negeri di Kedaton, Bandar Lampung meminta uang komite Rp 2 juta per siswa.")
-    assert (d.level, d.urusan, d.agency_code, d.region_code) == (
-        Level.PROVINSI, "pendidikan", "prov-disdikbud", "18")
+    assert (d.level, d.urusan, d.agency_code, d.region_code) == (Level.PROVINSI, "pendidikan", "prov-disdikbud", "18")
     assert any("18.71" in r for r in d.reasons)
     assert any("SMA/SMK/SLB" in r for r in d.reasons)
 
@@ -158,60 +157,90 @@ def test_university_is_central_and_keeps_the_region() -> None:
     assert d.place is not None and d.place.kabkota == "18.71"
 
 
-@pytest.mark.parametrize(("text", "level", "agency"), [
-    ("Jalan lintas sumatera di Way Kanan berlubang besar", Level.PUSAT, "pusat-pupr"),
-    ("Jalan nasional dekat Bakauheni ambles", Level.PUSAT, "pusat-pupr"),
-    ("Jalan provinsi di Lampung Tengah rusak parah", Level.PROVINSI, "prov-bmbk"),
-    ("Jalan desa di Natar rusak dan becek", Level.KABKOTA, "kab-lampung-selatan"),
-    ("Jalan kabupaten di Mesuji berlubang", Level.KABKOTA, "kab-mesuji"),
-    ("Jalan rusak di Pringsewu belum diperbaiki", Level.KABKOTA, "kab-pringsewu"),
-])
+@pytest.mark.parametrize(
+    ("text", "level", "agency"),
+    [
+        ("Jalan lintas sumatera di Way Kanan berlubang besar", Level.PUSAT, "pusat-pupr"),
+        ("Jalan nasional dekat Bakauheni ambles", Level.PUSAT, "pusat-pupr"),
+        ("Jalan provinsi di Lampung Tengah rusak parah", Level.PROVINSI, "prov-bmbk"),
+        ("Jalan desa di Natar rusak dan becek", Level.KABKOTA, "kab-lampung-selatan"),
+        ("Jalan kabupaten di Mesuji berlubang", Level.KABKOTA, "kab-mesuji"),
+        ("Jalan rusak di Pringsewu belum diperbaiki", Level.KABKOTA, "kab-pringsewu"),
+    ],
+)
 def test_roads_by_status(text: str, level: Level, agency: str) -> None:
     d = route("Jalan rusak", text)
     assert (d.urusan, d.level, d.agency_code) == ("pekerjaan_umum", level, agency)
 
 
-@pytest.mark.parametrize(("text", "level", "agency"), [
-    ("Antrean di RSUD Abdul Moeloek sangat lama, pasien menunggu seharian", Level.PROVINSI,
-     "prov-rsud-abdul-moeloek"),
-    ("Pasien di rumah sakit jiwa tidak diberi obat tepat waktu", Level.PROVINSI, "prov-rsj"),
-    ("Ruang rawat inap RSUD Bandar Negara Husada panas dan kotor", Level.PROVINSI,
-     "prov-rsud-bandar-negara-husada"),
-    ("Puskesmas di Gisting tutup saat jam pelayanan", Level.KABKOTA, "kab-tanggamus"),
-    ("RSUD di Menggala menolak pasien", Level.KABKOTA, "kab-tulang-bawang"),
-])
+@pytest.mark.parametrize(
+    ("text", "level", "agency"),
+    [
+        (
+            "Antrean di RSUD Abdul Moeloek sangat lama, pasien menunggu seharian",
+            Level.PROVINSI,
+            "prov-rsud-abdul-moeloek",
+        ),
+        ("Pasien di rumah sakit jiwa tidak diberi obat tepat waktu", Level.PROVINSI, "prov-rsj"),
+        (
+            "Ruang rawat inap RSUD Bandar Negara Husada panas dan kotor",
+            Level.PROVINSI,
+            "prov-rsud-bandar-negara-husada",
+        ),
+        ("Puskesmas di Gisting tutup saat jam pelayanan", Level.KABKOTA, "kab-tanggamus"),
+        ("RSUD di Menggala menolak pasien", Level.KABKOTA, "kab-tulang-bawang"),
+    ],
+)
 def test_hospitals_by_owner(text: str, level: Level, agency: str) -> None:
     d = route("Pelayanan kesehatan buruk", text)
     assert (d.urusan, d.level, d.agency_code) == ("kesehatan", level, agency)
 
 
-@pytest.mark.parametrize(("title", "body", "urusan", "agency"), [
-    ("Kartu BPJS tidak aktif", "Kartu BPJS saya tiba-tiba nonaktif padahal iuran sudah dibayar.", "jaminan_sosial",
-     "pusat-bpjs-kesehatan"),
-    ("Pencairan JHT lama", "Klaim JHT saya di BPJS Ketenagakerjaan belum cair dua bulan.", "jaminan_sosial",
-     "pusat-bpjs-ketenagakerjaan"),
-    ("Pungli saat tilang", "Saya ditilang lalu diminta uang damai oleh polisi di perempatan.", "keamanan",
-     "pusat-polri"),
-    ("Perpanjangan SIM lama", "Perpanjangan SIM di Satlantas butuh tiga hari.", "keamanan", "pusat-polri"),
-    ("Antrean paspor", "Antrian paspor online di kantor imigrasi penuh terus.", "yustisi", "pusat-imigrasi"),
-    ("Sertifikat tanah belum jadi", "Sertifikat tanah program PTSL belum jadi setahun.", "pertanahan", "pusat-bpn"),
-    ("NPWP", "Pembuatan NPWP online tidak bisa, efin tidak terkirim.", "keuangan_negara", "pusat-djp"),
-    ("Biaya nikah di KUA", "Petugas KUA meminta biaya nikah lebih dari tarif resmi.", "agama", "pusat-kemenag"),
-    ("Pinjol meneror", "Debt collector pinjaman online meneror keluarga saya.", "keuangan_negara", "pusat-ojk"),
-])
+@pytest.mark.parametrize(
+    ("title", "body", "urusan", "agency"),
+    [
+        (
+            "Kartu BPJS tidak aktif",
+            "Kartu BPJS saya tiba-tiba nonaktif padahal iuran sudah dibayar.",
+            "jaminan_sosial",
+            "pusat-bpjs-kesehatan",
+        ),
+        (
+            "Pencairan JHT lama",
+            "Klaim JHT saya di BPJS Ketenagakerjaan belum cair dua bulan.",
+            "jaminan_sosial",
+            "pusat-bpjs-ketenagakerjaan",
+        ),
+        (
+            "Pungli saat tilang",
+            "Saya ditilang lalu diminta uang damai oleh polisi di perempatan.",
+            "keamanan",
+            "pusat-polri",
+        ),
+        ("Perpanjangan SIM lama", "Perpanjangan SIM di Satlantas butuh tiga hari.", "keamanan", "pusat-polri"),
+        ("Antrean paspor", "Antrian paspor online di kantor imigrasi penuh terus.", "yustisi", "pusat-imigrasi"),
+        ("Sertifikat tanah belum jadi", "Sertifikat tanah program PTSL belum jadi setahun.", "pertanahan", "pusat-bpn"),
+        ("NPWP", "Pembuatan NPWP online tidak bisa, efin tidak terkirim.", "keuangan_negara", "pusat-djp"),
+        ("Biaya nikah di KUA", "Petugas KUA meminta biaya nikah lebih dari tarif resmi.", "agama", "pusat-kemenag"),
+        ("Pinjol meneror", "Debt collector pinjaman online meneror keluarga saya.", "keuangan_negara", "pusat-ojk"),
+    ],
+)
 def test_central_bodies(title: str, body: str, urusan: str, agency: str) -> None:
     d = route(title, body)
     assert (d.urusan, d.level, d.agency_code) == (urusan, Level.PUSAT, agency)
 
 
-@pytest.mark.parametrize(("title", "body", "agency"), [
-    ("Listrik padam terus", "Listrik di rumah kami padam setiap malam, PLN tidak memberi kabar.", "bumn-pln"),
-    ("Solar langka", "SPBU di jalan raya kehabisan solar tiga hari.", "bumn-pertamina"),
-    ("Paket hilang", "Kiriman saya lewat kantor pos hilang, resi tidak bisa dilacak.", "bumn-pos"),
-    ("Kereta terlambat", "Kereta api tujuan Palembang selalu terlambat dua jam.", "bumn-kai"),
-    ("Internet mati", "IndiHome di rumah mati total sudah seminggu.", "bumn-telkom"),
-    ("Saldo terpotong", "Saldo tabungan saya di bank BRI terpotong tanpa alasan.", "bumn-bank"),
-])
+@pytest.mark.parametrize(
+    ("title", "body", "agency"),
+    [
+        ("Listrik padam terus", "Listrik di rumah kami padam setiap malam, PLN tidak memberi kabar.", "bumn-pln"),
+        ("Solar langka", "SPBU di jalan raya kehabisan solar tiga hari.", "bumn-pertamina"),
+        ("Paket hilang", "Kiriman saya lewat kantor pos hilang, resi tidak bisa dilacak.", "bumn-pos"),
+        ("Kereta terlambat", "Kereta api tujuan Palembang selalu terlambat dua jam.", "bumn-kai"),
+        ("Internet mati", "IndiHome di rumah mati total sudah seminggu.", "bumn-telkom"),
+        ("Saldo terpotong", "Saldo tabungan saya di bank BRI terpotong tanpa alasan.", "bumn-bank"),
+    ],
+)
 def test_state_companies(title: str, body: str, agency: str) -> None:
     d = route(title, body)
     assert (d.level, d.agency_code) == (Level.BUMN, agency)
@@ -245,20 +274,23 @@ def test_disaster_is_handled_where_it_happened() -> None:
 # Urusan classification
 
 
-@pytest.mark.parametrize(("title", "body", "urusan"), [
-    ("Blanko KTP habis", "Sudah tiga bulan e-KTP saya belum dicetak, katanya blanko kosong.", "adminduk"),
-    ("Sampah", "Truk sampah tidak datang, TPS penuh dan berserakan.", "lingkungan_hidup"),
-    ("Lampu jalan mati", "PJU di gang kami mati sebulan.", "perumahan"),
-    ("PKL di trotoar", "Pedagang kaki lima memenuhi trotoar, mohon Satpol PP menertibkan.", "trantibum"),
-    ("Bantuan PKH", "Keluarga miskin di desa kami tidak terdaftar PKH.", "sosial"),
-    ("Gaji di bawah UMK", "Perusahaan membayar buruh di bawah UMK dan tanpa uang lembur.", "tenaga_kerja"),
-    ("KDRT", "Tetangga saya korban KDRT, anaknya juga dipukuli.", "pppa"),
-    ("Pupuk langka", "Petani kesulitan mendapat pupuk subsidi menjelang musim tanam padi.", "pertanian"),
-    ("Dana desa", "Kepala desa tidak transparan soal penggunaan dana desa.", "pmd"),
-    ("Parkir liar", "Juru parkir liar menarik tarif parkir dua kali lipat.", "perhubungan"),
-    ("Pungli", "Oknum pegawai meminta pungli saat mengurus izin.", "pengawasan"),
-    ("Pembalakan liar", "Hutan lindung dirambah, terjadi pembalakan liar setiap malam.", "kehutanan"),
-])
+@pytest.mark.parametrize(
+    ("title", "body", "urusan"),
+    [
+        ("Blanko KTP habis", "Sudah tiga bulan e-KTP saya belum dicetak, katanya blanko kosong.", "adminduk"),
+        ("Sampah", "Truk sampah tidak datang, TPS penuh dan berserakan.", "lingkungan_hidup"),
+        ("Lampu jalan mati", "PJU di gang kami mati sebulan.", "perumahan"),
+        ("PKL di trotoar", "Pedagang kaki lima memenuhi trotoar, mohon Satpol PP menertibkan.", "trantibum"),
+        ("Bantuan PKH", "Keluarga miskin di desa kami tidak terdaftar PKH.", "sosial"),
+        ("Gaji di bawah UMK", "Perusahaan membayar buruh di bawah UMK dan tanpa uang lembur.", "tenaga_kerja"),
+        ("KDRT", "Tetangga saya korban KDRT, anaknya juga dipukuli.", "pppa"),
+        ("Pupuk langka", "Petani kesulitan mendapat pupuk subsidi menjelang musim tanam padi.", "pertanian"),
+        ("Dana desa", "Kepala desa tidak transparan soal penggunaan dana desa.", "pmd"),
+        ("Parkir liar", "Juru parkir liar menarik tarif parkir dua kali lipat.", "perhubungan"),
+        ("Pungli", "Oknum pegawai meminta pungli saat mengurus izin.", "pengawasan"),
+        ("Pembalakan liar", "Hutan lindung dirambah, terjadi pembalakan liar setiap malam.", "kehutanan"),
+    ],
+)
 def test_urusan_vocabulary(title: str, body: str, urusan: str) -> None:
     assert classify(title, body).urusan == urusan
 
@@ -287,8 +319,7 @@ def test_category_hint_counts() -> None:
 
 def test_excluded_kabkota_falls_back_to_the_province_opd() -> None:
     base = route("Jalan rusak", "Jalan di Kalianda berlubang parah.")
-    d = route("Jalan rusak", "Jalan di Kalianda berlubang parah.",
-              excluded_agencies=frozenset({"kab-lampung-selatan"}))
+    d = route("Jalan rusak", "Jalan di Kalianda berlubang parah.", excluded_agencies=frozenset({"kab-lampung-selatan"}))
     assert base.agency_code == "kab-lampung-selatan"
     assert (d.level, d.agency_code) == (Level.PROVINSI, "prov-bmbk")
     assert d.confidence < base.confidence
@@ -297,8 +328,9 @@ def test_excluded_kabkota_falls_back_to_the_province_opd() -> None:
 
 
 def test_excluded_provincial_opd_falls_back_to_setda() -> None:
-    d = route("Pungutan SMA", "SMA negeri di Metro memungut uang komite.",
-              excluded_agencies=frozenset({"prov-disdikbud"}))
+    d = route(
+        "Pungutan SMA", "SMA negeri di Metro memungut uang komite.", excluded_agencies=frozenset({"prov-disdikbud"})
+    )
     assert d.agency_code == "prov-setda"
 
 
@@ -310,8 +342,12 @@ def test_excluded_national_body_falls_back_to_generic() -> None:
 @settings(max_examples=60, deadline=None)
 @given(excluded=st.sets(st.sampled_from(sorted(AGENCIES)), max_size=12))
 def test_never_returns_an_excluded_agency(excluded: set[str]) -> None:
-    for title, body in (("Jalan rusak", "Jalan di Kalianda berlubang."), ("BPJS", "Kartu BPJS nonaktif."),
-                        ("SMA", "SMA di Bandar Lampung pungli."), ("Listrik", "PLN padam terus.")):
+    for title, body in (
+        ("Jalan rusak", "Jalan di Kalianda berlubang."),
+        ("BPJS", "Kartu BPJS nonaktif."),
+        ("SMA", "SMA di Bandar Lampung pungli."),
+        ("Listrik", "PLN padam terus."),
+    ):
         d = route(title, body, excluded_agencies=frozenset(excluded))
         assert d.agency_code not in excluded
         assert_valid(d)
@@ -329,8 +365,10 @@ def test_everything_excluded_still_answers() -> None:
 
 
 def test_clear_case_beats_vague_case() -> None:
-    clear = route("Jalan berlubang di Pringsewu",
-                  "Jalan kabupaten di Gading Rejo, Pringsewu berlubang besar dan belum diperbaiki.")
+    clear = route(
+        "Jalan berlubang di Pringsewu",
+        "Jalan kabupaten di Gading Rejo, Pringsewu berlubang besar dan belum diperbaiki.",
+    )
     vague = route("Mohon ditindaklanjuti", "Sudah lama dilaporkan tapi belum ada tanggapan.")
     assert clear.confidence >= 0.7
     assert vague.confidence < 0.2
@@ -374,16 +412,25 @@ def test_deterministic() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(title=st.text(max_size=80), body=st.text(max_size=400), location=st.none() | st.text(max_size=40),
-       region=st.none() | st.sampled_from(["18", "18.01", "18.72", "99.99", ""]))
+@given(
+    title=st.text(max_size=80),
+    body=st.text(max_size=400),
+    location=st.none() | st.text(max_size=40),
+    region=st.none() | st.sampled_from(["18", "18.01", "18.72", "99.99", ""]),
+)
 def test_any_text_gives_a_valid_decision(title: str, body: str, location: str | None, region: str | None) -> None:
     assert_valid(decide(RoutingInput(title, body, location_text=location, region_code=region)))
 
 
 def test_fast_enough() -> None:
-    inputs = [RoutingInput(f"Jalan rusak {i}", "Jalan kabupaten di Gading Rejo, Pringsewu berlubang besar dan "
-                           "belum diperbaiki. Warga sudah melapor ke kecamatan dan desa berkali-kali.")
-              for i in range(1000)]
+    inputs = [
+        RoutingInput(
+            f"Jalan rusak {i}",
+            "Jalan kabupaten di Gading Rejo, Pringsewu berlubang besar dan "
+            "belum diperbaiki. Warga sudah melapor ke kecamatan dan desa berkali-kali.",
+        )
+        for i in range(1000)
+    ]
     start = time.perf_counter()
     for inp in inputs:
         decide(inp)

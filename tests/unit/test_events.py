@@ -71,9 +71,15 @@ def complaint(**overrides: Any) -> Complaint:
 
 
 def decision() -> RoutingDecision:
-    return RoutingDecision(level=Level.KABKOTA, urusan="pekerjaan_umum", region_code="18.71",
-                           agency_code="kota-bandar-lampung", confidence=0.9, reasons=("kata kunci: jalan",),
-                           excluded_agencies=("prov-bmbk",))
+    return RoutingDecision(
+        level=Level.KABKOTA,
+        urusan="pekerjaan_umum",
+        region_code="18.71",
+        agency_code="kota-bandar-lampung",
+        confidence=0.9,
+        reasons=("kata kunci: jalan",),
+        excluded_agencies=("prov-bmbk",),
+    )
 
 
 def routed() -> RoutedComplaint:
@@ -82,29 +88,60 @@ def routed() -> RoutedComplaint:
 
 SAMPLES: dict[EventType, BaseModel] = {
     EventType.RECEIVED: InboundMessage(
-        channel=Channel.SMS, channel_message_id="sms-1", received_at=AT,
+        channel=Channel.SMS,
+        channel_message_id="sms-1",
+        received_at=AT,
         raw={"message": "Jalan rusak", "phoneNumber": "0812", "nested": [1, {"a": None}]},
     ),
     EventType.ACCEPTED: complaint(),
-    EventType.REJECTED: Rejection(channel="web", channel_message_id=None, raw={"body": ""},
-                                  reasons=(RejectReason(code="too_short", field="body", message="terlalu pendek"),)),
+    EventType.REJECTED: Rejection(
+        channel="web",
+        channel_message_id=None,
+        raw={"body": ""},
+        reasons=(RejectReason(code="too_short", field="body", message="terlalu pendek"),),
+    ),
     EventType.ROUTED: routed(),
     EventType.TRIAGE: TriageRequest(complaint=complaint(), suggestion=decision(), why="confidence 0.4 < 0.6"),
-    EventType.FORWARDED: Forwarded(tracking_number="LPG-260310-ABCD1234", agency_code="kota-bandar-lampung",
-                                   outcome=ForwardOutcome.CREATED, lapor_tracking_id="LAPOR-123", attempts=2),
-    EventType.FORWARD_RETRY: ForwardRetry(routed=routed(), level=2, attempts=4, not_before=AT + timedelta(seconds=30),
-                                          last_error="503 Service Unavailable"),
-    EventType.FORWARD_PARKED: ForwardParked(routed=routed(), attempts=0, reason="422 kategori tidak dikenal",
-                                            permanent=True),
-    EventType.STATUS_CHANGED: StatusChanged(tracking_number="LPG-260310-ABCD1234", status=ComplaintStatus.DISPOSED,
-                                            agency_code="prov-bmbk", note="didisposisikan", changed_at=AT),
-    EventType.REPORTER_RESPONDED: ReporterResponse(tracking_number="LPG-260310-ABCD1234",
-                                                   text="Belum selesai, jalan masih berlubang.", responded_at=AT),
-    EventType.SLA_ALERT: SlaAlert(tracking_number="LPG-260310-ABCD1234", clock="verification",
-                                  kind=SlaAlertKind.WARNING, due_at=AT + timedelta(days=3)),
-    EventType.CITIZEN_MESSAGE: CitizenMessage(reply_handle="rh_3f9a", channel=Channel.SMS,
-                                              tracking_number="LPG-260310-ABCD1234",
-                                              kind=CitizenMessageKind.ACKNOWLEDGED, text="Aduan Anda telah diterima."),
+    EventType.FORWARDED: Forwarded(
+        tracking_number="LPG-260310-ABCD1234",
+        agency_code="kota-bandar-lampung",
+        outcome=ForwardOutcome.CREATED,
+        lapor_tracking_id="LAPOR-123",
+        attempts=2,
+    ),
+    EventType.FORWARD_RETRY: ForwardRetry(
+        routed=routed(),
+        level=2,
+        attempts=4,
+        not_before=AT + timedelta(seconds=30),
+        last_error="503 Service Unavailable",
+    ),
+    EventType.FORWARD_PARKED: ForwardParked(
+        routed=routed(), attempts=0, reason="422 kategori tidak dikenal", permanent=True
+    ),
+    EventType.STATUS_CHANGED: StatusChanged(
+        tracking_number="LPG-260310-ABCD1234",
+        status=ComplaintStatus.DISPOSED,
+        agency_code="prov-bmbk",
+        note="didisposisikan",
+        changed_at=AT,
+    ),
+    EventType.REPORTER_RESPONDED: ReporterResponse(
+        tracking_number="LPG-260310-ABCD1234", text="Belum selesai, jalan masih berlubang.", responded_at=AT
+    ),
+    EventType.SLA_ALERT: SlaAlert(
+        tracking_number="LPG-260310-ABCD1234",
+        clock="verification",
+        kind=SlaAlertKind.WARNING,
+        due_at=AT + timedelta(days=3),
+    ),
+    EventType.CITIZEN_MESSAGE: CitizenMessage(
+        reply_handle="rh_3f9a",
+        channel=Channel.SMS,
+        tracking_number="LPG-260310-ABCD1234",
+        kind=CitizenMessageKind.ACKNOWLEDGED,
+        text="Aduan Anda telah diterima.",
+    ),
 }
 
 
@@ -140,8 +177,9 @@ def test_new_envelope_starts_a_chain() -> None:
 
 def test_new_envelope_keeps_given_ids() -> None:
     eid = uuid.uuid4()
-    env = new_envelope(EventType.RECEIVED, SAMPLES[EventType.RECEIVED], producer="intake", event_id=eid,
-                       correlation_id="from-http")
+    env = new_envelope(
+        EventType.RECEIVED, SAMPLES[EventType.RECEIVED], producer="intake", event_id=eid, correlation_id="from-http"
+    )
     assert env.event_id == eid and env.correlation_id == "from-http"
 
 
@@ -179,10 +217,13 @@ def test_follow_derives_a_deterministic_event_id() -> None:
     # a different discriminator, event type or input event gives a different id
     assert env.follow(EventType.ACCEPTED, complaint(), producer="intake", discriminator="y").event_id != a.event_id
     assert env.follow(EventType.ACCEPTED, complaint(), producer="intake").event_id != a.event_id
-    assert env.follow(EventType.REJECTED, SAMPLES[EventType.REJECTED], producer="intake",
-                      discriminator="x").event_id != a.event_id
-    assert inbound().follow(EventType.ACCEPTED, complaint(), producer="intake",
-                            discriminator="x").event_id != a.event_id
+    assert (
+        env.follow(EventType.REJECTED, SAMPLES[EventType.REJECTED], producer="intake", discriminator="x").event_id
+        != a.event_id
+    )
+    assert (
+        inbound().follow(EventType.ACCEPTED, complaint(), producer="intake", discriminator="x").event_id != a.event_id
+    )
 
 
 def test_follow_result_round_trips() -> None:
@@ -315,7 +356,7 @@ def test_parse_envelope_reads_a_good_message() -> None:
     assert parsed.payload.reporter is not None and parsed.payload.reporter.phone == "+6281234567890"
 
 
-@pytest.mark.parametrize("body", [b"", b"not json", b"{\"event_id\": ", b"\xff\xfe\x00", b"null", b"[]", b"42"])
+@pytest.mark.parametrize("body", [b"", b"not json", b'{"event_id": ', b"\xff\xfe\x00", b"null", b"[]", b"42"])
 def test_parse_envelope_bad_json_or_not_an_object(body: bytes) -> None:
     with pytest.raises(Unreadable):
         parse_envelope(body, Complaint)

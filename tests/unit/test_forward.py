@@ -43,8 +43,14 @@ def routed(*, complaint_id: uuid.UUID | None = None, **overrides: Any) -> Routed
         attachments=(Attachment(url="https://x/a.jpg", media_type="image/jpeg", size_bytes=1234),),
     )
     fields.update(overrides)
-    decision = RoutingDecision(level=Level.KABKOTA, urusan="pekerjaan_umum", region_code="18.71",
-                               agency_code="kota-bandar-lampung", confidence=0.92, reasons=("jalan",))
+    decision = RoutingDecision(
+        level=Level.KABKOTA,
+        urusan="pekerjaan_umum",
+        region_code="18.71",
+        agency_code="kota-bandar-lampung",
+        confidence=0.92,
+        reasons=("jalan",),
+    )
     return RoutedComplaint(complaint=Complaint(**fields), decision=decision)
 
 
@@ -196,9 +202,11 @@ def test_inline_backoff_zero_base() -> None:
 
 
 def test_attachments_past_lapors_2_mb_go_as_links_with_a_note() -> None:
-    files = (Attachment(url="https://f.example.org/a.jpg", media_type="image/jpeg", size_bytes=1_500_000),
-             Attachment(url="https://f.example.org/b.mp4", media_type="video/mp4", size_bytes=1_000_000),
-             Attachment(url="https://f.example.org/c.png", media_type="image/png", size_bytes=400_000))
+    files = (
+        Attachment(url="https://f.example.org/a.jpg", media_type="image/jpeg", size_bytes=1_500_000),
+        Attachment(url="https://f.example.org/b.mp4", media_type="video/mp4", size_bytes=1_000_000),
+        Attachment(url="https://f.example.org/c.png", media_type="image/png", size_bytes=400_000),
+    )
     report = report_for(routed(attachments=files))
     assert [a["url"] for a in report.attachments] == ["https://f.example.org/a.jpg", "https://f.example.org/c.png"]
     assert sum(a["size_bytes"] for a in report.attachments) <= 2 * 1024 * 1024

@@ -79,7 +79,9 @@ async def test_create_then_find_get_and_sync(lapor: LaporClient, sim: SimulatorS
     sim.state.advance(receipt.tracking_id, "disposed", None)
     page = await lapor.status_page(0, 10)
     assert [(c.tracking_id, c.status.value, c.reference) for c in page.changes] == [
-        (receipt.tracking_id, "verified", "aduan-42"), (receipt.tracking_id, "disposed", "aduan-42")]
+        (receipt.tracking_id, "verified", "aduan-42"),
+        (receipt.tracking_id, "disposed", "aduan-42"),
+    ]
     assert page.next_after == page.changes[-1].seq and not page.more  # the creation step is read past
     assert (await lapor.status_page(page.next_after, 10)).changes == []
 
@@ -99,7 +101,8 @@ async def test_the_status_feed_is_paged(lapor: LaporClient, sim: SimulatorServer
 
 
 async def test_an_anonymous_report_sends_no_identity_and_lapor_refuses_one_that_does(
-        lapor: LaporClient, sim: SimulatorServer) -> None:
+    lapor: LaporClient, sim: SimulatorServer
+) -> None:
     with pytest.raises(LaporPermanentError) as refused:
         await lapor.create_report(report(anonymous=True))
     assert refused.value.status == 422 and "anonymous" in refused.value.body
@@ -190,7 +193,8 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
 
 
 async def test_the_legacy_form_creates_with_the_flags_and_reads_trackingid_and_transaksiid(
-        sim: SimulatorServer) -> None:
+    sim: SimulatorServer,
+) -> None:
     from services.forwarder.lapor_legacy import LegacyLaporClient, to_xml
 
     body = to_xml(report(anonymous=True, reporter=None, confidential=True), "sim-token").decode()
@@ -200,7 +204,8 @@ async def test_the_legacy_form_creates_with_the_flags_and_reads_trackingid_and_t
         receipt = await legacy.create_report(report(reference="aduan-legacy"))
         assert receipt.tracking_id.isdigit() and receipt.transaction_id == f"trx-{receipt.tracking_id}"
         assert await legacy.find_by_reference("aduan-legacy") == receipt.model_copy(
-            update={"transaction_id": None, "status": "menunggu_verifikasi"})
+            update={"transaction_id": None, "status": "menunggu_verifikasi"}
+        )
         stored = await legacy.get_report(receipt.tracking_id)
         assert stored["reporter"] == {"name": "Budi", "phone": "+6281234567890", "email": None}
         assert (stored["anonymous"], stored["confidential"]) == (False, True)

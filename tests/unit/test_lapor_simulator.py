@@ -77,8 +77,15 @@ def test_create_lookup_and_get(http: httpx.Client) -> None:
 
     second = http.post("/api/v1/reports", json=payload(reference="aduan-0002")).json()
     assert int(second["tracking_id"]) == int(receipt["tracking_id"]) + 1
-    assert stats(http)["requests"] == {"create": 2, "lookup": 2, "get": 2, "changed_since": 0, "status_feed": 0,
-                                       "dispose": 0, "respond": 0}
+    assert stats(http)["requests"] == {
+        "create": 2,
+        "lookup": 2,
+        "get": 2,
+        "changed_since": 0,
+        "status_feed": 0,
+        "dispose": 0,
+        "respond": 0,
+    }
 
 
 def test_api_key_required_but_not_on_control_plane(sim: SimulatorServer, http: httpx.Client) -> None:
@@ -210,9 +217,11 @@ def test_latency_delays_api_requests(http: httpx.Client) -> None:
 
 def test_slow_create_stores_the_report_even_when_the_client_gives_up(sim: SimulatorServer, http: httpx.Client) -> None:
     set_faults(http, slow_create_rate=1.0, slow_create_ms=300)
-    with httpx.Client(base_url=sim.base_url, headers={"X-Api-Key": KEY}, timeout=0.1) as impatient, \
-            pytest.raises(httpx.ReadTimeout):
-            impatient.post("/api/v1/reports", json=payload())
+    with (
+        httpx.Client(base_url=sim.base_url, headers={"X-Api-Key": KEY}, timeout=0.1) as impatient,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        impatient.post("/api/v1/reports", json=payload())
     found = http.get("/api/v1/reports", params={"reference": "aduan-0001"}).json()["reports"]
     assert len(found) == 1
     assert stats(http)["faults_injected"]["slow_create"] == 1
@@ -286,8 +295,7 @@ def test_the_lifecycle_verifies_disposes_follows_up_and_closes_after_10_working_
     assert [h["status"] for h in history] == ["menunggu_verifikasi", "verified", "disposed", "followed_up", "closed"]
     followed, closed = (datetime.fromisoformat(history[i]["at"]) for i in (3, 4))
     clock = state._clock
-    assert clock.sim(closed) - add_working_days(clock.sim(followed), 10) < __import__("datetime").timedelta(
-        seconds=1)
+    assert clock.sim(closed) - add_working_days(clock.sim(followed), 10) < __import__("datetime").timedelta(seconds=1)
     # every step is in the feed once, in order
     assert [s["status"] for s in state.status_feed(0, 100)["changes"]] == [h["status"] for h in history]
 
@@ -324,14 +332,23 @@ def fast_lifecycle(**fields: Any) -> Any:
 
 
 def test_faults_and_the_lifecycle_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ADUAN_SIM_FAULTS", "latency_ms=20,error_5xx=0.2,lost_response=0.1,rate_429=0.05,"
-                                           "reset=0.02,malformed=0.02,slow_apply=0.05")
+    monkeypatch.setenv(
+        "ADUAN_SIM_FAULTS",
+        "latency_ms=20,error_5xx=0.2,lost_response=0.1,rate_429=0.05,reset=0.02,malformed=0.02,slow_apply=0.05",
+    )
     monkeypatch.setenv("ADUAN_SIM_TIME_SCALE", "500")
     monkeypatch.setenv("ADUAN_SIM_LIFECYCLE", "verify_after_s=60,not_our_authority_rate=0.1")
     state = SimulatorState.from_env()
     faults = state.faults()
-    assert (faults["latency_ms"], faults["error_rate"], faults["rate_limit_rate"], faults["lost_response"],
-            faults["reset"], faults["malformed"], faults["slow_apply"]) == (20, 0.2, 0.05, 0.1, 0.02, 0.02, 0.05)
+    assert (
+        faults["latency_ms"],
+        faults["error_rate"],
+        faults["rate_limit_rate"],
+        faults["lost_response"],
+        faults["reset"],
+        faults["malformed"],
+        faults["slow_apply"],
+    ) == (20, 0.2, 0.05, 0.1, 0.02, 0.02, 0.05)
     assert state.lifecycle.time_scale == 500 and state.lifecycle.verify_after_s == 60
     monkeypatch.setenv("ADUAN_SIM_FAULTS", "error_5xx")
     with pytest.raises(ValueError):
@@ -339,7 +356,8 @@ def test_faults_and_the_lifecycle_come_from_the_environment(monkeypatch: pytest.
 
 
 def test_reset_and_lost_response_break_the_connection_only_lost_response_makes_the_report(
-        sim: SimulatorServer, http: httpx.Client) -> None:
+    sim: SimulatorServer, http: httpx.Client
+) -> None:
     set_faults(http, reset=1.0)
     with pytest.raises(httpx.RemoteProtocolError):
         http.post("/api/v1/reports", json=payload(reference="reset"))
@@ -375,8 +393,11 @@ LEGACY = """<?xml version="1.0" encoding="UTF-8"?><lapor token="{token}"><pelapo
 
 
 def test_the_legacy_form_answers_trackingid_and_transaksiid(sim: SimulatorServer, http: httpx.Client) -> None:
-    sent = httpx.post(f"{sim.base_url}/api/stream/addstream", content=LEGACY.format(token="sim-token"),
-                      headers={"Content-Type": "text/xml; charset=UTF-8"})
+    sent = httpx.post(
+        f"{sim.base_url}/api/stream/addstream",
+        content=LEGACY.format(token="sim-token"),
+        headers={"Content-Type": "text/xml; charset=UTF-8"},
+    )
     assert sent.status_code == 200 and "<trackingid>" in sent.text and "<transaksiid>" in sent.text
     report = http.get("/api/v1/reports", params={"reference": "aduan-x1"}).json()["reports"][0]
     assert report["confidential"] is True and report["anonymous"] is False

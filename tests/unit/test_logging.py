@@ -148,8 +148,13 @@ def test_email_and_nik_in_free_text_are_scrubbed(logs: Logs) -> None:
 @pytest.mark.parametrize("key", ["reporter", "phone", "email", "name", "nik"])
 def test_personal_keys_become_fingerprints(logs: Logs, key: str) -> None:
     logs.start()
-    value = {"reporter": {"name": NAME, "phone": "+6281234567890"}, "phone": "+6281234567890",
-             "email": EMAIL, "name": NAME, "nik": NIK}[key]
+    value = {
+        "reporter": {"name": NAME, "phone": "+6281234567890"},
+        "phone": "+6281234567890",
+        "email": EMAIL,
+        "name": NAME,
+        "nik": NIK,
+    }[key]
     log = get_logger("t")
     log.info("first", **{key: value})
     log.info("second", **{key: value})
@@ -196,8 +201,13 @@ def test_exception_text_is_scrubbed(logs: Logs) -> None:
 
 def test_non_personal_values_are_kept(logs: Logs) -> None:
     logs.start()
-    get_logger("t").info("forwarded to LAPOR!", tracking_number="LPG-260310-ABCD1234", channel="sms",
-                         attempts=3, agency_code="kota-bandar-lampung")
+    get_logger("t").info(
+        "forwarded to LAPOR!",
+        tracking_number="LPG-260310-ABCD1234",
+        channel="sms",
+        attempts=3,
+        agency_code="kota-bandar-lampung",
+    )
     (line,) = logs.lines()
     assert line["tracking_number"] == "LPG-260310-ABCD1234"
     assert line["channel"] == "sms" and line["attempts"] == 3
@@ -207,8 +217,13 @@ def test_non_personal_values_are_kept(logs: Logs) -> None:
 
 def test_fields_not_declared_for_the_event_are_dropped_by_name(logs: Logs) -> None:
     logs.start()
-    get_logger("t").info("complaint accepted", tracking_number="LPG-1", body="Jalan rusak, hubungi Pak Budi",
-                         title="Jalan", note="free text")
+    get_logger("t").info(
+        "complaint accepted",
+        tracking_number="LPG-1",
+        body="Jalan rusak, hubungi Pak Budi",
+        title="Jalan",
+        note="free text",
+    )
     get_logger("t").info("forwarded to LAPOR!", attempts=2, body="x")
     logging.getLogger(LIBRARY).warning("library %s", "line", extra={"body": "free text"})
     first, second, library = logs.lines()
@@ -242,8 +257,14 @@ def test_bound_puts_ids_on_every_line_inside_the_block_only(logs: Logs) -> None:
     log.info("after")
     logging.getLogger(LIBRARY).warning("after stdlib")
     lines = logs.lines()
-    assert [line["event"] for line in lines] == ["before", "inside structlog", "inside stdlib",
-                                                 "inside with own keys", "after", "after stdlib"]
+    assert [line["event"] for line in lines] == [
+        "before",
+        "inside structlog",
+        "inside stdlib",
+        "inside with own keys",
+        "after",
+        "after stdlib",
+    ]
     for line in lines[1:4]:
         assert line["complaint_id"] == "c-123"
         assert line["correlation_id"] == "corr-9"

@@ -43,11 +43,24 @@ TRACKING = re.compile(r"^LPG-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-H
 LONG_ENOUGH = "Jalan di depan pasar berlubang besar sekali."
 
 
-def run(channel: Channel, raw: dict[str, Any], *, complaint_id: uuid.UUID | None = None,
-        received_at: datetime = RECEIVED, message_id: str = "msg-1", prefix: str = "LPG") -> Complaint:
+def run(
+    channel: Channel,
+    raw: dict[str, Any],
+    *,
+    complaint_id: uuid.UUID | None = None,
+    received_at: datetime = RECEIVED,
+    message_id: str = "msg-1",
+    prefix: str = "LPG",
+) -> Complaint:
     message = parse_raw(channel, raw)
-    return normalise(channel, message, complaint_id=complaint_id or uuid.uuid4(), channel_message_id=message_id,
-                     received_at=received_at, tracking_prefix=prefix)
+    return normalise(
+        channel,
+        message,
+        complaint_id=complaint_id or uuid.uuid4(),
+        channel_message_id=message_id,
+        received_at=received_at,
+        tracking_prefix=prefix,
+    )
 
 
 def rejection(channel: Channel, raw: dict[str, Any], **kwargs: Any) -> dict[str, str | None]:
@@ -86,8 +99,11 @@ def test_web_form_maps_every_field() -> None:
     assert c.body == "Lampu jalan di Jl. Teuku Umar mati sejak seminggu.\n\nMohon diperbaiki."
     assert c.original_body == raw["body"]
     assert c.reporter is not None
-    assert (c.reporter.name, c.reporter.phone, c.reporter.email) == ("Budi Santoso", PHONE_E164,
-                                                                     "budi.santoso@gmail.com")
+    assert (c.reporter.name, c.reporter.phone, c.reporter.email) == (
+        "Budi Santoso",
+        PHONE_E164,
+        "budi.santoso@gmail.com",
+    )
     assert c.anonymous is True and c.confidential is True
     assert c.incident_date == date(2026, 3, 8)
     assert (c.location.text, c.location.lat, c.location.lon) == ("Jl. Teuku Umar, Kedaton", -5.38, 105.26)
@@ -122,8 +138,12 @@ def test_app_channel_uses_the_web_form_shape() -> None:
 
 
 def test_sms_message() -> None:
-    raw = {"message": "Jalan rusak di Jl. Pagar Alam.   Tolong  segera diperbaiki", "phoneNumber": "081234567890",
-           "receivedAt": "2026-03-10T02:59:00Z", "messageId": "sms-1"}
+    raw = {
+        "message": "Jalan rusak di Jl. Pagar Alam.   Tolong  segera diperbaiki",
+        "phoneNumber": "081234567890",
+        "receivedAt": "2026-03-10T02:59:00Z",
+        "messageId": "sms-1",
+    }
     c = run(Channel.SMS, raw)
     assert c.channel is Channel.SMS
     assert c.body == "Jalan rusak di Jl. Pagar Alam. Tolong segera diperbaiki"
@@ -141,8 +161,13 @@ def test_sms_accepts_the_snake_case_alias() -> None:
 
 def test_whatsapp_message() -> None:
     # WhatsApp Cloud API sends `from` as digits without the plus.
-    raw = {"from": "6281234567890", "id": "wamid.ABC", "timestamp": "1773111600",
-           "text": {"body": "Sampah menumpuk di pasar!  Bau sekali."}, "profile_name": "Siti Aminah"}
+    raw = {
+        "from": "6281234567890",
+        "id": "wamid.ABC",
+        "timestamp": "1773111600",
+        "text": {"body": "Sampah menumpuk di pasar!  Bau sekali."},
+        "profile_name": "Siti Aminah",
+    }
     c = run(Channel.WHATSAPP, raw)
     assert c.channel is Channel.WHATSAPP
     assert c.title == "Sampah menumpuk di pasar!"
@@ -171,8 +196,12 @@ On Mon, 9 Mar 2026 at 10:00, Dinas <dinas@lampung.go.id> wrote:
 
 
 def test_email_message_cuts_signature_and_quoted_thread_and_keeps_original() -> None:
-    raw = {"message_id": "<abc@mail.gmail.com>", "from": "Budi Santoso <budi.santoso@gmail.com>",
-           "subject": "Lampu jalan mati", "text": EMAIL_TEXT}
+    raw = {
+        "message_id": "<abc@mail.gmail.com>",
+        "from": "Budi Santoso <budi.santoso@gmail.com>",
+        "subject": "Lampu jalan mati",
+        "text": EMAIL_TEXT,
+    }
     c = run(Channel.EMAIL, raw)
     assert c.channel is Channel.EMAIL
     assert c.title == "Lampu jalan mati"
@@ -185,9 +214,11 @@ def test_email_message_cuts_signature_and_quoted_thread_and_keeps_original() -> 
 
 
 def test_email_indonesian_reply_header_cuts_the_rest() -> None:
-    text = ("Jalan berlubang di depan SDN 2 belum juga diperbaiki.\n\n"
-            "Pada Sen, 9 Mar 2026 pukul 10.00, Dinas PU <pu@lampung.go.id> menulis:\n"
-            "Laporan Anda sedang kami proses.\n")
+    text = (
+        "Jalan berlubang di depan SDN 2 belum juga diperbaiki.\n\n"
+        "Pada Sen, 9 Mar 2026 pukul 10.00, Dinas PU <pu@lampung.go.id> menulis:\n"
+        "Laporan Anda sedang kami proses.\n"
+    )
     c = run(Channel.EMAIL, {"message_id": "m1", "from": "warga@gmail.com", "text": text})
     assert c.body == "Jalan berlubang di depan SDN 2 belum juga diperbaiki."
     assert c.title == "Jalan berlubang di depan SDN 2 belum juga diperbaiki."  # no subject: derived
@@ -201,8 +232,9 @@ def test_email_quoted_lines_are_dropped_but_own_text_after_them_kept() -> None:
     assert "Jalan masih rusak sampai hari ini." in c.body
 
 
-@pytest.mark.parametrize("footer", ["Sent from my iPhone", "Dikirim dari Yahoo Mail di Android",
-                                    "-----Original Message-----", "--"])
+@pytest.mark.parametrize(
+    "footer", ["Sent from my iPhone", "Dikirim dari Yahoo Mail di Android", "-----Original Message-----", "--"]
+)
 def test_email_footers_cut(footer: str) -> None:
     text = f"Air PDAM tidak mengalir tiga hari.\n{footer}\nbaris yang tidak boleh ikut"
     c = run(Channel.EMAIL, {"message_id": "m1", "from": "warga@gmail.com", "subject": "Air", "text": text})
@@ -210,9 +242,11 @@ def test_email_footers_cut(footer: str) -> None:
 
 
 def test_email_html_only_is_stripped_and_reply_cut() -> None:
-    html_body = ("<div dir=\"ltr\">Jalan &amp; trotoar rusak parah di Kec. Kedaton.<br>Sudah sebulan.</div>"
-                 "<div><br></div><div>On Mon, 9 Mar 2026, Budi wrote:</div>"
-                 "<blockquote>pesan lama yang dikutip</blockquote>")
+    html_body = (
+        '<div dir="ltr">Jalan &amp; trotoar rusak parah di Kec. Kedaton.<br>Sudah sebulan.</div>'
+        "<div><br></div><div>On Mon, 9 Mar 2026, Budi wrote:</div>"
+        "<blockquote>pesan lama yang dikutip</blockquote>"
+    )
     c = run(Channel.EMAIL, {"message_id": "m1", "from": "budi@gmail.com", "html": html_body})
     assert c.body == "Jalan & trotoar rusak parah di Kec. Kedaton. Sudah sebulan."
     assert c.title == "Jalan & trotoar rusak parah di Kec. Kedaton."
@@ -225,10 +259,18 @@ def test_email_with_unusable_sender_address_is_not_rejected() -> None:
 
 
 def test_open311_request() -> None:
-    raw = {"service_code": "jalan", "description": "Lubang besar di depan SD Negeri 1, membahayakan pengendara.",
-           "lat": -5.42, "long": 105.25, "address_string": "Jl. Pagar Alam, Kedaton",
-           "email": "warga@gmail.com", "first_name": "Rina", "last_name": "Wati", "phone": "0812 3456 7890",
-           "media_url": "https://cdn.example/lubang.jpg"}
+    raw = {
+        "service_code": "jalan",
+        "description": "Lubang besar di depan SD Negeri 1, membahayakan pengendara.",
+        "lat": -5.42,
+        "long": 105.25,
+        "address_string": "Jl. Pagar Alam, Kedaton",
+        "email": "warga@gmail.com",
+        "first_name": "Rina",
+        "last_name": "Wati",
+        "phone": "0812 3456 7890",
+        "media_url": "https://cdn.example/lubang.jpg",
+    }
     c = run(Channel.OPEN311, raw)
     assert c.channel is Channel.OPEN311
     assert c.title == OPEN311_SERVICES["jalan"] == "Jalan dan jembatan rusak"
@@ -241,8 +283,10 @@ def test_open311_request() -> None:
 
 
 def test_open311_unknown_service_derives_title_and_single_name() -> None:
-    c = run(Channel.OPEN311, {"service_code": "xyz", "description": "Pohon tumbang menutup jalan. Mohon dibantu.",
-                              "last_name": "Wati"})
+    c = run(
+        Channel.OPEN311,
+        {"service_code": "xyz", "description": "Pohon tumbang menutup jalan. Mohon dibantu.", "last_name": "Wati"},
+    )
     assert c.title == "Pohon tumbang menutup jalan."
     assert c.reporter is not None and c.reporter.name == "Wati"
     assert c.attachments == ()
@@ -253,8 +297,10 @@ def test_open311_unknown_service_derives_title_and_single_name() -> None:
 
 
 def test_strip_html_removes_tags_scripts_and_unescapes_entities() -> None:
-    out = strip_html("<p>Jalan&nbsp;rusak &amp; berlubang</p><script>alert('x')</script><style>p{}</style>"
-                     "<p>di &lt;depan&gt; pasar</p>")
+    out = strip_html(
+        "<p>Jalan&nbsp;rusak &amp; berlubang</p><script>alert('x')</script><style>p{}</style>"
+        "<p>di &lt;depan&gt; pasar</p>"
+    )
     assert "<" not in out.replace("<depan>", "")
     assert "alert" not in out and "p{}" not in out
     assert "&amp;" not in out and "&nbsp;" not in out
@@ -268,7 +314,12 @@ def test_strip_html_unescapes_plain_text_too() -> None:
 
 def test_block_elements_do_not_glue_words() -> None:
     assert clean_text("<p>satu</p><p>dua</p><div>tiga</div>tujuh<br>delapan").split() == [
-        "satu", "dua", "tiga", "tujuh", "delapan"]
+        "satu",
+        "dua",
+        "tiga",
+        "tujuh",
+        "delapan",
+    ]
 
 
 def test_fold_whitespace_keeps_paragraphs() -> None:
@@ -302,17 +353,20 @@ def test_minimum_length_boundary() -> None:
 # titles
 
 
-@pytest.mark.parametrize(("body", "title"), [
-    ("Jl. Sudirman No. 5 rusak parah. Tolong diperbaiki.", "Jl. Sudirman No. 5 rusak parah."),
-    ("Banjir di Kec. Kedaton setinggi lutut! Mohon bantuan.", "Banjir di Kec. Kedaton setinggi lutut!"),
-    ("Kapan jalan di Kel. Sukarame diaspal? Sudah lama rusak.", "Kapan jalan di Kel. Sukarame diaspal?"),
-    ("Jln. Ahmad Yani Gg. Mawar RT. 03 gelap. Lampu mati.", "Jln. Ahmad Yani Gg. Mawar RT. 03 gelap."),
-    ("Puskesmas di Kab. Pesawaran tutup. Warga kesulitan.", "Puskesmas di Kab. Pesawaran tutup."),
-    ("Jl. Jend. Sudirman macet total. Lampu lalu lintas mati.", "Jl. Jend. Sudirman macet total."),
-    ("Rumah Bpk. H. Ahmad kebanjiran. Tolong.", "Rumah Bpk. H. Ahmad kebanjiran."),
-    ("Tanpa tanda baca sama sekali", "Tanpa tanda baca sama sekali"),
-    ("Paragraf pertama tanpa titik\n\nParagraf kedua.", "Paragraf pertama tanpa titik"),
-])
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        ("Jl. Sudirman No. 5 rusak parah. Tolong diperbaiki.", "Jl. Sudirman No. 5 rusak parah."),
+        ("Banjir di Kec. Kedaton setinggi lutut! Mohon bantuan.", "Banjir di Kec. Kedaton setinggi lutut!"),
+        ("Kapan jalan di Kel. Sukarame diaspal? Sudah lama rusak.", "Kapan jalan di Kel. Sukarame diaspal?"),
+        ("Jln. Ahmad Yani Gg. Mawar RT. 03 gelap. Lampu mati.", "Jln. Ahmad Yani Gg. Mawar RT. 03 gelap."),
+        ("Puskesmas di Kab. Pesawaran tutup. Warga kesulitan.", "Puskesmas di Kab. Pesawaran tutup."),
+        ("Jl. Jend. Sudirman macet total. Lampu lalu lintas mati.", "Jl. Jend. Sudirman macet total."),
+        ("Rumah Bpk. H. Ahmad kebanjiran. Tolong.", "Rumah Bpk. H. Ahmad kebanjiran."),
+        ("Tanpa tanda baca sama sekali", "Tanpa tanda baca sama sekali"),
+        ("Paragraf pertama tanpa titik\n\nParagraf kedua.", "Paragraf pertama tanpa titik"),
+    ],
+)
 def test_title_is_first_sentence_not_cut_at_abbreviations(body: str, title: str) -> None:
     assert derive_title(body) == title
 
@@ -351,12 +405,17 @@ def test_given_title_is_kept_not_derived() -> None:
 # identity
 
 
-@pytest.mark.parametrize("phone", ["0812-3456-7890", "081234567890", "+6281234567890", "6281234567890",
-                                   "+62 812-3456-7890", "(0812) 3456 7890"])
+@pytest.mark.parametrize(
+    "phone",
+    ["0812-3456-7890", "081234567890", "+6281234567890", "6281234567890", "+62 812-3456-7890", "(0812) 3456 7890"],
+)
 @pytest.mark.parametrize("channel", [Channel.WEB, Channel.SMS])
 def test_phone_numbers_to_e164(channel: Channel, phone: str) -> None:
-    raw = ({"body": LONG_ENOUGH, "reporter": {"phone": phone}} if channel is Channel.WEB
-           else {"message": LONG_ENOUGH, "phoneNumber": phone})
+    raw = (
+        {"body": LONG_ENOUGH, "reporter": {"phone": phone}}
+        if channel is Channel.WEB
+        else {"message": LONG_ENOUGH, "phoneNumber": phone}
+    )
     c = run(channel, raw)
     assert c.reporter is not None and c.reporter.phone == PHONE_E164
 
@@ -396,15 +455,16 @@ def test_emails_checked_on_web() -> None:
     c = run(Channel.WEB, {"body": LONG_ENOUGH, "reporter": {"email": "warga.lampung@gmail.com"}})
     assert c.reporter is not None and c.reporter.email == "warga.lampung@gmail.com"
     assert rejection(Channel.WEB, {"body": LONG_ENOUGH, "reporter": {"email": "warga@"}}) == {
-        "invalid_email": "reporter.email"}
+        "invalid_email": "reporter.email"
+    }
 
 
 def test_email_with_display_name_on_open311() -> None:
-    c = run(Channel.OPEN311, {"service_code": "sampah", "description": LONG_ENOUGH,
-                              "email": "Rina <rina@gmail.com>"})
+    c = run(Channel.OPEN311, {"service_code": "sampah", "description": LONG_ENOUGH, "email": "Rina <rina@gmail.com>"})
     assert c.reporter is not None and c.reporter.email == "rina@gmail.com"
-    assert rejection(Channel.OPEN311, {"service_code": "sampah", "description": LONG_ENOUGH,
-                                       "email": "rina at gmail"}) == {"invalid_email": "email"}
+    assert rejection(
+        Channel.OPEN311, {"service_code": "sampah", "description": LONG_ENOUGH, "email": "rina at gmail"}
+    ) == {"invalid_email": "email"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,8 +475,10 @@ def test_every_reason_is_collected_at_once() -> None:
     raw = {
         "body": "pendek",
         "incident_date": "2026-03-11",  # tomorrow in Jakarta
-        "attachments": [{"url": "https://x/a.jpg", "size_bytes": LAPOR_MAX_ATTACHMENT_BYTES},
-                        {"url": "https://x/b.jpg", "size_bytes": 1}],
+        "attachments": [
+            {"url": "https://x/a.jpg", "size_bytes": LAPOR_MAX_ATTACHMENT_BYTES},
+            {"url": "https://x/b.jpg", "size_bytes": 1},
+        ],
         "reporter": {"phone": "12", "email": "bukan-email"},
     }
     with pytest.raises(Rejected) as caught:
@@ -435,9 +497,13 @@ def test_every_reason_is_collected_at_once() -> None:
 
 def test_attachments_exactly_two_megabytes_accepted() -> None:
     half = LAPOR_MAX_ATTACHMENT_BYTES // 2
-    c = run(Channel.WEB, {"body": LONG_ENOUGH, "attachments": [{"url": "a", "size_bytes": half},
-                                                               {"url": "b", "size_bytes": half},
-                                                               {"url": "c"}]})
+    c = run(
+        Channel.WEB,
+        {
+            "body": LONG_ENOUGH,
+            "attachments": [{"url": "a", "size_bytes": half}, {"url": "b", "size_bytes": half}, {"url": "c"}],
+        },
+    )
     assert sum(a.size_bytes or 0 for a in c.attachments) == 2 * 1024 * 1024
 
 
@@ -451,15 +517,17 @@ def test_incident_date_compared_with_the_jakarta_date() -> None:
     late = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
     c = run(Channel.WEB, {"body": LONG_ENOUGH, "incident_date": "2026-11-30"}, received_at=late)
     assert c.incident_date == date(2026, 11, 30)
-    assert rejection(Channel.WEB, {"body": LONG_ENOUGH, "incident_date": "2026-12-01"},
-                     received_at=late) == {"invalid_date": "incident_date"}
+    assert rejection(Channel.WEB, {"body": LONG_ENOUGH, "incident_date": "2026-12-01"}, received_at=late) == {
+        "invalid_date": "incident_date"
+    }
 
 
 def test_missing_incident_date_defaults_to_the_jakarta_date_of_receipt() -> None:
     late = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
     assert run(Channel.WEB, {"body": LONG_ENOUGH}, received_at=late).incident_date == date(2026, 11, 30)
-    assert run(Channel.SMS, {"message": LONG_ENOUGH, "phoneNumber": "0812"},
-               received_at=late).incident_date == date(2026, 11, 30)
+    assert run(Channel.SMS, {"message": LONG_ENOUGH, "phoneNumber": "0812"}, received_at=late).incident_date == date(
+        2026, 11, 30
+    )
 
 
 def test_past_incident_date_accepted() -> None:
@@ -510,7 +578,7 @@ def test_normalise_is_deterministic_for_a_redelivered_message() -> None:
 def test_tracking_number_always_matches_the_format(cid: uuid.UUID) -> None:
     number = tracking_number(cid, prefix="LPG")
     assert TRACKING.match(number), number
-    assert not set(number[len("LPG-"):]) & set("ILOU")
+    assert not set(number[len("LPG-") :]) & set("ILOU")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,8 +623,7 @@ def test_normalise_only_ever_raises_rejected_on_web(body: str, title: str | None
     except ValidationError:
         reject()  # not normalise's input: the channel model refused it
     try:
-        c = normalise(Channel.WEB, message, complaint_id=uuid.uuid4(), channel_message_id="p",
-                      received_at=RECEIVED)
+        c = normalise(Channel.WEB, message, complaint_id=uuid.uuid4(), channel_message_id="p", received_at=RECEIVED)
     except Rejected as exc:
         assert exc.reasons
         assert {r.code for r in exc.reasons} <= {"too_short"}
@@ -573,13 +640,16 @@ def test_normalise_only_ever_raises_rejected_on_web(body: str, title: str | None
 # anonim / rahasia asked for in the text of channels without a form field (services/intake/markers.toml)
 
 
-@pytest.mark.parametrize(("text", "anonymous", "confidential", "rest"), [
-    ("ANONIM Jalan rusak di Natar", True, False, "Jalan rusak di Natar"),
-    ("#rahasia [anonim] Pungli di kelurahan", True, True, "Pungli di kelurahan"),
-    ("Rahasia: ada pungli", False, True, "ada pungli"),
-    ("anonimnya tidak jelas", False, False, "anonimnya tidak jelas"),
-    ("Jalan rusak, mohon anonim", False, False, "Jalan rusak, mohon anonim"),
-])
+@pytest.mark.parametrize(
+    ("text", "anonymous", "confidential", "rest"),
+    [
+        ("ANONIM Jalan rusak di Natar", True, False, "Jalan rusak di Natar"),
+        ("#rahasia [anonim] Pungli di kelurahan", True, True, "Pungli di kelurahan"),
+        ("Rahasia: ada pungli", False, True, "ada pungli"),
+        ("anonimnya tidak jelas", False, False, "anonimnya tidak jelas"),
+        ("Jalan rusak, mohon anonim", False, False, "Jalan rusak, mohon anonim"),
+    ],
+)
 def test_privacy_markers(text: str, anonymous: bool, confidential: bool, rest: str) -> None:
     from services.intake.normalise import privacy_markers
 
@@ -588,7 +658,12 @@ def test_privacy_markers(text: str, anonymous: bool, confidential: bool, rest: s
 
 def test_an_sms_starting_with_anonim_is_anonymous_and_loses_the_marker() -> None:
     raw = {"message": "ANONIM Sampah menumpuk di pasar Gisting sudah dua minggu", "phoneNumber": "081200005678"}
-    complaint = normalise(Channel.SMS, parse_raw(Channel.SMS, raw), complaint_id=uuid.uuid4(),
-                          channel_message_id="s-1", received_at=datetime(2026, 11, 20, tzinfo=UTC))
+    complaint = normalise(
+        Channel.SMS,
+        parse_raw(Channel.SMS, raw),
+        complaint_id=uuid.uuid4(),
+        channel_message_id="s-1",
+        received_at=datetime(2026, 11, 20, tzinfo=UTC),
+    )
     assert complaint.anonymous and not complaint.confidential
     assert complaint.body == "Sampah menumpuk di pasar Gisting sudah dua minggu"

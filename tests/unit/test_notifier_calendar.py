@@ -230,9 +230,7 @@ def test_due_is_always_the_end_of_a_working_day(start: datetime, n: int, c: Work
 
 @settings(deadline=None, max_examples=150)
 @given(start=STARTS, n=COUNTS, c=CALS)
-def test_adding_more_days_is_strictly_later_and_never_before_start(
-    start: datetime, n: int, c: WorkingCalendar
-) -> None:
+def test_adding_more_days_is_strictly_later_and_never_before_start(start: datetime, n: int, c: WorkingCalendar) -> None:
     this, following = c.add_working_days(start, n), c.add_working_days(start, n + 1)
     assert start <= this <= following
     # Only n == 0 from a non-working day may tie with n == 1 (both: end of the next working day).

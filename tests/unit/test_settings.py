@@ -29,13 +29,16 @@ def test_forwarder_retry_delays_come_from_json(monkeypatch: pytest.MonkeyPatch) 
     assert ForwarderSettings().retry_delays_s == (0.5, 1.0, 2.0)
 
 
-@pytest.mark.parametrize(("factory", "field", "value"), [
-    (RoutingSettings, "triage_threshold", 1.5),
-    (ForwarderSettings, "retry_delays_s", (1.0, 2.0, 3.0, 4.0)),
-    (ForwarderSettings, "lapor_timeout_s", 0),
-    (IntakeSettings, "database_url", "mysql://nope"),
-    (IntakeSettings, "topic_prefix", "bad prefix/"),
-])
+@pytest.mark.parametrize(
+    ("factory", "field", "value"),
+    [
+        (RoutingSettings, "triage_threshold", 1.5),
+        (ForwarderSettings, "retry_delays_s", (1.0, 2.0, 3.0, 4.0)),
+        (ForwarderSettings, "lapor_timeout_s", 0),
+        (IntakeSettings, "database_url", "mysql://nope"),
+        (IntakeSettings, "topic_prefix", "bad prefix/"),
+    ],
+)
 def test_bad_values_are_refused_naming_the_setting(factory, field, value) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError) as refused:
         factory(**{field: value})
@@ -43,7 +46,12 @@ def test_bad_values_are_refused_naming_the_setting(factory, field, value) -> Non
 
 
 def test_a_misconfigured_service_exits_before_starting_with_a_clear_message() -> None:
-    result = subprocess.run([sys.executable, "-m", "services.routing"], capture_output=True, text=True, timeout=60,
-                            env={"ADUAN_TRIAGE_THRESHOLD": "7", "PATH": ""})
+    result = subprocess.run(
+        [sys.executable, "-m", "services.routing"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"ADUAN_TRIAGE_THRESHOLD": "7", "PATH": ""},
+    )
     assert result.returncode == 2
     assert "invalid configuration" in result.stderr and "triage_threshold" in result.stderr

@@ -37,9 +37,18 @@ def test_no_duplicates_and_no_metric_collisions(prefix: str) -> None:
 
 def test_declared_names() -> None:
     declared = {t.name for t in ALL_TOPICS}
-    for name in ("complaints.inbound", "complaints.accepted", "complaints.rejected", "complaints.routed",
-                 "complaints.triage", "complaints.forwarded", "complaints.status", "complaints.forward.dlq",
-                 "sla.alerts", "aduan.parked"):
+    for name in (
+        "complaints.inbound",
+        "complaints.accepted",
+        "complaints.rejected",
+        "complaints.routed",
+        "complaints.triage",
+        "complaints.forwarded",
+        "complaints.status",
+        "complaints.forward.dlq",
+        "sla.alerts",
+        "aduan.parked",
+    ):
         assert name in declared
     for level in range(1, FORWARD_RETRY_LEVELS + 1):
         assert f"complaints.forward.retry.{level}" in declared
@@ -62,10 +71,24 @@ def test_prefix_applied_to_every_name(prefix: str) -> None:
     for spec, base in zip(specs, ALL_TOPICS, strict=True):
         assert spec.name == prefix + base.name
         assert (spec.partitions, spec.retention_ms, spec.cleanup_policy) == (
-            base.partitions, base.retention_ms, base.cleanup_policy)
-    properties = [t.inbound, t.accepted, t.rejected, t.routed, t.triage, t.forwarded, t.status,
-                  t.forward_dlq, t.sla_alerts, t.parked, t.forward_retry(1),
-                  t.agency("kota-metro")]
+            base.partitions,
+            base.retention_ms,
+            base.cleanup_policy,
+        )
+    properties = [
+        t.inbound,
+        t.accepted,
+        t.rejected,
+        t.routed,
+        t.triage,
+        t.forwarded,
+        t.status,
+        t.forward_dlq,
+        t.sla_alerts,
+        t.parked,
+        t.forward_retry(1),
+        t.agency("kota-metro"),
+    ]
     assert len(set(properties)) == len(properties)
     declared = {s.name for s in specs}
     for name in properties:
