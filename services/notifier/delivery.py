@@ -33,6 +33,7 @@ from services.notifier.settings import NotifierSettings
 from shared.db import Database
 from shared.events import derived_id, utcnow
 from shared.logging import get_logger
+from shared.metrics import ALERT_DELIVERIES
 
 log = get_logger(__name__)
 
@@ -316,6 +317,7 @@ class Deliverer:
                     + backoff(row["attempts"], self.settings.delivery_backoff_s, self.settings.delivery_backoff_max_s)
                 )
                 await store.mark_failed(pool, row["id"], str(exc), retry_at)
+                ALERT_DELIVERIES.labels(channel=row["channel"], outcome="dead" if give_up else "retry").inc()
                 log.warning(
                     "delivery failed",
                     channel=row["channel"],
@@ -327,4 +329,5 @@ class Deliverer:
                 return False
             # recorded before this slot sends anything else: a kill can only double a message in this instant
             await self._sent.record(row["id"])
+            ALERT_DELIVERIES.labels(channel=row["channel"], outcome="sent").inc()
             return True

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from services.notifier.app import build
 from services.notifier.settings import NotifierSettings
@@ -79,6 +80,10 @@ async def route_then_accept(infra, topics, database_url, complaints, agency=AGEN
     await publish_events(infra.kafka, topics.accepted, *(accepted_event(c) for c in complaints))
 
 
+def _deliveries(channel: str, outcome: str) -> float:
+    return REGISTRY.get_sample_value("aduan_alert_deliveries_total", {"channel": channel, "outcome": outcome}) or 0.0
+
+
 async def test_two_replicas_deliver_each_email_sms_and_webhook_exactly_once(
     service_env, channels, infra, topics, database_url
 ):
@@ -87,6 +92,7 @@ async def test_two_replicas_deliver_each_email_sms_and_webhook_exactly_once(
     complaints = [complaint(received_at=utcnow() - timedelta(days=21)) for _ in range(n)]
     channels.webhook_faults.fail_next = 3  # the first webhooks answer 503: retried with backoff
     a, b = build(notifier_settings(service_env, channels)), build(notifier_settings(service_env, channels))
+    sent_before = {c: _deliveries(c, "sent") for c in ("email", "sms", "webhook")}
     async with running(a), running(b):
         await route_then_accept(infra, topics, database_url, complaints)
         # per clock: warning and breach to the admin (e-mail + SMS), level 1 to the head (webhook),
@@ -96,6 +102,9 @@ async def test_two_replicas_deliver_each_email_sms_and_webhook_exactly_once(
     stats = channels.stats()
     assert received == expected, stats
     assert all(s["duplicates"] == 0 for s in stats.values()), stats
+    # the metric the dashboard reads: one sent per message (both replicas run in this process)
+    assert {c: _deliveries(c, "sent") - sent_before[c] for c in expected} == expected
+    assert _deliveries("webhook", "retry") >= 3
     assert stats["webhook"]["refused"] == 3  # the three 503s, nothing refused for a bad signature
     emails = channels.smtp.recorder.messages
     assert {tuple(m["to"]) for m in emails} == {
