@@ -74,6 +74,7 @@ SERVICES: dict[str, Principal] = {
             Subscription(TRIAGE, "triage"),
             Subscription(FORWARDED, "forwarded"),
             Subscription(STATUS, "status"),
+            Subscription(CITIZEN_OUTBOUND, "citizen-outbound"),
         ),
         (INBOUND, ACCEPTED, REJECTED),
     ),

@@ -9,8 +9,9 @@ from pydantic import ValidationError
 
 from services.intake.handlers import IntakeHandlers, TooMany
 from services.intake.http_input import BadInput
+from services.intake.outbound import Outbound
 from services.intake.settings import IntakeSettings
-from shared.events import Forwarded, InboundMessage, RoutedComplaint, StatusChanged, TriageRequest
+from shared.events import CitizenMessage, Forwarded, InboundMessage, RoutedComplaint, StatusChanged, TriageRequest
 from shared.service import Service
 
 NAME = "intake"
@@ -29,6 +30,9 @@ def build(settings: IntakeSettings | None = None) -> Service:
     service.subscribe(topics.triage, TriageRequest, "triage")(handlers.on_triage)
     service.subscribe(topics.forwarded, Forwarded, "forwarded")(handlers.on_forwarded)
     service.subscribe(topics.status, StatusChanged, "status")(handlers.on_status)
+    # messages for the reporter: only intake knows who a reply handle addresses
+    outbound = Outbound(service.db, settings)
+    service.subscribe(topics.citizen_outbound, CitizenMessage, "citizen-outbound")(outbound.on_message)
     service.routes.extend(handlers.routes())
     service.exception_handlers[KafkaError] = handlers.broker_unavailable
     service.exception_handlers[TimeoutError] = handlers.broker_unavailable
@@ -36,4 +40,6 @@ def build(settings: IntakeSettings | None = None) -> Service:
         service.exception_handlers[refused] = handlers.bad_input
     service.every(3600, handlers.purge, "intake.purge")
     service.on_start.append(handlers.announce)
+    service.on_start.append(outbound.announce)
+    service.on_stop.append(outbound.aclose)
     return service

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 
 from shared.settings import ServiceSettings
@@ -34,6 +36,21 @@ class IntakeSettings(ServiceSettings):
     lookup_rate_limit_per_min: int = Field(default=30, ge=0)
     # How long the unmasked copy of a rejected message stays in intake's store (days).
     rejected_raw_retention_days: int = Field(default=30, ge=1)
+
+    # Messages for reporters (citizen.outbound): the same servers and setting names as the notifier's.
+    smtp_host: str | None = None  # no host: e-mail replies are recorded not_configured
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "aduan@localhost"
+    smtp_starttls: bool = True
+    smtp_tls: bool = False
+    smtp_ca_file: Path | None = None
+    sms_gateway_url: str | None = None  # Zenziva-style; unset: SMS replies are recorded not_configured
+    sms_userkey: str | None = None
+    sms_passkey: SecretStr | None = None
+    delivery_timeout_s: float = Field(default=10.0, gt=0)
+    delivery_concurrency: int = Field(default=8, ge=1, le=512)
 
     @field_validator("open311_api_keys")
     @classmethod

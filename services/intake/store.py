@@ -92,7 +92,7 @@ async def record_reporter(conn: asyncpg.Connection, complaint: Complaint, new_ha
     )
 
 
-async def contact_of(pool: asyncpg.Pool, reply_handle: str) -> asyncpg.Record | None:
+async def contact_of(pool: asyncpg.Pool | asyncpg.Connection, reply_handle: str) -> asyncpg.Record | None:
     """Who a reply handle addresses (for intake's own outbound replies)."""
     return await pool.fetchrow("SELECT name, phone, email FROM intake.reporters WHERE reply_handle = $1", reply_handle)
 
@@ -182,3 +182,12 @@ async def record_progress(
         lapor_tracking_id,
     )
     return status != "UPDATE 0"
+
+
+async def record_outbound(conn: asyncpg.Connection, *, event_id: uuid.UUID, tracking_number: str, kind: str,
+                          channel: str, via: str | None, outcome: str) -> None:
+    """What became of one message for a citizen (intake.outbound, services/intake/outbound.py)."""
+    await conn.execute(
+        """INSERT INTO intake.outbound (event_id, tracking_number, kind, channel, via, outcome)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING""",
+        event_id, tracking_number, kind, channel, via, outcome)

@@ -1,0 +1,118 @@
+"""The citizen kept informed: intake sends the notifier's `citizen.message` events to the reporter.
+
+Only intake knows who a reply handle addresses, so only intake sends. Each event is handled once: the claim
+(shared/idempotency.py) and its `intake.outbound` row commit in one transaction, after the send. A send that
+fails for now (server unreachable, 4xx/5xx worth retrying) raises, so the transaction with the claim rolls back
+and the batch is redelivered; a permanent refusal is recorded `failed` and not tried again. A message with no
+address (`no_contact`), an unknown handle (`unknown_handle`) or a channel whose server is not configured
+(`not_configured`) is recorded and the consumer moves on. The senders are the notifier's (services/notifier/
+delivery.py `Channels`), fed by intake's settings under the same ADUAN_SMTP_* / ADUAN_SMS_* names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from services.intake import store
+from services.intake.settings import IntakeSettings
+from services.notifier.delivery import Channels, DeliveryError
+from services.notifier.settings import NotifierSettings
+from shared.db import Database
+from shared.events import Channel, CitizenMessage, Envelope
+from shared.idempotency import once
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+# channels a reporter reached by phone: answer by SMS (no WhatsApp sender yet), else by e-mail
+PHONE_FIRST = frozenset({Channel.SMS, Channel.SMS_GAMMU, Channel.WHATSAPP})
+
+SUBJECTS = {"id": "Pengaduan {tracking}", "en": "Complaint {tracking}"}
+
+
+def route(channel: Channel, phone: str | None, email: str | None) -> tuple[str, str] | None:
+    """How to reach the reporter: ("sms", phone) or ("email", address); None without an address."""
+    options = [("sms", phone), ("email", email)]
+    if channel not in PHONE_FIRST:
+        options.reverse()
+    for via, address in options:
+        if address:
+            return via, address
+    return None
+
+
+class Outbound:
+    def __init__(self, db: Database, settings: IntakeSettings) -> None:
+        self.db = db
+        self.settings = settings
+        # the notifier's senders read the same setting names, which intake's settings carry
+        self.channels = Channels(cast(NotifierSettings, settings))
+
+    def configured(self) -> dict[str, bool]:
+        s = self.settings
+        return {
+            "email": bool(s.smtp_host),
+            "sms": bool(s.sms_gateway_url and s.sms_userkey and s.sms_passkey is not None),
+        }
+
+    async def announce(self) -> None:
+        off = [via for via, on in self.configured().items() if not on]
+        if off:
+            log.warning("citizen replies off: server not configured", channels=off)
+
+    async def aclose(self) -> None:
+        await self.channels.aclose()
+
+    async def on_message(self, envelope: Envelope[CitizenMessage]) -> None:
+        msg = envelope.payload
+        async with once(self.db.pool, store.SCHEMA, "citizen-outbound", envelope.event_id) as conn:
+            if conn is None:
+                return
+            contact = await store.contact_of(conn, msg.reply_handle)
+            via: str | None = None
+            if contact is None:
+                outcome = "unknown_handle"
+            else:
+                target = route(msg.channel, contact["phone"], contact["email"])
+                if target is None:
+                    outcome = "no_contact"
+                else:
+                    via, address = target
+                    outcome = (
+                        await self._send(via, address, msg, envelope) if self.configured()[via] else "not_configured"
+                    )
+            await store.record_outbound(
+                conn,
+                event_id=envelope.event_id,
+                tracking_number=msg.tracking_number,
+                kind=msg.kind.value,
+                channel=msg.channel.value,
+                via=via,
+                outcome=outcome,
+            )
+        log.info(
+            "citizen message handled",
+            tracking_number=msg.tracking_number,
+            channel=msg.channel.value,
+            via=via,
+            outcome=outcome,
+            kind=msg.kind.value,
+        )
+
+    async def _send(self, via: str, address: str, msg: CitizenMessage, envelope: Envelope[Any]) -> str:
+        subject = SUBJECTS.get(msg.language, SUBJECTS["id"]).format(tracking=msg.tracking_number)
+        row = {
+            "channel": via,
+            "recipient": address,
+            "subject": subject,
+            "body": msg.text,
+            "idem_key": f"citizen:{envelope.event_id}",
+        }
+        try:
+            await self.channels.send(row)
+        except DeliveryError as exc:
+            if not exc.permanent:
+                raise  # rolls the claim back: the batch comes again
+            log.warning("citizen message refused", tracking_number=msg.tracking_number, via=via, error=str(exc))
+            return "failed"
+        return "sent"
