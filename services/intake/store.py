@@ -184,10 +184,24 @@ async def record_progress(
     return status != "UPDATE 0"
 
 
-async def record_outbound(conn: asyncpg.Connection, *, event_id: uuid.UUID, tracking_number: str, kind: str,
-                          channel: str, via: str | None, outcome: str) -> None:
+async def record_outbound(
+    conn: asyncpg.Connection,
+    *,
+    event_id: uuid.UUID,
+    tracking_number: str,
+    kind: str,
+    channel: str,
+    via: str | None,
+    outcome: str,
+) -> None:
     """What became of one message for a citizen (intake.outbound, services/intake/outbound.py)."""
     await conn.execute(
         """INSERT INTO intake.outbound (event_id, tracking_number, kind, channel, via, outcome)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING""",
-        event_id, tracking_number, kind, channel, via, outcome)
+        event_id,
+        tracking_number,
+        kind,
+        channel,
+        via,
+        outcome,
+    )
