@@ -23,6 +23,8 @@ import asyncpg
 import httpx
 
 from aduan import stack
+from services.routing.decide import UNKNOWN_KABKOTA
+from shared.agencies import KABKOTA_BY_REGION
 from shared.events import Channel, EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
 from shared.kafka import Publisher
 from shared.topics import Topics
@@ -148,9 +150,21 @@ async def resolve_kafka_samples(samples: list[Sample], pool: asyncpg.Pool, deadl
         await asyncio.sleep(0.3)
 
 
-async def settle(tracking: list[str], pool: asyncpg.Pool, routing_url: str, deadline: float) -> list[str]:
+def desk_choice(suggested: str, expected_region: str | None) -> str:
+    """The triage desk's answer: routing's suggestion, or, where routing knew the matter is a kab/kota's
+    but not which one, the kab/kota the sample was written for (a human would read it from the text or
+    ask the reporter)."""
+    if suggested != UNKNOWN_KABKOTA:
+        return suggested
+    region = expected_region if expected_region in KABKOTA_BY_REGION else "18.71"  # else Bandar Lampung
+    return KABKOTA_BY_REGION[region].code
+
+
+async def settle(
+    tracking: list[str], pool: asyncpg.Pool, routing_url: str, deadline: float, expected_region: dict[str, str | None]
+) -> list[str]:
     """Wait until every accepted complaint is in LAPOR! (or parked). Complaints routing sent to triage
-    are decided by the demo's triage desk, which takes routing's suggestion, as a human could."""
+    are decided by the demo's triage desk (`desk_choice`)."""
     decided: set[str] = set()
     async with httpx.AsyncClient(base_url=routing_url, timeout=10) as http:
         while time.monotonic() < deadline:
@@ -170,7 +184,7 @@ async def settle(tracking: list[str], pool: asyncpg.Pool, routing_url: str, dead
                     r = await http.post(
                         f"/v1/triage/{row['tracking_number']}",
                         json={
-                            "agency_code": row["agency_code"],
+                            "agency_code": desk_choice(row["agency_code"], expected_region.get(row["tracking_number"])),
                             "operator": "demo-triage-desk",
                             "note": "suggestion confirmed",
                         },
@@ -322,7 +336,8 @@ async def _run(
         await resolve_kafka_samples(samples, pool, deadline)
         tracking = [s.tracking_number for s in samples if s.tracking_number]
         print(f"{len(tracking)} accepted; waiting until each is in LAPOR! …", flush=True)
-        triaged = await settle(tracking, pool, local.url("routing"), deadline)
+        expected = {s.tracking_number: s.expect.get("region_code") for s in samples if s.tracking_number}
+        triaged = await settle(tracking, pool, local.url("routing"), deadline, expected)
         alerts = await collect_notifier(channels, pool, infra.kafka, topics, deadline)
         return {**await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started), **alerts}
     finally:
