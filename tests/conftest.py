@@ -10,10 +10,10 @@ its own database, dropped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
 
 import asyncpg
 import pytest
@@ -42,7 +42,7 @@ def infra() -> Iterator[stack.Infra]:
         from testcontainers.kafka import KafkaContainer
         from testcontainers.postgres import PostgresContainer
 
-        with ExitStack() as containers:
+        with contextlib.ExitStack() as containers:
             kafka = containers.enter_context(KafkaContainer("confluentinc/cp-kafka:7.6.1").with_kraft())
             pg = containers.enter_context(PostgresContainer("postgres:15", driver=None))
             yield stack.Infra(kafka.get_bootstrap_server(), pg.get_connection_url())
@@ -54,9 +54,9 @@ def infra() -> Iterator[stack.Infra]:
         stack.infra_down(local)
 
 
-@pytest.fixture(scope="session")
-async def database_url(infra: stack.Infra) -> AsyncIterator[str]:
-    """A fresh database for this session on the given server (the given one if we may not create)."""
+@contextlib.asynccontextmanager
+async def _fresh_database(infra: stack.Infra) -> AsyncIterator[str]:
+    """A new database on the given server, dropped afterwards (the given one if we may not create)."""
     name = f"aduan_test_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(infra.database_url)
     try:
@@ -71,6 +71,21 @@ async def database_url(infra: stack.Infra) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(infra: stack.Infra) -> AsyncIterator[str]:
+    """A fresh database for this session."""
+    async with _fresh_database(infra) as url:
+        yield url
+
+
+@pytest.fixture
+async def own_database_url(infra: stack.Infra) -> AsyncIterator[str]:
+    """A database of this test's own, for a test that must not see the rows earlier tests left
+    (the notifier's scan, for one, announces every overdue clock in the database)."""
+    async with _fresh_database(infra) as url:
+        yield url
 
 
 @pytest.fixture

@@ -50,7 +50,12 @@ async def _events_of(bootstrap: str, topic: str, complaint_id: str, *, at_least:
         await consumer.stop()
 
 
-async def test_one_correlation_id_follows_a_complaint_from_inbound_to_sla_alerts(service_env, infra, topics):
+async def test_one_correlation_id_follows_a_complaint_from_inbound_to_sla_alerts(
+    service_env, own_database_url, infra, topics
+):
+    # A database of its own: in a full run the session's database holds the overdue clocks of
+    # every earlier test, and the notifier announces those before this one.
+    service_env = {**service_env, "database_url": own_database_url}
     correlation = f"corr-{uuid.uuid4()}"
     # received three weeks ago, so its clocks are overdue and the notifier announces them at once
     message = InboundMessage(
