@@ -1,6 +1,6 @@
-"""The notifier's three outside channels, run locally: an SMTP server, the SMS gateway and the webhook sink,
-with a recipients file pointing one agency's people at them and the settings to reach them. Used by the
-tests, the demo and the bench."""
+"""The outside channels, run locally: an SMTP server, the SMS gateway, the webhook sink and the WhatsApp Cloud
+API, with a recipients file pointing one agency's people at them and the settings to reach them (the notifier's
+alerts; intake's replies to reporters). Used by the tests, the demo and the bench."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from simulators.serve import ThreadedServer
 from simulators.sms_gateway.app import create_app as sms_app
 from simulators.smtp_sink.server import SMTPSink
 from simulators.webhook_sink.app import create_app as webhook_app
+from simulators.whatsapp_cloud.app import create_app as whatsapp_app
 
 SECRET_ENV = "ADUAN_WEBHOOK_SECRET_LOCAL"
 
@@ -25,20 +26,26 @@ class LocalChannels:
     webhook_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     sms_userkey: str = "sim-user"
     sms_passkey: str = field(default_factory=lambda: secrets.token_hex(8))
+    whatsapp_phone_number_id: str = "100200300"
+    whatsapp_access_token: str = field(default_factory=lambda: secrets.token_hex(16))
 
     def __post_init__(self) -> None:
         self.smtp = SMTPSink(user=self.smtp_user, password=self.smtp_password)
         self.sms = ThreadedServer(sms_app(self.sms_userkey, self.sms_passkey), name="sms-gateway")
         self.webhooks = ThreadedServer(webhook_app(self.webhook_secret), name="webhook-sink")
+        self.whatsapp = ThreadedServer(
+            whatsapp_app(self.whatsapp_phone_number_id, self.whatsapp_access_token), name="whatsapp-cloud"
+        )
 
     def start(self) -> LocalChannels:
         self.smtp.start()
         self.sms.start()
         self.webhooks.start()
+        self.whatsapp.start()
         return self
 
     def stop(self) -> None:
-        for part in (self.webhooks, self.sms, self.smtp):
+        for part in (self.whatsapp, self.webhooks, self.sms, self.smtp):
             part.stop()
 
     def __enter__(self) -> LocalChannels:
@@ -54,6 +61,7 @@ class LocalChannels:
             "email": self.smtp.recorder.stats(),
             "sms": self.sms.app.state.recorder.stats(),
             "webhook": self.webhooks.app.state.recorder.stats(),
+            "whatsapp": self.whatsapp.app.state.recorder.stats(),
         }
 
     def received(self) -> dict[str, int]:
@@ -81,6 +89,27 @@ class LocalChannels:
             SECRET_ENV: self.webhook_secret,
         }
 
+    def intake_env(self) -> dict[str, str]:
+        """Environment variables for an intake process: its replies to reporters go to these servers too."""
+        return {
+            "ADUAN_SMTP_HOST": "127.0.0.1",
+            "ADUAN_SMTP_PORT": str(self.smtp.port),
+            "ADUAN_SMTP_USER": self.smtp_user,
+            "ADUAN_SMTP_PASSWORD": self.smtp_password,
+            "ADUAN_SMTP_STARTTLS": "false",
+            "ADUAN_SMTP_FROM": "aduan@lampungprov.example",
+            "ADUAN_SMS_GATEWAY_URL": f"{self.sms.base_url}/reguler/api/sendsms/",
+            "ADUAN_SMS_USERKEY": self.sms_userkey,
+            "ADUAN_SMS_PASSKEY": self.sms_passkey,
+            "ADUAN_WHATSAPP_API_URL": f"{self.whatsapp.base_url}/v21.0",
+            "ADUAN_WHATSAPP_PHONE_NUMBER_ID": self.whatsapp_phone_number_id,
+            "ADUAN_WHATSAPP_ACCESS_TOKEN": self.whatsapp_access_token,
+        }
+
+    def intake_settings(self) -> dict[str, Any]:
+        """The same as IntakeSettings keyword arguments."""
+        return {key.removeprefix("ADUAN_").lower(): value for key, value in self.intake_env().items()}
+
     def settings(self, recipients_path: Path) -> dict[str, Any]:
         """The same as NotifierSettings keyword arguments (the webhook secret still comes from the env)."""
         return {
@@ -101,6 +130,7 @@ class LocalChannels:
         """A recipients file: the agency's admin by e-mail and SMS, its head by webhook, the region's Admin
         Koordinator by e-mail and its Inspektorat by webhook."""
         hook = self.webhooks.base_url + "/hooks"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
             f'''version = 1
 ombudsman_clocks = ["follow_up"]
@@ -170,6 +200,7 @@ webhook = {{ url = "{hook}/{agency_code}-inspektorat", secret_env = "{SECRET_ENV
                 f'[regions."{a.region_code}".inspektorat]',
                 f'webhook = {{ url = "{hook}/inspektorat-{a.code}", secret_env = "{SECRET_ENV}" }}',
             ]
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 

@@ -5,16 +5,24 @@ Only intake knows who a reply handle addresses, so only intake sends. Each event
 fails for now (server unreachable, 4xx/5xx worth retrying) raises, so the transaction with the claim rolls back
 and the batch is redelivered; a permanent refusal is recorded `failed` and not tried again. A message with no
 address (`no_contact`), an unknown handle (`unknown_handle`) or a channel whose server is not configured
-(`not_configured`) is recorded and the consumer moves on. The senders are the notifier's (services/notifier/
-delivery.py `Channels`), fed by intake's settings under the same ADUAN_SMTP_* / ADUAN_SMS_* names.
+(`not_configured`) is recorded and the consumer moves on. Which way a reporter is answered depends on the channel
+they wrote on (reply_routes.toml). The e-mail and SMS senders are the notifier's (services/notifier/delivery.py
+`Channels`), fed by intake's settings under the same ADUAN_SMTP_* / ADUAN_SMS_* names; WhatsApp replies go through
+the Cloud API (whatsapp_reply.py).
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake import store
 from services.intake.settings import IntakeSettings
+from services.intake.whatsapp_reply import WhatsAppSender
 from services.notifier.delivery import Channels, DeliveryError
 from services.notifier.settings import NotifierSettings
 from shared.db import Database
@@ -24,21 +32,49 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 
-# channels a reporter reached by phone: answer by SMS (no WhatsApp sender yet), else by e-mail
-PHONE_FIRST = frozenset({Channel.SMS, Channel.SMS_GAMMU, Channel.WHATSAPP})
+REPLY_ROUTES_PATH = Path(__file__).with_name("reply_routes.toml")
+
+Way = Literal["whatsapp", "sms", "email"]
+PHONE_WAYS = frozenset({"whatsapp", "sms"})
 
 SUBJECTS = {"id": "Pengaduan {tracking}", "en": "Complaint {tracking}"}
 
 
-def route(channel: Channel, phone: str | None, email: str | None) -> tuple[str, str] | None:
-    """How to reach the reporter: ("sms", phone) or ("email", address); None without an address."""
-    options = [("sms", phone), ("email", email)]
-    if channel not in PHONE_FIRST:
-        options.reverse()
-    for via, address in options:
-        if address:
-            return via, address
-    return None
+class ReplyRoutes(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1]
+    default: tuple[Way, ...] = Field(min_length=1)
+    channels: dict[Channel, tuple[Way, ...]] = Field(default_factory=dict)
+
+    def ways(self, channel: Channel) -> tuple[Way, ...]:
+        return self.channels.get(channel, self.default)
+
+
+@cache
+def load_reply_routes(path: Path = REPLY_ROUTES_PATH) -> ReplyRoutes:
+    return ReplyRoutes.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def route(
+    channel: Channel,
+    phone: str | None,
+    email: str | None,
+    *,
+    configured: frozenset[str] = frozenset({"whatsapp", "sms", "email"}),
+    routes: ReplyRoutes | None = None,
+) -> tuple[str, str] | None:
+    """How to reach the reporter: (way, address), the first way of the channel's list with an address and a
+    configured server, else the first with an address; None when the reporter left no address."""
+    candidates = [
+        (way, address)
+        for way in (routes or load_reply_routes()).ways(channel)
+        if (address := phone if way in PHONE_WAYS else email)
+    ]
+    for way, address in candidates:
+        if way in configured:
+            return way, address
+    return candidates[0] if candidates else None
 
 
 class Outbound:
@@ -47,12 +83,14 @@ class Outbound:
         self.settings = settings
         # the notifier's senders read the same setting names, which intake's settings carry
         self.channels = Channels(cast(NotifierSettings, settings))
+        self.whatsapp = WhatsAppSender(settings)
 
     def configured(self) -> dict[str, bool]:
         s = self.settings
         return {
             "email": bool(s.smtp_host),
             "sms": bool(s.sms_gateway_url and s.sms_userkey and s.sms_passkey is not None),
+            "whatsapp": self.whatsapp.configured,
         }
 
     async def announce(self) -> None:
@@ -62,6 +100,7 @@ class Outbound:
 
     async def aclose(self) -> None:
         await self.channels.aclose()
+        await self.whatsapp.aclose()
 
     async def on_message(self, envelope: Envelope[CitizenMessage]) -> None:
         msg = envelope.payload
@@ -70,17 +109,17 @@ class Outbound:
                 return
             contact = await store.contact_of(conn, msg.reply_handle)
             via: str | None = None
+            configured = self.configured()
             if contact is None:
                 outcome = "unknown_handle"
             else:
-                target = route(msg.channel, contact["phone"], contact["email"])
+                on = frozenset(way for way, yes in configured.items() if yes)
+                target = route(msg.channel, contact["phone"], contact["email"], configured=on)
                 if target is None:
                     outcome = "no_contact"
                 else:
                     via, address = target
-                    outcome = (
-                        await self._send(via, address, msg, envelope) if self.configured()[via] else "not_configured"
-                    )
+                    outcome = await self._send(via, address, msg, envelope) if configured[via] else "not_configured"
             await store.record_outbound(
                 conn,
                 event_id=envelope.event_id,
@@ -109,7 +148,10 @@ class Outbound:
             "idem_key": f"citizen:{envelope.event_id}",
         }
         try:
-            await self.channels.send(row)
+            if via == "whatsapp":
+                await self.whatsapp.send(address, msg.text)
+            else:
+                await self.channels.send(row)
         except DeliveryError as exc:
             if not exc.permanent:
                 raise  # rolls the claim back: the batch comes again

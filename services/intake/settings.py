@@ -49,6 +49,11 @@ class IntakeSettings(ServiceSettings):
     sms_gateway_url: str | None = None  # Zenziva-style; unset: SMS replies are recorded not_configured
     sms_userkey: str | None = None
     sms_passkey: SecretStr | None = None
+    # WhatsApp replies through the Cloud API (POST {url}/{phone_number_id}/messages, Bearer token); unset: a
+    # WhatsApp reporter is answered by SMS instead
+    whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_access_token: SecretStr | None = None
     delivery_timeout_s: float = Field(default=10.0, gt=0)
     delivery_concurrency: int = Field(default=8, ge=1, le=512)
 

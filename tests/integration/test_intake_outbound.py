@@ -27,17 +27,7 @@ FORM = {
 
 
 def outbound_settings(local: LocalChannels) -> dict[str, Any]:
-    return {
-        "smtp_host": "127.0.0.1",
-        "smtp_port": local.smtp.port,
-        "smtp_user": local.smtp_user,
-        "smtp_password": local.smtp_password,
-        "smtp_starttls": False,
-        "smtp_from": "aduan@lampungprov.example",
-        "sms_gateway_url": f"{local.sms.base_url}/reguler/api/sendsms/",
-        "sms_userkey": local.sms_userkey,
-        "sms_passkey": local.sms_passkey,
-    }
+    return local.intake_settings()
 
 
 def message(handle: str, tracking: str, channel: Channel) -> Any:
@@ -150,3 +140,48 @@ async def test_a_channel_whose_server_is_not_configured_is_recorded_not_sent(ser
             assert await eventually(outcome, timeout=40) == "not_configured"
         finally:
             await conn.close()
+
+
+async def test_a_whatsapp_reporter_is_answered_once_on_whatsapp_through_the_cloud_api(
+    service_env, infra, topics, database_url
+):  # type: ignore[no-untyped-def]
+    with LocalChannels() as local:
+        service = build(intake_settings(service_env, **outbound_settings(local)))
+        async with running(service):
+            transport = httpx.ASGITransport(app=service.asgi())
+            async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+                response = await client.post(
+                    "/v1/complaints",
+                    headers={"Idempotency-Key": "out-wa"},
+                    json={**FORM, "reporter": {"phone": "0812-0000-6666", "email": "wa@example.com"}},
+                )
+            tracking = response.json()["tracking_number"]
+            conn = await asyncpg.connect(database_url)
+            try:
+
+                async def handle() -> str | None:
+                    return await conn.fetchval(
+                        "SELECT r.reply_handle FROM intake.reporters r JOIN intake.complaints c USING (complaint_id)"
+                        " WHERE c.tracking_number = $1",
+                        tracking,
+                    )
+
+                reply_handle = await eventually(handle, timeout=30)
+                assert reply_handle
+                to_whatsapp = message(reply_handle, tracking, Channel.WHATSAPP)
+                await publish_events(infra.kafka, topics.citizen_outbound, to_whatsapp, to_whatsapp)
+
+                async def arrived() -> bool:
+                    return local.received()["whatsapp"] >= 1
+
+                assert await eventually(arrived, timeout=40)
+                await asyncio.sleep(2.0)  # a late duplicate would show now
+                [sent] = local.whatsapp.app.state.recorder.messages
+                assert sent["to"] == "6281200006666" and tracking in sent["message"]
+                assert local.received()["sms"] == local.received()["email"] == 0
+                row = await conn.fetchrow(
+                    "SELECT via, outcome FROM intake.outbound WHERE tracking_number = $1", tracking
+                )
+                assert (row["via"], row["outcome"]) == ("whatsapp", "sent")
+            finally:
+                await conn.close()
