@@ -292,13 +292,15 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     # ports of its own: the demo runs beside `make up` or another checkout's services
     local = stack.Stack(infra, topic_prefix=topics.prefix, ports=stack.free_ports())
     channels = start_notifier_channels(local, run)
+    citizens = start_citizen_channels(local)
     print("starting the LAPOR! simulator and the four services …", flush=True)
     try:
         local.start()
-        summary = asyncio.run(_run(samples_path, run, topics, local, infra, timeout, started, channels))
+        summary = asyncio.run(_run(samples_path, run, topics, local, infra, timeout, started, channels, citizens))
     finally:
         local.stop()
         channels.stop()
+        citizens.stop()
         stack.drop_topics(infra.kafka, topics.prefix)
         stack.infra_down(infra)
     SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)
@@ -322,6 +324,7 @@ async def _run(
     timeout: float,
     started: float,
     channels: LocalChannels,
+    citizens: LocalChannels,
 ) -> dict[str, Any]:
     samples = load_samples(Path(samples_path), run)
     deadline = time.monotonic() + timeout
@@ -338,7 +341,7 @@ async def _run(
         print(f"{len(tracking)} accepted; waiting until each is in LAPOR! …", flush=True)
         expected = {s.tracking_number: s.expect.get("region_code") for s in samples if s.tracking_number}
         triaged = await settle(tracking, pool, local.url("routing"), deadline, expected)
-        alerts = await collect_notifier(channels, pool, infra.kafka, topics, deadline)
+        alerts = await collect_notifier(channels, citizens, pool, infra.kafka, topics, deadline)
         return {**await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started), **alerts}
     finally:
         await pool.close()
@@ -363,6 +366,14 @@ def start_notifier_channels(local: stack.Stack, run: str) -> LocalChannels:
         }
     )
     return channels
+
+
+def start_citizen_channels(local: stack.Stack) -> LocalChannels:
+    """The reporters' side: intake answers them through servers of their own (an SMTP server, the SMS gateway
+    and the WhatsApp Cloud API simulator), so what reached citizens is counted apart from the alerts."""
+    citizens = LocalChannels().start()
+    local.procs["intake"].env.update(citizens.intake_env())
+    return citizens
 
 
 async def send_overdue_complaint(kafka: str, topics: Topics, run: str) -> Sample:
@@ -395,7 +406,7 @@ async def send_overdue_complaint(kafka: str, topics: Topics, run: str) -> Sample
 
 
 async def collect_notifier(
-    channels: LocalChannels, pool: asyncpg.Pool, kafka: str, topics: Topics, deadline: float
+    channels: LocalChannels, citizens: LocalChannels, pool: asyncpg.Pool, kafka: str, topics: Topics, deadline: float
 ) -> dict[str, Any]:
     """Wait until a warning, a breach and an escalation were delivered on every channel (or the deadline), then
     count what arrived at the local servers and the citizen messages on citizen.outbound."""
@@ -425,13 +436,30 @@ async def collect_notifier(
             citizen.update(json.loads(r.value)["event_id"] for records in batch.values() for r in records)
     finally:
         await consumer.stop()
+    replies = await citizen_replies(pool, sorted(citizen), deadline)
     stats = channels.stats()
     return {
         "alerts_delivered": {c: stats[c]["received"] for c in ("email", "sms", "webhook")},
         "alert_duplicates": sum(s["duplicates"] for s in stats.values()),
         "alert_kinds_delivered": {c: sorted(k) for c, k in sorted(kinds.items())},
         "citizen_messages": len(citizen),
+        "citizen_replies": replies,
+        "citizen_messages_delivered": {c: n for c, n in citizens.received().items() if c != "webhook"},
+        "citizen_duplicates": sum(s["duplicates"] for s in citizens.stats().values()),
     }
+
+
+async def citizen_replies(pool: asyncpg.Pool, event_ids: list[str], deadline: float) -> dict[str, int]:
+    """What intake did with this run's citizen messages once each is recorded: sent by way (e-mail, SMS,
+    WhatsApp), or the outcome that kept it from going out (no_contact for anonymous reporters, …)."""
+    rows: list[asyncpg.Record] = []
+    while time.monotonic() < deadline:
+        rows = await pool.fetch("SELECT via, outcome FROM intake.outbound WHERE event_id = ANY($1::uuid[])", event_ids)
+        if len(rows) >= len(event_ids):
+            break
+        await asyncio.sleep(0.5)
+    counted = Counter(f"sent_{r['via']}" if r["outcome"] == "sent" else r["outcome"] for r in rows)
+    return dict(sorted(counted.items()))
 
 
 def render_notifier(summary: dict[str, Any]) -> str:
@@ -439,5 +467,8 @@ def render_notifier(summary: dict[str, Any]) -> str:
     return (
         f"notifier: alerts delivered e-mail {delivered.get('email', 0)} · SMS {delivered.get('sms', 0)} · "
         f"webhook {delivered.get('webhook', 0)} (duplicates {summary.get('alert_duplicates', 0)}); kinds "
-        f"{summary.get('alert_kinds_delivered', {})}; citizen messages {summary.get('citizen_messages', 0)}\n"
+        f"{summary.get('alert_kinds_delivered', {})}\n"
+        f"citizens: {summary.get('citizen_messages', 0)} messages; delivered "
+        f"{summary.get('citizen_messages_delivered', {})} (duplicates {summary.get('citizen_duplicates', 0)}); "
+        f"by outcome {summary.get('citizen_replies', {})}\n"
     )
