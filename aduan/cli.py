@@ -33,6 +33,7 @@ import sys
 from pathlib import Path
 
 from aduan import stack
+from shared.kafka_auth import KafkaAuth
 
 
 def _infra(args: argparse.Namespace) -> int:
@@ -120,11 +121,19 @@ def _bench(args: argparse.Namespace) -> int:
     return run_bench(args.n, timeout=args.timeout)
 
 
+def _operator_auth() -> KafkaAuth:
+    """The DLQ tools' Kafka credentials: ADUAN_KAFKA_SECURITY_PROTOCOL / _SASL_USERNAME / _SASL_PASSWORD /
+    _SSL_CAFILE, as for a service (on Strimzi: the KafkaUser aduan-ops); PLAINTEXT locally."""
+    from shared.settings import ServiceSettings
+
+    return ServiceSettings().kafka_auth()
+
+
 def _replay(args: argparse.Namespace) -> int:
     from aduan.replay import replay_dlq
 
     infra = stack.infra_up()
-    count = replay_dlq(infra.kafka, prefix=args.prefix, limit=args.limit)
+    count = replay_dlq(infra.kafka, prefix=args.prefix, limit=args.limit, auth=_operator_auth())
     print(f"{count} parked forwards sent to complaints.routed again")
     return 0
 
@@ -153,7 +162,9 @@ def _dlq(args: argparse.Namespace) -> int:
     except ValueError:
         print("aduan dlq replay: --id takes a complaint id (a UUID)", file=sys.stderr)
         return 2
-    sent, skipped = asyncio.run(dlq_replay(infra.kafka, infra.database_url, Topics(args.prefix), complaint_ids=ids))
+    sent, skipped = asyncio.run(
+        dlq_replay(infra.kafka, infra.database_url, Topics(args.prefix), complaint_ids=ids, auth=_operator_auth())
+    )
     print(f"{len(sent)} parked forwards sent to complaints.routed again")
     for line in skipped:
         print(f"  not replayed: {line}")

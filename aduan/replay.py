@@ -22,6 +22,8 @@ from aiokafka import AIOKafkaConsumer
 from services.forwarder import store
 from shared.events import Envelope, EventType, ForwardParked, RoutedComplaint, derived_id, utcnow
 from shared.kafka import Publisher, Unreadable, parse_envelope
+from shared.kafka_access import OPERATOR
+from shared.kafka_auth import PLAINTEXT, KafkaAuth
 from shared.logging import get_logger
 from shared.topics import Topics
 
@@ -77,7 +79,12 @@ def replay_event(complaint_id: uuid.UUID, routed_json: str, parked_at: datetime 
 
 
 async def dlq_replay(
-    bootstrap: str, database_url: str, topics: Topics, *, complaint_ids: list[uuid.UUID] | None
+    bootstrap: str,
+    database_url: str,
+    topics: Topics,
+    *,
+    complaint_ids: list[uuid.UUID] | None,
+    auth: KafkaAuth = PLAINTEXT,
 ) -> tuple[list[uuid.UUID], list[str]]:
     """Replay the parked forwards named (all when None). Return the ones sent and why others were not."""
     conn = await asyncpg.connect(database_url)
@@ -89,7 +96,7 @@ async def dlq_replay(
         skipped += [
             f"{cid}: not parked (created already, or unknown)" for cid in complaint_ids or [] if cid not in found
         ]
-        async with Publisher(bootstrap, PRODUCER) as publisher:
+        async with Publisher(bootstrap, PRODUCER, auth=auth) as publisher:
             for row in rows:
                 if row["routed"] is None:
                     skipped.append(
@@ -106,16 +113,17 @@ async def dlq_replay(
     return sent, skipped
 
 
-async def replay(bootstrap: str, topics: Topics, limit: int | None) -> int:
-    """Everything on complaints.forward.dlq not replayed before (the replay group remembers)."""
+async def replay(bootstrap: str, topics: Topics, limit: int | None, *, auth: KafkaAuth = PLAINTEXT) -> int:
+    """Everything on complaints.forward.dlq not replayed before (the replay group, the operator's, remembers)."""
     consumer = AIOKafkaConsumer(
         topics.forward_dlq,
         bootstrap_servers=bootstrap,
-        group_id="aduan-replay-dlq",
+        group_id=OPERATOR.group(topics, "replay-dlq"),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **auth.aiokafka(),
     )
-    publisher = Publisher(bootstrap, "aduan-replay-dlq")
+    publisher = Publisher(bootstrap, "aduan-replay-dlq", auth=auth)
     await consumer.start()
     await publisher.start()
     replayed = 0
@@ -148,8 +156,8 @@ async def replay(bootstrap: str, topics: Topics, limit: int | None) -> int:
     return replayed
 
 
-def replay_dlq(bootstrap: str, *, prefix: str = "", limit: int | None = None) -> int:
-    return asyncio.run(replay(bootstrap, Topics(prefix), limit))
+def replay_dlq(bootstrap: str, *, prefix: str = "", limit: int | None = None, auth: KafkaAuth = PLAINTEXT) -> int:
+    return asyncio.run(replay(bootstrap, Topics(prefix), limit, auth=auth))
 
 
 def format_list(items: list[ParkedForward]) -> str:

@@ -118,8 +118,13 @@ def agency(code: str) -> Principal:
     )
 
 
+# The operator's DLQ tools (`aduan replay-dlq`, `aduan dlq replay`): read the forwarder's dead letters in
+# the operator's own groups and send the parked complaints through the forwarder again. Nothing else.
+OPERATOR = Principal("aduan-ops", (Subscription(FORWARD_DLQ, "replay-dlq"),), (ROUTED,), "aduan-ops.")
+
+
 def principals() -> tuple[Principal, ...]:
-    return (*SERVICES.values(), *(agency(code) for code in AGENCY_CODES))
+    return (*SERVICES.values(), OPERATOR, *(agency(code) for code in AGENCY_CODES))
 
 
 @dataclass(frozen=True, slots=True)

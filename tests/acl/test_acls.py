@@ -17,7 +17,7 @@ from aiokafka.errors import (
 )
 
 from aduan.kafka_acl import local_auth
-from shared.kafka_access import SERVICES, agency
+from shared.kafka_access import OPERATOR, SERVICES, agency
 from shared.kafka_auth import KafkaAuth
 from shared.topics import ALL_TOPICS, STATUS, Topics, agency_topic
 
@@ -115,3 +115,14 @@ async def test_no_credentials_or_a_wrong_password_get_nothing(sasl_kafka: str) -
         with pytest.raises((KafkaError, KafkaConnectionError, asyncio.TimeoutError)):
             await asyncio.wait_for(producer.start(), 20)
         await producer.stop()
+
+
+async def test_the_operator_reads_only_the_dlq_and_writes_only_complaints_routed(sasl_kafka: str) -> None:
+    auth = local_auth(OPERATOR.name)
+    [dlq] = OPERATOR.reads
+    assert await _read(sasl_kafka, auth, dlq.topic, OPERATOR.group(NAMES, dlq.subscription))
+    assert not await _read(sasl_kafka, auth, dlq.topic, "aduan-forwarder.routed")  # not a service's group
+    for topic in ("complaints.routed", "complaints.inbound", "complaints.accepted"):
+        assert not await _read(sasl_kafka, auth, topic, None), topic
+    allowed = await _write(sasl_kafka, auth, [*BASE_TOPICS, agency_topic(A)])
+    assert {t for t, ok in allowed.items() if ok} == {"complaints.routed"}
