@@ -116,9 +116,17 @@ def alerts(tmp_path: Path) -> Iterator[Alerts]:
         servers.close()
 
 
-def _pipeline(infra: stack.Infra, database_url: str, topics: Topics, alerts: Alerts) -> Iterator[FaultStack]:
+def _pipeline(
+    infra: stack.Infra, database_url: str, topics: Topics, alerts: Alerts, restore: Callable[[], object] | None = None
+) -> Iterator[FaultStack]:
+    """The stack; `restore` brings back what the scenario stopped, whatever happened, before the services stop
+    (with no broker or database their shutdown would hang)."""
     with running_stack(infra, database_url, topics.prefix, env_of={"notifier": alerts.notifier_env()}) as local:
-        yield local
+        try:
+            yield local
+        finally:
+            if restore is not None:
+                restore()
 
 
 @pytest.fixture
@@ -128,22 +136,14 @@ def pipeline(infra, own_database_url, topics, alerts) -> Iterator[FaultStack]:  
 
 @pytest.fixture
 def broker_pipeline(infra, own_database_url, topics, alerts) -> Iterator[FaultStack]:  # type: ignore[no-untyped-def]
-    """The stack on the local broker, which is brought back up at the end whatever happened."""
     local_broker_or_skip(infra)
-    try:
-        yield from _pipeline(infra, own_database_url, topics, alerts)
-    finally:
-        kafka("up")
+    yield from _pipeline(infra, own_database_url, topics, alerts, lambda: kafka("up"))
 
 
 @pytest.fixture
 def postgres_pipeline(infra, own_database_url, topics, alerts) -> Iterator[FaultStack]:  # type: ignore[no-untyped-def]
-    """The stack on the local PostgreSQL cluster, which is brought back up at the end whatever happened."""
     local_postgres_or_skip(own_database_url)
-    try:
-        yield from _pipeline(infra, own_database_url, topics, alerts)
-    finally:
-        postgres("up", own_database_url)
+    yield from _pipeline(infra, own_database_url, topics, alerts, lambda: postgres("up", own_database_url))
 
 
 async def scenario(
