@@ -65,12 +65,17 @@ async def _fresh_database(infra: stack.Infra) -> AsyncIterator[str]:
         await admin.close()
         yield infra.database_url
         return
+    await admin.close()
     base, _, _ = infra.database_url.rpartition("/")
     try:
         yield f"{base}/{name}"
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        # a connection of its own: a fault test may have restarted the server meanwhile
+        admin = await asyncpg.connect(infra.database_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
 
 
 @pytest.fixture(scope="session")

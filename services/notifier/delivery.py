@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import aiosmtplib
+import asyncpg
 
 from services.notifier import store
 from services.notifier.settings import NotifierSettings
@@ -36,6 +37,10 @@ from shared.logging import get_logger
 from shared.metrics import ALERT_DELIVERIES
 
 log = get_logger(__name__)
+
+# how often a sent message's record is tried again while the database does not answer
+RECORD_RETRY_FIRST_S = 0.2
+RECORD_RETRY_MAX_S = 2.0
 
 __all__ = ["Deliverer", "DeliveryError", "parse_quiet_hours", "quiet_until", "sign", "verify"]
 
@@ -257,8 +262,8 @@ class SentRecorder:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await store.mark_sent_many(self.db.pool, [row_id for row_id, _ in batch], utcnow())
-            except Exception as exc:  # the rows stay leased and go out again after the lease: the caller logs it
+                await self._record(batch)
+            except Exception as exc:  # not an outage: the rows stay leased, the caller logs it
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
@@ -266,6 +271,21 @@ class SentRecorder:
                 for _, future in batch:
                     if not future.done():
                         future.set_result(None)
+
+    async def _record(self, batch: list[tuple[int, asyncio.Future[None]]]) -> None:
+        """Write the batch as sent, trying again until the database takes it: these messages went out, and a
+        row left leased would go out a second time once its lease ends (a PostgreSQL outage would double every
+        message in flight). Meanwhile the senders wait, so this worker leases nothing new; only a kill (or a
+        stop) leaves the rows to their lease."""
+        pause = RECORD_RETRY_FIRST_S
+        while True:
+            try:
+                await store.mark_sent_many(self.db.pool, [row_id for row_id, _ in batch], utcnow())
+                return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("delivery record failed", rows=len(batch), error_type=type(exc).__name__)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECORD_RETRY_MAX_S)
 
 
 class Deliverer:

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
-from tests.faults.harness import Tally
+from tests.faults.harness import Tally, open_tally
 
 
 @pytest.fixture
 async def tally(database_url: str) -> AsyncIterator[Tally]:
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
-    try:
-        yield Tally(pool)
-    finally:
-        await pool.close()
+    async with open_tally(database_url) as counts:
+        yield counts

@@ -7,21 +7,32 @@ Nothing here knows a fault; each test file breaks its own thing and then asks `T
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import socket
+import subprocess
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from aduan import stack
-from shared.events import complaint_id_for
+from shared.events import Channel as ChannelName
+from shared.events import EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
+from shared.kafka import Publisher
+from shared.topics import FORWARD_RETRY_LEVELS, Topics
+from simulators.local_channels import LocalChannels
 
 SIM_KEY = {"X-Api-Key": "sim-key"}
 
@@ -44,11 +55,16 @@ class FaultStack(stack.Stack):
 
 @contextmanager
 def running_stack(
-    infra: stack.Infra, database_url: str, prefix: str, extra_env: dict[str, str] | None = None
+    infra: stack.Infra,
+    database_url: str,
+    prefix: str,
+    extra_env: dict[str, str] | None = None,
+    env_of: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[FaultStack]:
     """The simulator and the four services on free ports, on this test's topics; stopped afterwards.
 
-    Every complaint is routed (no triage) so that each one has to reach LAPOR!."""
+    Every complaint is routed (no triage) so that each one has to reach LAPOR!. `extra_env` goes to every
+    process, `env_of` to the named ones only (the notifier's channels, say, which intake would use too)."""
     ports = {name: free_port() for name in stack.DEFAULT_PORTS}
     local = FaultStack(
         stack.Infra(infra.kafka, database_url),
@@ -56,6 +72,8 @@ def running_stack(
         ports=ports,
         extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **(extra_env or {})},
     )
+    for name, env in (env_of or {}).items():
+        local.procs[name].env = {**local.procs[name].env, **env}
     local.log_marks = LogMarks(local)
     try:
         local.start(timeout=90)
@@ -100,6 +118,77 @@ async def restart(proc: stack.Proc, timeout: float = 60.0) -> None:
     """Start a process again and wait until its readiness probe answers."""
     await asyncio.to_thread(proc.start)
     await asyncio.to_thread(stack.wait_ready, [proc], timeout)
+
+
+# ---------------------------------------------------------------------------------------------
+# the local broker and database, stopped and started on purpose (only when they are ours to stop)
+
+KAFKA_PIDFILE = stack.VAR / "kafka" / "kafka.pid"
+
+
+def _local_script(name: str, action: str, env: dict[str, str | None] | None = None) -> float:
+    """Run `deploy/local/<name>.sh <action>`; return how long it took."""
+    environ = dict(os.environ)
+    for key, value in (env or {}).items():
+        if value is None:
+            environ.pop(key, None)
+        else:
+            environ[key] = value
+    started = time.monotonic()
+    subprocess.run(
+        ["bash", str(stack.LOCAL / f"{name}.sh"), action],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environ,
+    )
+    return time.monotonic() - started
+
+
+def local_broker_or_skip(infra: stack.Infra) -> None:
+    """Skip unless the broker is the local one deploy/local/kafka.sh runs from this checkout."""
+    local = f"127.0.0.1:{os.environ.get('ADUAN_KAFKA_PORT', '9092')}"
+    if infra.kafka != local:
+        pytest.skip(
+            f"the broker at {infra.kafka} is not the local one deploy/local/kafka.sh runs ({local}); "
+            "restarting it is not this test's business"
+        )
+    if not KAFKA_PIDFILE.exists():
+        pytest.skip(
+            f"no {KAFKA_PIDFILE.relative_to(stack.ROOT)}: the broker at {local} was not started by "
+            "deploy/local/kafka.sh, so the test cannot restart it"
+        )
+
+
+def kafka(action: str) -> float:
+    """`deploy/local/kafka.sh up|down`; how long it took."""
+    return _local_script("kafka", action)
+
+
+def _pg_env(database_url: str) -> dict[str, str | None]:
+    # postgres.sh leaves a server named by DATABASE_URL alone: it is asked about its own cluster on that port
+    return {"DATABASE_URL": None, "ADUAN_PG_PORT": str(urlsplit(database_url).port or 5432)}
+
+
+def local_postgres_or_skip(database_url: str) -> None:
+    """Skip unless the database is the cluster deploy/local/postgres.sh runs for this checkout."""
+    url = urlsplit(database_url)
+    port = url.port or 5432
+    env = {k: v for k, v in {**os.environ, **_pg_env(database_url)}.items() if v is not None}
+    status = subprocess.run(
+        ["bash", str(stack.LOCAL / "postgres.sh"), "status"], capture_output=True, text=True, timeout=30, env=env
+    ).stdout
+    if url.hostname not in ("127.0.0.1", "localhost") or f"running on 127.0.0.1:{port}" not in status:
+        pytest.skip(
+            f"the database at {url.hostname}:{port} is external (not the cluster deploy/local/postgres.sh runs "
+            f"for this checkout: {status.strip() or 'no answer'}); stopping it is not this test's business"
+        )
+
+
+def postgres(action: str, database_url: str) -> float:
+    """`deploy/local/postgres.sh up|down` for the local cluster serving `database_url`; how long it took."""
+    return _local_script("postgres", action, _pg_env(database_url))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,6 +357,33 @@ class Channel:
                 return None
             await asyncio.sleep(min(0.2 * tries, 1.0))
 
+    async def post_all(self, numbers: range, concurrency: int = 32) -> None:
+        """Post complaints `numbers`, `concurrency` at a time (as many channels at once would)."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(i: int) -> None:
+            async with gate:
+                await self.post(i)
+
+        await asyncio.gather(*(one(i) for i in numbers))
+
+    async def publish_old(self, kafka_servers: str, topics: Topics, numbers: range, age: timedelta) -> None:
+        """Complaints `numbers` as a Kafka-speaking channel (a kiosk, an app) publishes them to complaints.inbound,
+        received `age` ago: their deadlines are already due, so the notifier alerts at once."""
+        received_at = utcnow() - age
+        async with Publisher(kafka_servers, "faults-kiosk") as publisher:
+            for i in numbers:
+                inbound = InboundMessage(
+                    channel=ChannelName.WEB,
+                    channel_message_id=self.key(i),
+                    received_at=received_at,
+                    raw=complaint_form(i, self.rng),
+                )
+                envelope = new_envelope(
+                    EventType.RECEIVED, inbound, producer="faults-kiosk", complaint_id=uuid.UUID(self.expected_id(i))
+                )
+                await publisher.publish(topics.inbound, envelope, key=self.key(i))
+
 
 # ---------------------------------------------------------------------------------------------
 # counting what arrived
@@ -374,7 +490,16 @@ class Simulator:
 
     async def healthy(self) -> None:
         await self.faults(
-            error_rate=0.0, rate_limit_rate=0.0, slow_create_rate=0.0, latency_ms=0, fail_next=0, reject_next=0
+            error_rate=0.0,
+            rate_limit_rate=0.0,
+            slow_create_rate=0.0,
+            latency_ms=0,
+            fail_next=0,
+            reject_next=0,
+            reset=0.0,
+            lost_response=0.0,
+            malformed=0.0,
+            slow_apply=0.0,
         )
 
     async def stats(self) -> dict[str, Any]:
@@ -439,3 +564,132 @@ async def assert_exactly_once(
     references = await sim.references_of(list(tracking.values()))
     assert {cid: references[tid] for cid, tid in tracking.items()} == {c: f"aduan-{c}" for c in expected}
     return snap
+
+
+@asynccontextmanager
+async def open_tally(database_url: str) -> AsyncIterator[Tally]:
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=3)
+    try:
+        yield Tally(pool)
+    finally:
+        await pool.close()
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float, interval: float = 0.1) -> bool:
+    """Poll `check` until it holds (True) or the timeout passes (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(interval)
+    return await check()
+
+
+# ---------------------------------------------------------------------------------------------
+# what is left on the topics
+
+
+async def _end_offsets(kafka_servers: str, topics: Topics, names: list[str]) -> dict[TopicPartition, int]:
+    partitions = [
+        TopicPartition(spec.name, p) for spec in topics.specs() if spec.name in names for p in range(spec.partitions)
+    ]
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+async def leftovers(kafka_servers: str, topics: Topics) -> dict[str, int]:
+    """Records not yet consumed by the forwarder's retry consumers (per retry topic), and records on the
+    forward DLQ and aduan.parked (which nothing should have needed): topic -> count. Empty when drained."""
+    retry = {
+        topics.forward_retry(n): f"{topics.prefix}aduan-forwarder.retry-{n}" for n in range(1, FORWARD_RETRY_LEVELS + 1)
+    }
+    ends = await _end_offsets(kafka_servers, topics, [*retry, topics.forward_dlq, topics.parked])
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_servers)
+    await admin.start()
+    try:
+        committed: dict[TopicPartition, int] = {}
+        for group in retry.values():
+            offsets = await admin.list_consumer_group_offsets(group)
+            committed.update({tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0})
+    finally:
+        await admin.close()
+    left: dict[str, int] = {}
+    for tp, end in ends.items():
+        behind = end - committed.get(tp, 0) if tp.topic in retry else end
+        if behind > 0:
+            left[tp.topic] = left.get(tp.topic, 0) + behind
+    return left
+
+
+async def assert_drained(kafka_servers: str, topics: Topics, timeout: float) -> None:
+    """The retry topics drain (their consumers committed past every record) and nothing was parked."""
+    left: dict[str, int] = {}
+
+    async def empty() -> bool:
+        nonlocal left
+        left = await leftovers(kafka_servers, topics)
+        return not left
+
+    assert await until(empty, timeout, interval=1.0), f"left on the topics: {left}"
+
+
+# ---------------------------------------------------------------------------------------------
+# the notifier's deliveries, counted at real local servers
+
+
+class Alerts:
+    """The notifier delivering to local e-mail, SMS and webhook servers (intake's citizen messages stay off),
+    with every agency's people pointed at them; and the count of what arrived against its outbox."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.channels = LocalChannels().start()
+        self.recipients = self.channels.write_recipients_all(tmp_path / "recipients.toml")
+
+    def close(self) -> None:
+        self.channels.stop()
+
+    def notifier_env(self) -> dict[str, str]:
+        return {
+            **self.channels.env(self.recipients),
+            "ADUAN_SCAN_INTERVAL_S": "1",
+            "ADUAN_DELIVERY_INTERVAL_S": "0.2",
+            "ADUAN_DELIVERY_TIMEOUT_S": "3",
+            "ADUAN_DELIVERY_BACKOFF_S": "0.5",
+            "ADUAN_DELIVERY_BACKOFF_MAX_S": "5",
+            "ADUAN_SMS_QUIET_HOURS": "",
+        }
+
+    def received(self) -> int:
+        return sum(self.channels.received().values())
+
+    async def outbox(self, pool: asyncpg.Pool) -> dict[str, int]:
+        rows = await pool.fetch("SELECT state, count(*) AS n FROM notifier.outbox GROUP BY state")
+        return {r["state"]: r["n"] for r in rows}
+
+    async def assert_each_delivered_once(
+        self, pool: asyncpg.Pool, *, timeout: float, at_least: int, doubles_allowed: int = 0
+    ) -> dict[str, Any]:
+        """Every outbox row sent (none pending, none dead), each received once at its server: at most
+        `doubles_allowed` doubles, the ones a kill can make in the instant between a server's acceptance
+        and the notifier's record (DESIGN §5, "Delivery")."""
+        states: dict[str, int] = {}
+
+        async def all_sent() -> bool:
+            nonlocal states
+            states = await self.outbox(pool)
+            return set(states) <= {"sent"} and self.received() >= states.get("sent", 0)
+
+        done = await until(all_sent, timeout, interval=0.5)
+        await asyncio.sleep(2.0)  # a late double would show now
+        stats = self.channels.stats()
+        context = f"outbox {states}, servers {stats}"
+        assert done, context
+        assert states.get("sent", 0) >= at_least, context
+        duplicates = sum(s["duplicates"] for s in stats.values())
+        assert duplicates <= doubles_allowed, context
+        assert self.received() == states["sent"] + duplicates, context
+        return {"sent": states["sent"], "duplicates": duplicates}

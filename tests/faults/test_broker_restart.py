@@ -12,16 +12,22 @@ can arrive on complaints.inbound several times and must still become one complai
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from aduan import stack
 from services.intake.settings import IntakeSettings
-from tests.faults.harness import Channel, FaultStack, Simulator, Tally, assert_exactly_once, running_stack
+from tests.faults.harness import (
+    Channel,
+    FaultStack,
+    Simulator,
+    Tally,
+    assert_exactly_once,
+    kafka,
+    local_broker_or_skip,
+    running_stack,
+)
 
 pytestmark = pytest.mark.faults
 
@@ -31,39 +37,16 @@ AFTER = 50  # posted once it answers again
 # how long intake's publish may wait for the broker before it answers 503: the default the stack runs with
 PUBLISH_TIMEOUT_S = IntakeSettings.model_fields["publish_timeout_s"].default
 ANSWER_WITHIN_S = PUBLISH_TIMEOUT_S + 5.0  # + scheduling on a busy 2-core machine
-KAFKA_SH = stack.LOCAL / "kafka.sh"
-PIDFILE = stack.VAR / "kafka" / "kafka.pid"
-
-
-def _local_broker_or_skip(infra: stack.Infra) -> None:
-    local = f"127.0.0.1:{os.environ.get('ADUAN_KAFKA_PORT', '9092')}"
-    if infra.kafka != local:
-        pytest.skip(
-            f"the broker at {infra.kafka} is not the local one deploy/local/kafka.sh runs ({local}); "
-            "restarting it is not this test's business"
-        )
-    if not PIDFILE.exists():
-        pytest.skip(
-            f"no {PIDFILE.relative_to(stack.ROOT)}: the broker at {local} was not started by "
-            "deploy/local/kafka.sh, so the test cannot restart it"
-        )
-
-
-def _kafka(action: str) -> float:
-    """Run `kafka.sh <action>`; return how long it took."""
-    t = time.monotonic()
-    subprocess.run(["bash", str(KAFKA_SH), action], check=True, capture_output=True, text=True, timeout=120)
-    return time.monotonic() - t
 
 
 @pytest.fixture
 def local_broker(infra, topics) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """The local broker, brought back up at the end whatever happened (before `topics` deletes its topics)."""
-    _local_broker_or_skip(infra)
+    local_broker_or_skip(infra)
     try:
         yield
     finally:
-        _kafka("up")
+        kafka("up")
 
 
 @pytest.fixture
@@ -96,12 +79,12 @@ async def test_a_broker_restart_loses_and_duplicates_nothing(pipeline: FaultStac
         while len(channel.accepted) < BEFORE * 3 // 4 and not first.done():
             await asyncio.sleep(0.05)
         note(f"{len(channel.accepted)} answered 202; broker going down")
-        note(f"broker down after {await asyncio.to_thread(_kafka, 'down'):.1f}s")
+        note(f"broker down after {await asyncio.to_thread(kafka, 'down'):.1f}s")
         # Complaints keep coming while there is no broker: intake cannot make them durable, so it must
         # not answer 202; the channel retries each with its key until it does.
         during = asyncio.create_task(post_paced(range(BEFORE, BEFORE + DURING), 0.2))
         await asyncio.sleep(3.0)
-        note(f"broker up again after {await asyncio.to_thread(_kafka, 'up'):.1f}s")
+        note(f"broker up again after {await asyncio.to_thread(kafka, 'up'):.1f}s")
         await post_paced(range(BEFORE + DURING, BEFORE + DURING + AFTER), 0.03)
         await asyncio.gather(first, during)
         slowest = max(p.answered_at - p.first_tried_at for p in channel.accepted.values())
@@ -131,7 +114,7 @@ async def test_a_broker_restart_loses_and_duplicates_nothing(pipeline: FaultStac
             f"during the broker outage intake held a POST {channel.slowest_attempt_s:.0f}s without answering"
         )
     finally:
-        _kafka("up")  # before the services are stopped: with no broker their shutdown would hang
+        kafka("up")  # before the services are stopped: with no broker their shutdown would hang
         print("\n" + "\n".join(timeline))
         await channel.aclose()
         await sim.aclose()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 
 import pytest
 
@@ -29,6 +29,7 @@ from tests.faults.harness import (
     kill,
     restart,
     running_stack,
+    until,
 )
 
 pytestmark = pytest.mark.faults
@@ -42,15 +43,6 @@ KILL_INTAKE_AFTER = 100  # 202 answers
 def pipeline(infra, database_url, topics) -> Iterator[FaultStack]:  # type: ignore[no-untyped-def]
     with running_stack(infra, database_url, topics.prefix) as local:
         yield local
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return True
-        await asyncio.sleep(interval)
-    return False
 
 
 async def test_killed_services_lose_and_duplicate_nothing(pipeline: FaultStack, tally: Tally) -> None:
