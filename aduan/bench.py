@@ -417,7 +417,7 @@ def _write(mode: str, figures: dict[str, Any], series: dict[str, Any] | None, ti
     stem = BENCH_DIR / f"{mode}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     out = stem.with_suffix(".json")
     if series is not None:
-        figures["plot"] = str(write_plot(stem.with_suffix(".png"), series, title).relative_to(stack.ROOT))
+        figures["plot"] = write_plot(stem.with_suffix(".png"), series, title).name  # beside the JSON
         figures["timeline"] = series
     out.write_text(json.dumps(figures, indent=2))
     return out

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 
 def create_app(bootstrap: str, topic: str) -> Starlette:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    held: dict[str, AIOKafkaProducer] = {}  # made in the lifespan: aiokafka wants a running loop
 
     async def submit(request: Request) -> Response:
         body = await request.body()
@@ -35,7 +35,7 @@ def create_app(bootstrap: str, topic: str) -> Starlette:
         except ValueError:
             return JSONResponse({"error": "expected a JSON object"}, status_code=422)
         key = str(uuid.uuid4())
-        await producer.send_and_wait(topic, body, key=key.encode())
+        await held["producer"].send_and_wait(topic, body, key=key.encode())
         return JSONResponse({"complaint_id": key, "status": "received"}, status_code=202)
 
     async def ready(_: Request) -> Response:
@@ -43,6 +43,9 @@ def create_app(bootstrap: str, topic: str) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        producer = held["producer"] = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+        )
         await producer.start()
         try:
             yield
