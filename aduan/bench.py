@@ -248,23 +248,27 @@ def _pipeline_stack(infra: stack.Infra, topics: Topics, replicas: int) -> stack.
     return local
 
 
-async def _send_all(load: Load, total: int, rate: float | None, result: PipelineRun, stop_sending: int) -> None:
-    """Burst (rate None): every send started at once. Steady: send i started at start + i / rate."""
-    tasks: list[asyncio.Task[Sent | None]] = []
+async def _send_all(load: Load, total: int, rate: float | None, result: PipelineRun) -> None:
+    """Burst (rate None): every send started at once. Steady: send i started at start + i / rate.
+    Each accepted send is recorded as soon as its answer comes (the progress line counts them)."""
+
+    async def one(i: int) -> None:
+        if (sent := await load.send(i)) is not None:
+            result.sent[sent.key] = sent
+
+    tasks: list[asyncio.Task[None]] = []
     start = time.monotonic()
-    for i in range(min(total, stop_sending)):
+    for i in range(total):
         if rate is not None:
             wait = start + i / rate - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
             else:
                 result.behind_schedule_ms = max(result.behind_schedule_ms, -wait * 1000)
-        tasks.append(asyncio.create_task(load.send(i)))
+        tasks.append(asyncio.create_task(one(i)))
         if rate is None and i % 200 == 199:
             await asyncio.sleep(0)  # let the first sends go out while the rest are created
-    for sent in await asyncio.gather(*tasks):
-        if sent is not None:
-            result.sent[sent.key] = sent
+    await asyncio.gather(*tasks)
 
 
 async def _pipeline_run(
@@ -302,9 +306,7 @@ async def _pipeline_run(
     background = [asyncio.create_task(t.run(stop)) for t in (watch, lag, progress)]
     try:
         async with load:
-            sending = asyncio.create_task(_send_all(load, total, rate, result, total))
-            # the sends' answers are only known at the end of a burst: count progress from the watch meanwhile
-            await sending
+            await _send_all(load, total, rate, result)
             result.send_failures = dict(load.failures)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not all(k in watch.forwarded_at for k in result.sent):
