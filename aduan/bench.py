@@ -333,7 +333,8 @@ def bench_pipeline(
     local.start()
     try:
         time.sleep(2)  # every consumer has joined its group
-        result = asyncio.run(_pipeline_run(local, infra, topics, run, total, rate, timeout))
+        # channel message ids of their own: intake keeps every id it accepted, in any earlier run too
+        result = asyncio.run(_pipeline_run(local, infra, topics, f"{run}-{replicas}", total, rate, timeout))
         result.rss_mib = sampled_rss({name: p.popen.pid for name, p in local.procs.items() if p.popen is not None})
         result.sim = httpx.get(local.url("lapor-sim") + "/_sim/stats", timeout=10).json()
         result.partitions = {s.name.removeprefix(topics.prefix): s.partitions for s in topics.specs()}
