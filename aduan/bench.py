@@ -43,7 +43,7 @@ from aduan.bench_load import Load, Sent, inbound_envelope, keys_of_forwarded, lo
 from aduan.bench_monitor import LagSampler, Progress, StageWatch, progress_line, sampled_rss
 from aduan.bench_plot import write_plot
 from aduan.bench_reference import claims_ddl
-from aduan.bench_stats import latency_summary, percentile, rate_per_second, throughput
+from aduan.bench_stats import latency_summary, percentile, rate_per_second, send_offsets, throughput
 from shared.kafka import delete_topics, ensure_topics
 from shared.topics import Topics, TopicSpec
 from simulators.gateways import GatewaySecrets
@@ -51,6 +51,7 @@ from simulators.gateways import GatewaySecrets
 BENCH_DIR = stack.VAR / "bench"
 HOPS = 3  # intake, routing, forwarder
 SCALED = ("routing", "forwarder")
+SCALE_OUT_PARTITIONS = 6  # the scaled consumers' topics must have at least this many to share
 # the pipeline's capacity is measured, not the LAPOR! politeness limit (ADUAN_LAPOR_RATE_PER_S, 200/s by default)
 PIPELINE_ENV = {
     "ADUAN_TRIAGE_THRESHOLD": "0",
@@ -258,9 +259,10 @@ async def _send_all(load: Load, total: int, rate: float | None, result: Pipeline
 
     tasks: list[asyncio.Task[None]] = []
     start = time.monotonic()
-    for i in range(total):
+    offsets = send_offsets(rate, total / rate) if rate is not None else [0.0] * total
+    for i, offset in enumerate(offsets):
         if rate is not None:
-            wait = start + i / rate - time.monotonic()
+            wait = start + offset - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
             else:
@@ -515,6 +517,9 @@ def run_scale_out(n: int = 3000, timeout: float = 600.0) -> int:
             results[replicas] = pipeline_figures(bench_pipeline(infra, n, run, timeout, replicas=replicas))
     finally:
         stack.infra_down(infra)
+    if min(results[1]["partitions"].values(), default=0) < SCALE_OUT_PARTITIONS:
+        print(f"scale-out needs ≥ {SCALE_OUT_PARTITIONS} partitions: {results[1]['partitions']}", file=sys.stderr)
+        return 1
     figures = {
         "mode": "scale-out",
         "complaints": n,

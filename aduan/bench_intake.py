@@ -27,7 +27,7 @@ import aiohttp
 from aduan import stack
 from aduan.bench import BENCH_DIR, _machine
 from aduan.bench_load import PLACES, body_of, phone_of
-from aduan.bench_stats import latency_summary
+from aduan.bench_stats import latency_summary, send_offsets
 from shared.kafka import delete_topics, ensure_topics
 from shared.topics import Topics, TopicSpec
 
@@ -100,8 +100,8 @@ async def open_loop(url: str, rate: float, seconds: float) -> dict[str, Any]:
 
         tasks = []
         start = time.perf_counter()
-        for i in range(round(rate * seconds)):
-            planned = start + i / rate
+        for i, offset in enumerate(send_offsets(rate, seconds)):
+            planned = start + offset
             if (wait := planned - time.perf_counter()) > 0:
                 await asyncio.sleep(wait)
             tasks.append(asyncio.create_task(one(i, planned)))

@@ -39,13 +39,6 @@ def send_offsets(rate: float, seconds: float) -> list[float]:
     return [i / rate for i in range(round(rate * seconds))]
 
 
-def due(rate: float, elapsed: float, total: int) -> int:
-    """How many sends of an open-loop schedule at `rate`/s are due `elapsed` seconds after its start."""
-    if elapsed < 0:
-        return 0
-    return min(total, math.floor(elapsed * rate) + 1)
-
-
 def group_lag(committed: Mapping[K, int | None], ends: Mapping[K, int]) -> int:
     """Records a consumer group has still to read: over each partition, end offset minus committed offset.
     A partition the group has not committed yet counts from offset 0 (the bench's topics are new)."""
