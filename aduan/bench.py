@@ -507,6 +507,11 @@ def report(figures: dict[str, Any], out: Path) -> str:
 
 def run_scale_out(n: int = 3000, timeout: float = 600.0) -> int:
     """The burst with routing and the forwarder as one process each, then two each, in one run."""
+    topics = Topics("")
+    shared = {t.name: t.partitions for t in topics.specs() if t.name in (topics.accepted, topics.routed)}
+    if min(shared.values()) < SCALE_OUT_PARTITIONS:
+        print(f"scale-out needs ≥ {SCALE_OUT_PARTITIONS} partitions on {shared}", file=sys.stderr)
+        return 1
     machine = _machine()
     infra = stack.infra_up()
     run = uuid.uuid4().hex[:8]
@@ -517,9 +522,6 @@ def run_scale_out(n: int = 3000, timeout: float = 600.0) -> int:
             results[replicas] = pipeline_figures(bench_pipeline(infra, n, run, timeout, replicas=replicas))
     finally:
         stack.infra_down(infra)
-    if min(results[1]["partitions"].values(), default=0) < SCALE_OUT_PARTITIONS:
-        print(f"scale-out needs ≥ {SCALE_OUT_PARTITIONS} partitions: {results[1]['partitions']}", file=sys.stderr)
-        return 1
     figures = {
         "mode": "scale-out",
         "complaints": n,
