@@ -7,12 +7,12 @@ N ?= 5000
 
 .PHONY: setup demo test up down status bench eval replay-dlq clean
 
-# virtualenv + the project with its test extras; redone when pyproject.toml changes
+# virtualenv + the project with its test and bench extras; redone when pyproject.toml changes
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "aduan needs Python 3.11"'
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip
-	@$(VENV)/bin/pip install -q --disable-pip-version-check -e ".[test]"
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -e ".[test,bench]"
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -32,8 +32,11 @@ down: setup  ## stop everything `make up` started
 status: setup
 	@$(ADUAN) status
 
-bench: setup  ## make bench N=5000
-	@$(ADUAN) bench --n $(N)
+BENCH ?= burst
+RATE ?= 100
+SECONDS ?= 30
+bench: setup  ## make bench N=5000 | make bench BENCH=steady RATE=100 SECONDS=30 | BENCH=intake | BENCH=scale-out N=3000
+	@$(ADUAN) bench $(BENCH) $(if $(filter steady,$(BENCH)),--rate $(RATE) --seconds $(SECONDS),$(if $(filter intake,$(BENCH)),,--n $(N)))
 
 eval: setup  ## routing accuracy on ../shared/data (when present)
 	@$(ADUAN) eval-routing

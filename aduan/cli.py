@@ -5,7 +5,9 @@
   aduan up | down | status     the whole local stack in the background
   aduan demo                   the whole pipeline on the sample complaints, with a summary
   aduan test [pytest args]     infrastructure up, then the test suite
-  aduan bench --n N            throughput and latency against a raw Kafka relay baseline
+  aduan bench [burst] --n N    throughput and latency beside a raw relay and a batched reference
+  aduan bench steady --rate R --seconds S   open-loop latency at R complaints/s
+  aduan bench intake | scale-out   intake's HTTP edge; routing and forwarder with 1 and 2 processes
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan dlq list|replay        the parked forwards; replay one (--id) or all (--all)
   aduan bench forwarder        forwards/s against the simulator beside a bare httpx client
@@ -110,15 +112,28 @@ def _bench(args: argparse.Namespace) -> int:
     if args.target == "forwarder":
         from aduan.bench_forwarder import run_bench_forwarder
 
-        return run_bench_forwarder(args.n if args.n != 5000 else 3000, concurrency=args.concurrency)
+        return run_bench_forwarder(args.n if args.n is not None else 3000, concurrency=args.concurrency)
 
     if args.target == "notifier":
         from aduan.bench_notifier import run_bench_notifier
 
         return run_bench_notifier()
+    if args.target == "intake":
+        from aduan.bench_intake import run_bench_intake
+
+        return run_bench_intake(seconds=args.seconds or 10.0, rate=args.rate or 300.0)
+    if args.target == "scale-out":
+        from aduan.bench import run_scale_out
+
+        return run_scale_out(args.n if args.n is not None else 3000, timeout=args.timeout)
     from aduan.bench import run_bench
 
-    return run_bench(args.n, timeout=args.timeout)
+    if args.target == "steady":
+        if not args.rate or not args.seconds or args.rate <= 0 or args.seconds <= 0:
+            print("aduan bench steady: give --rate R and --seconds S, both positive", file=sys.stderr)
+            return 2
+        return run_bench("steady", rate=args.rate, seconds=args.seconds, timeout=args.timeout)
+    return run_bench("burst", args.n if args.n is not None else 5000, timeout=args.timeout)
 
 
 def _operator_auth() -> KafkaAuth:
@@ -263,17 +278,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("pytest_args", nargs="*", help="passed to pytest as they are (e.g. -q tests/unit -k intake)")
     p.set_defaults(func=_test)
 
-    p = sub.add_parser("bench", help="end-to-end throughput and latency vs a raw Kafka relay")
-    p.add_argument("--n", type=int, default=5000, help="complaints (and relay messages) per run")
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
+    p = sub.add_parser(
+        "bench",
+        help="throughput and latency: burst | steady | intake | scale-out | forwarder | notifier",
+        description="burst (default; `pipeline` is the same): N complaints at once through the whole pipeline, "
+        "beside the raw relay and the batched reference; steady: open-loop at --rate R/s for --seconds S; "
+        "intake: intake's HTTP endpoint beside a bare publishing endpoint; scale-out: routing and forwarder "
+        "with 1 then 2 processes; forwarder, notifier: those services alone (docs/BENCHMARKS.md).",
+    )
     p.add_argument(
         "target",
         nargs="?",
-        choices=("pipeline", "forwarder", "notifier"),
-        default="pipeline",
-        help="forwarder: forwards/s into the LAPOR! simulator beside a bare httpx client (default N 3000); "
-        "notifier: due scan over 1,000,000 deadlines and webhook delivery rate",
+        choices=("burst", "pipeline", "steady", "intake", "scale-out", "forwarder", "notifier"),
+        default="burst",
+        help="what to measure (default burst)",
     )
+    p.add_argument("--n", type=int, default=None, help="complaints per run (burst 5000, scale-out and forwarder 3000)")
+    p.add_argument("--rate", type=float, default=None, help="steady: complaints/s sent; intake: open-loop rate (300)")
+    p.add_argument("--seconds", type=float, default=None, help="steady: how long to send; intake: each phase (10)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
     p.add_argument("--concurrency", type=int, default=32, help="bench forwarder: calls in flight")
     p.set_defaults(func=_bench)
 

@@ -24,7 +24,7 @@ def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[s
 
 def test_help_lists_the_options_of_each_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
     expected = {
-        "bench": ("--n", "--timeout"),
+        "bench": ("--n", "--rate", "--seconds", "--timeout"),
         "eval-routing": ("--data", "--out"),
         "demo": ("--samples", "--timeout"),
         "replay-dlq": ("--prefix", "--limit"),
@@ -81,16 +81,35 @@ def test_eval_routing_with_missing_data_says_so(tmp_path: Path, capsys: pytest.C
     assert not out.exists()
 
 
-def test_bench_passes_n_and_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[str, float] = {}
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["bench", "--n", "17", "--timeout", "30"], {"mode": "burst", "n": 17, "timeout": 30.0}),
+        (["bench", "burst", "--n", "17"], {"mode": "burst", "n": 17, "timeout": 600.0}),
+        (["bench", "pipeline", "--n", "17"], {"mode": "burst", "n": 17, "timeout": 600.0}),
+        (
+            ["bench", "steady", "--rate", "20", "--seconds", "3"],
+            {"mode": "steady", "rate": 20.0, "seconds": 3.0, "timeout": 600.0},
+        ),
+    ],
+)
+def test_bench_modes_pass_their_arguments(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], expected: dict[str, object]
+) -> None:
+    seen: dict[str, object] = {}
 
-    def run_bench(n: int, timeout: float = 600.0) -> int:
-        seen.update(n=n, timeout=timeout)
+    def run_bench(mode: str, n: int | None = None, **kwargs: object) -> int:
+        seen.update(mode=mode, **({"n": n} if n is not None else {}), **kwargs)
         return 0
 
     monkeypatch.setattr("aduan.bench.run_bench", run_bench)
-    assert cli.main(["bench", "--n", "17", "--timeout", "30"]) == 0
-    assert seen == {"n": 17, "timeout": 30.0}
+    assert cli.main(argv) == 0
+    assert seen == expected
+
+
+def test_bench_steady_without_a_rate_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["bench", "steady", "--seconds", "3"]) == 2
+    assert "--rate" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
