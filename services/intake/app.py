@@ -11,7 +11,17 @@ from services.intake.handlers import IntakeHandlers, TooMany
 from services.intake.http_input import BadInput
 from services.intake.outbound import Outbound
 from services.intake.settings import IntakeSettings
-from shared.events import CitizenMessage, Forwarded, InboundMessage, RoutedComplaint, StatusChanged, TriageRequest
+from services.intake.timeline import then
+from shared.events import (
+    CitizenMessage,
+    Complaint,
+    Forwarded,
+    InboundMessage,
+    RoutedComplaint,
+    SlaAlert,
+    StatusChanged,
+    TriageRequest,
+)
 from shared.service import Service
 
 NAME = "intake"
@@ -25,11 +35,15 @@ def build(settings: IntakeSettings | None = None) -> Service:
     service.subscribe(topics.inbound, InboundMessage, "inbound", on_unreadable=handlers.on_unreadable_inbound)(
         handlers.on_inbound
     )
-    # what became of each complaint, for the citizen following a tracking number
-    service.subscribe(topics.routed, RoutedComplaint, "routed")(handlers.on_routed)
-    service.subscribe(topics.triage, TriageRequest, "triage")(handlers.on_triage)
-    service.subscribe(topics.forwarded, Forwarded, "forwarded")(handlers.on_forwarded)
-    service.subscribe(topics.status, StatusChanged, "status")(handlers.on_status)
+    # what became of each complaint, for the citizen following a tracking number: the stage, and each
+    # step on the timeline (timeline.py); the public part of each complaint for GeoReport (open311.py)
+    timeline = handlers.timeline
+    service.subscribe(topics.accepted, Complaint, "accepted")(timeline.on_accepted)
+    service.subscribe(topics.routed, RoutedComplaint, "routed")(then(handlers.on_routed, timeline.on_routed))
+    service.subscribe(topics.triage, TriageRequest, "triage")(then(handlers.on_triage, timeline.on_triage))
+    service.subscribe(topics.forwarded, Forwarded, "forwarded")(then(handlers.on_forwarded, timeline.on_forwarded))
+    service.subscribe(topics.status, StatusChanged, "status")(then(handlers.on_status, timeline.on_status))
+    service.subscribe(topics.sla_alerts, SlaAlert, "sla-alerts")(timeline.on_sla_alert)  # the next deadline
     # messages for the reporter: only intake knows who a reply handle addresses
     outbound = Outbound(service.db, settings)
     service.subscribe(topics.citizen_outbound, CitizenMessage, "citizen-outbound")(outbound.on_message)
