@@ -10,10 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 
 from services.intake import open311
 from services.intake.open311_catalogue import CATALOGUE, Catalogue
+from services.intake.settings import IntakeSettings
 
 NOTICES = CATALOGUE.notices
 TAXONOMY = Path(__file__).parents[2] / "services" / "routing" / "data" / "taxonomy.toml"
@@ -153,3 +156,13 @@ def test_a_service_request_shows_the_routed_agency_and_our_stages() -> None:
 def test_a_confidential_request_shows_neither_text_nor_place() -> None:
     r = open311.service_request(_row(confidential=True))
     assert (r["description"], r["address"], r["lat"], r["long"]) == (None, None, None, None)
+
+
+async def test_public_reads_are_rate_limited_per_ip_in_georeports_shape() -> None:
+    api = open311.Open311(None, IntakeSettings(lookup_rate_limit_per_min=2), lambda _: "t")  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=Starlette(routes=api.routes()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+        assert [(await client.get("/open311/v2/services.json")).status_code for _ in range(2)] == [200, 200]
+        limited = await client.get("/open311/v2/services.xml")
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert ElementTree.fromstring(limited.content).findtext("error/code") == "429"
