@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
@@ -11,10 +13,10 @@ from services.intake.handlers import IntakeHandlers, TooMany
 from services.intake.http_input import BadInput
 from services.intake.outbound import Outbound
 from services.intake.settings import IntakeSettings
-from services.intake.timeline import then
 from shared.events import (
     CitizenMessage,
     Complaint,
+    Envelope,
     Forwarded,
     InboundMessage,
     RoutedComplaint,
@@ -25,6 +27,17 @@ from shared.events import (
 from shared.service import Service
 
 NAME = "intake"
+Handler = Callable[[Envelope[Any]], Awaitable[None]]
+
+
+def then(*handlers: Handler) -> Handler:
+    """One subscription, several handlers in order (each idempotent by itself; a failure redelivers)."""
+
+    async def handle(envelope: Envelope[Any]) -> None:
+        for handler in handlers:
+            await handler(envelope)
+
+    return handle
 
 
 def build(settings: IntakeSettings | None = None) -> Service:

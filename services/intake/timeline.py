@@ -11,7 +11,6 @@ from __future__ import annotations
 import string
 import tomllib
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -194,19 +193,6 @@ def public_facts(complaint: Complaint) -> dict[str, Any]:
         "lat": location.lat,
         "lon": location.lon,
     }
-
-
-Handler = Callable[[Envelope[Any]], Awaitable[None]]
-
-
-def then(*handlers: Handler) -> Handler:
-    """One subscription, several handlers, in order (each idempotent by itself)."""
-
-    async def handle(envelope: Envelope[Any]) -> None:
-        for handler in handlers:
-            await handler(envelope)
-
-    return handle
 
 
 class Timeline:
