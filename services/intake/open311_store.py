@@ -1,4 +1,7 @@
-"""GeoReport v2's reads of intake's schema: service requests as the public may see them."""
+"""GeoReport v2's reads of intake's schema: service requests as the public may see them.
+
+A complaint is a service request once its public facts are recorded (intake.public_requests, from
+complaints.accepted), so a request never shows with a service code it does not have."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ _COLUMNS = """c.complaint_id, c.tracking_number, c.received_at, c.accepted_at, c
        c.confidential, p.service_code, p.urusan, p.description, p.address, p.lat, p.lon,
        GREATEST(c.accepted_at, (SELECT max(t.at) FROM intake.timeline t WHERE t.complaint_id = c.complaint_id))
            AS updated_at
-       FROM intake.complaints c LEFT JOIN intake.public_requests p USING (complaint_id)"""
+       FROM intake.complaints c JOIN intake.public_requests p ON p.complaint_id = c.complaint_id AND p.known"""
 
 
 async def by_ids(pool: asyncpg.Pool, tracking_numbers: list[str]) -> list[asyncpg.Record]:

@@ -86,11 +86,11 @@ async def record_public(
     lon: float | None,
 ) -> None:
     await pool.execute(
-        """INSERT INTO intake.public_requests (complaint_id, service_code, description, address, lat, lon)
-           VALUES ($1, $2, $3, $4, $5, $6)
+        """INSERT INTO intake.public_requests (complaint_id, service_code, description, address, lat, lon, known)
+           VALUES ($1, $2, $3, $4, $5, $6, true)
            ON CONFLICT (complaint_id) DO UPDATE SET
                service_code = EXCLUDED.service_code, description = EXCLUDED.description,
-               address = EXCLUDED.address, lat = EXCLUDED.lat, lon = EXCLUDED.lon""",
+               address = EXCLUDED.address, lat = EXCLUDED.lat, lon = EXCLUDED.lon, known = true""",
         complaint_id,
         service_code,
         description,

@@ -48,8 +48,10 @@ V2 = "/open311/v2"
 
 
 @pytest.fixture
-async def intake(service_env):  # type: ignore[no-untyped-def]
-    service = build(intake_settings(service_env, lookup_rate_limit_per_min=0))
+async def intake(service_env, own_database_url):  # type: ignore[no-untyped-def]
+    # a database of its own: GeoReport's list shows every complaint, other tests' too
+    env = {**service_env, "database_url": own_database_url}
+    service = build(intake_settings(env, lookup_rate_limit_per_min=0))
     async with running(service):
         transport = httpx.ASGITransport(app=service.asgi())
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
@@ -101,7 +103,7 @@ async def test_a_georeport_client_posts_follows_and_lists_its_request(intake, in
     assert request["agency_responsible"] is None  # not routed yet
     # what the public sees is the complaint as it left intake, masked: no name, no phone
     assert "Rina" not in str(request) and "081299998888" not in str(request)
-    await eventually(lambda: _found(client, f"{V2}/requests.json", service_code="pekerjaan_umum"))
+    assert await eventually(lambda: _found(client, f"{V2}/requests.json", service_code="pekerjaan_umum"))
     (request,) = (await client.get(f"{V2}/requests/{number}.json")).json()
     assert (request["address"], request["lat"], request["long"]) == ("Jl. Teuku Umar, Kedaton", -5.3905, 105.254)
     assert "Jalan berlubang" in request["description"]
@@ -240,7 +242,7 @@ async def test_a_georeport_v2_client_library_reads_intake_unchanged(intake, serv
     posted = await gateways(client).open311({"service_code": "sampah", "description": TEXT})
     number = posted.json()[0]["service_request_id"]
     await _accepted(infra, topics)
-    await eventually(lambda: _found(client, f"{V2}/requests/{number}.json"))
+    assert await eventually(lambda: _found(client, f"{V2}/requests/{number}.json"))
     for fmt in ("json", "xml"):
         library = GeoReport(served, jurisdiction="lampungprov.go.id", output_format=fmt)
         services = await asyncio.to_thread(library.get_service_list)

@@ -34,6 +34,7 @@ CREATE TABLE public_requests (
     address      text,
     lat          double precision,
     lon          double precision,
+    known        boolean     NOT NULL DEFAULT false,  -- the accepted complaint's facts are in (not only routing's urusan)
     recorded_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX complaints_received_at ON complaints (received_at DESC);
