@@ -164,7 +164,7 @@ class IntakeHandlers:
             "lookup": RateLimiter(settings.lookup_rate_limit_per_min),
         }
         self.timeline = Timeline(db)  # the citizen's steps (timeline.py; its consumers are wired in app.py)
-        self.open311 = open311.Open311(db, settings, self._access_token)  # GeoReport v2 (open311.py)
+        self.open311 = open311.Open311(db, settings, self._access_token, self.timeline)  # GeoReport v2
 
     # -----------------------------------------------------------------------------------------
     # HTTP edge

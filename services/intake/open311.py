@@ -31,7 +31,7 @@ from services.intake import progress, tracking
 from services.intake.open311_catalogue import CATALOGUE, Catalogue
 from services.intake.ratelimit import RateLimiter
 from services.intake.settings import IntakeSettings
-from services.intake.timeline import agency_name
+from services.intake.timeline import Timeline, agency_name
 from shared.db import Database
 from shared.pii import fingerprint
 
@@ -141,8 +141,9 @@ def statuses(value: str | None, notices: dict[str, str]) -> bool | None:
     return None if len(wanted) != 1 else wanted == {"closed"}
 
 
-def service_request(row: Any, catalogue: Catalogue = CATALOGUE) -> dict[str, Any]:
-    """One complaint as a GeoReport service request (the fields the spec lists, in its order)."""
+def service_request(row: Any, catalogue: Catalogue = CATALOGUE, expected: str | None = None) -> dict[str, Any]:
+    """One complaint as a GeoReport service request (the fields the spec lists, in its order);
+    `expected`: the next deadline the notifier announced (requests/{id} only)."""
     code = row["service_code"] or row["urusan"] or "lainnya"
     closed = row["stage"] == "closed"
     return {
@@ -156,6 +157,7 @@ def service_request(row: Any, catalogue: Catalogue = CATALOGUE) -> dict[str, Any
         "service_notice": None,
         "requested_datetime": row["received_at"].isoformat(),
         "updated_datetime": (row["updated_at"] or row["accepted_at"]).isoformat(),
+        "expected_datetime": expected,
         "address": None if row["confidential"] else row["address"],
         "lat": None if row["confidential"] else row["lat"],
         "long": None if row["confidential"] else row["lon"],
@@ -182,9 +184,11 @@ class Open311:
         db: Database,
         settings: IntakeSettings,
         access_token: Callable[[uuid.UUID], str],
+        timeline: Timeline,
         catalogue: Catalogue = CATALOGUE,
     ) -> None:
         self.db = db
+        self.timeline = timeline
         self.settings = settings
         self.access_token = access_token
         self.catalogue = catalogue
@@ -269,7 +273,8 @@ class Open311:
                 raise Refused(404, self.notices["unknown_request"].format(id=given[:64]))
         except Refused as r:
             return error(format_of(request), r.status, r.description, r.headers)
-        return render(fmt, "service_requests", [service_request(row, self.catalogue)])
+        expected = await self.timeline.next_due(row["complaint_id"])
+        return render(fmt, "service_requests", [service_request(row, self.catalogue, expected)])
 
     async def get_token(self, request: Request) -> Response:
         try:

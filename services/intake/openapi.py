@@ -255,6 +255,7 @@ def spec() -> dict[str, Any]:
                 "agency_responsible": {"type": ["string", "null"]},
                 "requested_datetime": {"type": "string"},
                 "updated_datetime": {"type": "string"},
+                "expected_datetime": {"type": ["string", "null"], "description": "the next announced deadline"},
                 "address": {"type": ["string", "null"]},
                 "lat": {"type": ["number", "null"]},
                 "long": {"type": ["number", "null"]},

@@ -270,6 +270,13 @@ class Timeline:
             ),
         )
 
+    async def next_due(self, complaint_id: uuid.UUID) -> str | None:
+        """When the next announced deadline falls (GeoReport's expected_datetime), if any."""
+        steps = [dict(s) for s in await store.steps_of(self.db.pool, complaint_id)]
+        deadlines = [dict(d) for d in await store.deadlines_of(self.db.pool, complaint_id)]
+        found = next_deadline(deadlines, steps)
+        return found["due_at"] if found else None
+
     async def view(self, row: asyncpg.Record) -> dict[str, Any]:
         """The lookup's additions: the agency's name, every step, the next deadline."""
         steps = [dict(s) for s in await store.steps_of(self.db.pool, row["complaint_id"])]

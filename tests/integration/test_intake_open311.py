@@ -331,6 +331,9 @@ async def test_the_citizen_sees_every_step_with_the_agency_the_lapor_id_and_the_
     body = await _until(client, number, lambda b: b["next_deadline"])
     assert body["next_deadline"]["clock"] == "follow_up" and body["next_deadline"]["label"] == "tindak lanjut"
     assert body["next_deadline"]["overdue"] is False and "WIB" in body["next_deadline"]["text"]
+    georeport = await eventually(lambda: _found(client, f"{V2}/requests/{number}.json"))
+    assert georeport and georeport[0]["expected_datetime"] == alert.due_at.isoformat()  # the same deadline
+    assert georeport[0]["agency_responsible"] == AGENCY_NAME
 
     await publish_events(infra.kafka, topics.status, status(ComplaintStatus.FOLLOWED_UP, "Jalan sudah ditambal."))
     body = await _until(client, number, lambda b: "followed_up" in _steps(b))

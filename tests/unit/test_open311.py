@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from services.intake import open311
 from services.intake.open311_catalogue import CATALOGUE, Catalogue
 from services.intake.settings import IntakeSettings
+from services.intake.timeline import Timeline
 
 NOTICES = CATALOGUE.notices
 TAXONOMY = Path(__file__).parents[2] / "services" / "routing" / "data" / "taxonomy.toml"
@@ -159,7 +160,8 @@ def test_a_confidential_request_shows_neither_text_nor_place() -> None:
 
 
 async def test_public_reads_are_rate_limited_per_ip_in_georeports_shape() -> None:
-    api = open311.Open311(None, IntakeSettings(lookup_rate_limit_per_min=2), lambda _: "t")  # type: ignore[arg-type]
+    settings = IntakeSettings(lookup_rate_limit_per_min=2)
+    api = open311.Open311(None, settings, lambda _: "t", Timeline(None))  # type: ignore[arg-type]
     transport = httpx.ASGITransport(app=Starlette(routes=api.routes()))
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
         assert [(await client.get("/open311/v2/services.json")).status_code for _ in range(2)] == [200, 200]
