@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 both ways, in JSON and in XML (the spec's shapes), at /open311/v2/:
 
+- `GET /open311/discovery.{fmt}`: the spec's service discovery document;
 - `GET services.{fmt}`, `GET services/{code}.{fmt}`: urusan codes as services (open311_catalogue.py);
 - `POST requests.{fmt}` (handlers.py: signed with an api_key like every channel) answers with the
   tracking number as `service_request_id` and the complaint id as `token`; this module refuses an
@@ -45,6 +46,8 @@ ITEM_TAGS = {
     "errors": "error",
     "attributes": "attribute",
     "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
 }
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -223,6 +226,14 @@ class Open311:
     # ------------------------------------------------------------------------------------------
     # the endpoints
 
+    async def discovery(self, request: Request) -> Response:
+        try:
+            fmt = self._read(request)
+        except Refused as r:
+            return error(format_of(request), r.status, r.description, r.headers)
+        base = self.settings.public_base_url or str(request.base_url)
+        return render(fmt, "discovery", self.catalogue.discovery_document(base.rstrip("/") + "/open311/v2"))
+
     async def services(self, request: Request) -> Response:
         try:
             fmt = self._read(request)
@@ -323,6 +334,7 @@ class Open311:
 
     def routes(self) -> list[Route]:
         return [
+            Route("/open311/discovery.{fmt}", self.discovery, methods=["GET"]),
             Route("/open311/v2/services.{fmt}", self.services, methods=["GET"]),
             Route("/open311/v2/services/{code}.{fmt}", self.service_definition, methods=["GET"]),
             Route("/open311/v2/requests.{fmt}", self.list_requests, methods=["GET"]),

@@ -39,8 +39,16 @@ class Attribute(BaseModel):
     order: int
 
 
+class Discovery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    changeset: str
+    contact: str
+    key_service: str
+
+
 class Catalogue(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    discovery: Discovery
     notices: dict[str, str]
     aliases: dict[str, str]
     attributes: list[Attribute]
@@ -87,6 +95,24 @@ class Catalogue(BaseModel):
             }
             for s in self.services
         ]
+
+    def discovery_document(self, url: str) -> dict[str, Any]:
+        """GeoReport's service discovery: this one production endpoint, JSON and XML."""
+        d = self.discovery
+        return {
+            "changeset": d.changeset,
+            "contact": d.contact,
+            "key_service": d.key_service,
+            "endpoints": [
+                {
+                    "specification": "http://wiki.open311.org/GeoReport_v2",
+                    "url": url,
+                    "changeset": d.changeset,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        }
 
     def definition(self, code: str) -> dict[str, Any]:
         """GET services/{code}: GeoReport's service definition; attribute[<code>]=true|false on POST."""

@@ -235,6 +235,7 @@ def spec() -> dict[str, Any]:
         "type": "array",
         "items": {"type": "object", "required": ["service_code", "service_name", "metadata", "type"]},
     }
+    schemas["Open311Discovery"] = {"type": "object", "required": ["changeset", "contact", "endpoints"]}
     schemas["Open311ServiceDefinition"] = {
         "type": "object",
         "required": ["service_code", "attributes"],
@@ -427,6 +428,9 @@ def spec() -> dict[str, Any]:
                 },
             }
         },
+        "/open311/discovery.{fmt}": _geo_get(
+            "open311Discovery", "GeoReport v2 service discovery: this endpoint and its formats", "Open311Discovery"
+        ),
         "/open311/v2/services.{fmt}": _geo_get(
             "open311Services", "GeoReport v2 service list: the urusan", "Open311Services"
         ),

@@ -151,6 +151,8 @@ async def test_a_georeport_client_posts_follows_and_lists_its_request(intake, in
     assert root.tag == "service_requests" and root.findtext("request/service_request_id") == number
     assert root.findtext("request/agency_responsible") == AGENCY_NAME
     assert root.findtext("request/status") == "open"
+    discovery = (await client.get("/open311/discovery.json")).json()
+    assert discovery["endpoints"][0]["url"] == "http://intake/open311/v2"
     services = ElementTree.fromstring((await client.get(f"{V2}/services.xml")).content)
     assert "pekerjaan_umum" in [s.findtext("service_code") for s in services.findall("service")]
     token_xml = ElementTree.fromstring((await client.get(f"{V2}/tokens/{token}.xml")).content)

@@ -168,3 +168,12 @@ async def test_public_reads_are_rate_limited_per_ip_in_georeports_shape() -> Non
         limited = await client.get("/open311/v2/services.xml")
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     assert ElementTree.fromstring(limited.content).findtext("error/code") == "429"
+
+
+def test_the_discovery_document_names_this_endpoint_in_both_formats() -> None:
+    document = CATALOGUE.discovery_document("https://aduan.example/open311/v2")
+    (endpoint,) = document["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"] == "https://aduan.example/open311/v2" and endpoint["type"] == "production"
+    root = ElementTree.fromstring(open311.render("xml", "discovery", document).body)
+    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == ["text/xml", "application/json"]
