@@ -70,10 +70,13 @@ SERVICES: dict[str, Principal] = {
         "intake",
         (
             Subscription(INBOUND, "inbound"),
+            # its own accepted complaints: what GeoReport may show of each (services/intake/timeline.py)
+            Subscription(ACCEPTED, "accepted"),
             Subscription(ROUTED, "routed"),
             Subscription(TRIAGE, "triage"),
             Subscription(FORWARDED, "forwarded"),
             Subscription(STATUS, "status"),
+            Subscription(SLA_ALERTS, "sla-alerts"),  # the next deadline on the citizen's timeline
             Subscription(CITIZEN_OUTBOUND, "citizen-outbound"),
         ),
         (INBOUND, ACCEPTED, REJECTED),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
@@ -11,10 +13,31 @@ from services.intake.handlers import IntakeHandlers, TooMany
 from services.intake.http_input import BadInput
 from services.intake.outbound import Outbound
 from services.intake.settings import IntakeSettings
-from shared.events import CitizenMessage, Forwarded, InboundMessage, RoutedComplaint, StatusChanged, TriageRequest
+from shared.events import (
+    CitizenMessage,
+    Complaint,
+    Envelope,
+    Forwarded,
+    InboundMessage,
+    RoutedComplaint,
+    SlaAlert,
+    StatusChanged,
+    TriageRequest,
+)
 from shared.service import Service
 
 NAME = "intake"
+Handler = Callable[[Envelope[Any]], Awaitable[None]]
+
+
+def then(*handlers: Handler) -> Handler:
+    """One subscription, several handlers in order (each idempotent by itself; a failure redelivers)."""
+
+    async def handle(envelope: Envelope[Any]) -> None:
+        for handler in handlers:
+            await handler(envelope)
+
+    return handle
 
 
 def build(settings: IntakeSettings | None = None) -> Service:
@@ -25,11 +48,15 @@ def build(settings: IntakeSettings | None = None) -> Service:
     service.subscribe(topics.inbound, InboundMessage, "inbound", on_unreadable=handlers.on_unreadable_inbound)(
         handlers.on_inbound
     )
-    # what became of each complaint, for the citizen following a tracking number
-    service.subscribe(topics.routed, RoutedComplaint, "routed")(handlers.on_routed)
-    service.subscribe(topics.triage, TriageRequest, "triage")(handlers.on_triage)
-    service.subscribe(topics.forwarded, Forwarded, "forwarded")(handlers.on_forwarded)
-    service.subscribe(topics.status, StatusChanged, "status")(handlers.on_status)
+    # what became of each complaint, for the citizen following a tracking number: the stage, and each
+    # step on the timeline (timeline.py); the public part of each complaint for GeoReport (open311.py)
+    timeline = handlers.timeline
+    service.subscribe(topics.accepted, Complaint, "accepted")(timeline.on_accepted)
+    service.subscribe(topics.routed, RoutedComplaint, "routed")(then(handlers.on_routed, timeline.on_routed))
+    service.subscribe(topics.triage, TriageRequest, "triage")(then(handlers.on_triage, timeline.on_triage))
+    service.subscribe(topics.forwarded, Forwarded, "forwarded")(then(handlers.on_forwarded, timeline.on_forwarded))
+    service.subscribe(topics.status, StatusChanged, "status")(then(handlers.on_status, timeline.on_status))
+    service.subscribe(topics.sla_alerts, SlaAlert, "sla-alerts")(timeline.on_sla_alert)  # the next deadline
     # messages for the reporter: only intake knows who a reply handle addresses
     outbound = Outbound(service.db, settings)
     service.subscribe(topics.citizen_outbound, CitizenMessage, "citizen-outbound")(outbound.on_message)

@@ -29,15 +29,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from services.intake import lookup, openapi, progress, store
+from services.intake import lookup, open311, openapi, progress, store
 from services.intake.auth import ChannelAuth, Denial, SignedRequest
 from services.intake.auth import now as auth_now
-from services.intake.channels import OPEN311_SERVICES, parse_raw
+from services.intake.channels import parse_raw
 from services.intake.http_input import BadInput, form_fields, header_id, is_json, json_object, read_body
 from services.intake.normalise import Rejected, normalise, reasons_from_validation
 from services.intake.privacy import masked_raw, protected
 from services.intake.ratelimit import RateLimiter
 from services.intake.settings import IntakeSettings
+from services.intake.timeline import Timeline
 from shared.db import Database
 from shared.events import (
     Channel,
@@ -96,11 +97,6 @@ class TooMany(Exception):
 def denial_error(denial: Denial) -> BadInput:
     code = "unauthorized" if denial.status == 401 else "forbidden"
     return BadInput(denial.status, code, f"channel authentication failed: {denial.reason}")
-
-
-def georeport_error(status: int, description: str) -> JSONResponse:
-    """GeoReport v2's own error shape: a list of {code, description}."""
-    return JSONResponse([{"code": status, "description": description}], status_code=status)
 
 
 def problem(status: int, title: str, reasons: list[RejectReason], detail: str | None = None) -> JSONResponse:
@@ -167,6 +163,8 @@ class IntakeHandlers:
             "api_key": RateLimiter(settings.rate_limit_api_key_per_min),
             "lookup": RateLimiter(settings.lookup_rate_limit_per_min),
         }
+        self.timeline = Timeline(db)  # the citizen's steps (timeline.py; its consumers are wired in app.py)
+        self.open311 = open311.Open311(db, settings, self._access_token, self.timeline)  # GeoReport v2
 
     # -----------------------------------------------------------------------------------------
     # HTTP edge
@@ -293,6 +291,7 @@ class IntakeHandlers:
                 "agency_code": row["agency_code"],
                 "lapor_tracking_id": row["lapor_tracking_id"],
                 "updated_at": row["updated_at"].isoformat(),
+                **await self.timeline.view(row),  # agency_name, timeline, next_deadline
             }
         )
 
@@ -373,24 +372,8 @@ class IntakeHandlers:
             raise
         return self._gateway_answer([verdict])
 
-    async def open311_services(self, _: Request) -> Response:
-        return JSONResponse(
-            [
-                {
-                    "service_code": code,
-                    "service_name": name,
-                    "type": "realtime",
-                    "metadata": False,
-                    "keywords": "",
-                    "group": "aduan",
-                    "description": name,
-                }
-                for code, name in OPEN311_SERVICES.items()
-            ]
-        )
-
     async def open311_request(self, request: Request) -> Response:
-        """POST /open311/v2/requests.json: GeoReport v2, form-encoded or JSON, with a client's api_key."""
+        """POST /open311/v2/requests.{json,xml}: GeoReport v2, form-encoded or JSON, with a client's api_key."""
         body = await read_body(request, self.settings.max_request_bytes)
         if is_json(request):
             raw = json_object(body)
@@ -402,28 +385,26 @@ class IntakeHandlers:
         await self._authenticate("open311", request, body, fields)
         client = next((v for k, v in fields if k == "api_key"), "")
         self._limited("api_key", client)
-        raw = {k: v for k, v in raw.items() if k != "api_key"}
+        raw = {k: v for k, v in raw.items() if k not in ("api_key", "jurisdiction_id")}
+        refused = self.open311.refuse_post(request, {**raw, **dict(fields)})  # format, jurisdiction, service code
+        if refused is not None:
+            return refused
         received_at = utcnow()
         channel_message_id = str(uuid.uuid4())
         verdict = self._judge(Channel.OPEN311, raw, channel_message_id, received_at)
         if verdict.complaint is None:
-            return georeport_error(400, "; ".join(f"{r.field or 'request'}: {r.message}" for r in verdict.reasons))
+            reasons = "; ".join(f"{r.field or 'request'}: {r.message}" for r in verdict.reasons)
+            return open311.error(open311.format_of(request), 400, reasons)
         await self._publish(Channel.OPEN311, raw, channel_message_id, verdict, received_at)
-        return JSONResponse(
-            [
-                {
-                    "service_request_id": verdict.complaint.tracking_number,
-                    "service_notice": "Pengaduan diterima; simpan nomor ini untuk memantau tindak lanjut.",
-                }
-            ],
-            status_code=201,
-        )
+        complaint = verdict.complaint
+        token = self._access_token(complaint.complaint_id) if complaint.confidential else None
+        return self.open311.created(request, complaint.tracking_number, complaint.complaint_id, token)
 
     async def broker_unavailable(self, request: Request, exc: Exception) -> Response:
         """Kafka did not take the event: nothing was promised, so the caller may simply retry."""
         log.error("could not publish to Kafka; answering 503", error_type=type(exc).__name__)
         if request.url.path.startswith("/open311/"):
-            response = georeport_error(503, "temporarily unavailable; please retry shortly")
+            response = open311.error(open311.format_of(request), 503, "temporarily unavailable; please retry shortly")
         else:
             response = problem(503, "Complaint intake is temporarily unavailable", [], detail="please retry shortly")
         response.headers["Retry-After"] = "5"
@@ -440,7 +421,7 @@ class IntakeHandlers:
         else:  # a ValidationError while building an event from a request: the request is at fault
             status, code, message = 400, "invalid_request", "the request cannot be read"
         if request.url.path.startswith("/open311/"):
-            response = georeport_error(status, message)
+            response = open311.error(open311.format_of(request), status, message)
         else:
             title = TITLES.get(status, "The request cannot be accepted")
             response = problem(status, title, [RejectReason(code=code, field=None, message=message)])
@@ -466,8 +447,8 @@ class IntakeHandlers:
             Route("/v1/channels/whatsapp", self.whatsapp_verify, methods=["GET"]),
             Route("/v1/channels/whatsapp", self.whatsapp_webhook, methods=["POST"]),
             Route("/v1/channels/email", self.email_webhook, methods=["POST"]),
-            Route("/open311/v2/services.json", self.open311_services, methods=["GET"]),
-            Route("/open311/v2/requests.json", self.open311_request, methods=["POST"]),
+            Route("/open311/v2/requests.{fmt}", self.open311_request, methods=["POST"]),
+            *self.open311.routes(),
             Route("/openapi.json", self.openapi, methods=["GET"]),
         ]
 

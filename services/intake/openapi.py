@@ -61,6 +61,25 @@ class GatewayAnswer(BaseModel):
     acknowledged: bool | None = None
 
 
+class TimelineStep(BaseModel):
+    step: str = Field(description="received, accepted, in_triage, routed, forwarded, verified, disposed, …")
+    at: str
+    text: str = Field(description="what the step means, in Indonesian")
+    agency_code: str | None
+    agency_name: str | None
+    lapor_tracking_id: str | None
+    note: str | None = Field(description="the agency's answer (follow-up, request for detail)")
+    duplicate_of: str | None
+
+
+class NextDeadline(BaseModel):
+    clock: str
+    label: str
+    due_at: str
+    overdue: bool
+    text: str
+
+
 class Lookup(BaseModel):
     tracking_number: str
     channel: str
@@ -71,6 +90,9 @@ class Lookup(BaseModel):
     agency_code: str | None
     lapor_tracking_id: str | None
     updated_at: str
+    agency_name: str | None = None
+    timeline: list[TimelineStep] = []
+    next_deadline: NextDeadline | None = Field(default=None, description="once the notifier announced one")
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -132,6 +154,42 @@ def _json_body(schema: str, example: Any, media: str = "application/json") -> di
     return {"required": True, "content": {media: {"schema": _ref(schema), "example": example}}}
 
 
+def _geo(status: int, schema: str, description: str) -> dict[str, Any]:
+    """A GeoReport answer: JSON for `.json`, the spec's XML for `.xml`."""
+    content = {"application/json": {"schema": _ref(schema)}, "application/xml": {"schema": {"type": "string"}}}
+    return {str(status): {"description": description, "content": content}}
+
+
+def _geo_errors(*statuses: int) -> dict[str, Any]:
+    out = _errors(*statuses, georeport=True)
+    for answer in out.values():
+        answer["content"]["application/xml"] = {"schema": {"type": "string"}}
+    return out
+
+
+FORMAT = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
+JURISDICTION = {"name": "jurisdiction_id", "in": "query", "required": False, "schema": {"type": "string"}}
+
+
+def _geo_get(operation: str, summary: str, schema: str, *params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": operation,
+            "summary": summary,
+            "parameters": [FORMAT, JURISDICTION, *params],
+            "responses": {**_geo(200, schema, "the answer"), **_geo_errors(400, 404, 429)},
+        }
+    }
+
+
+def _query(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
 def _ok(status: int, schema: str, description: str, media: str = "application/json") -> dict[str, Any]:
     return {str(status): {"description": description, "content": {media: {"schema": _ref(schema)}}}}
 
@@ -163,10 +221,52 @@ def spec() -> dict[str, Any]:
         "type": "array",
         "items": {
             "type": "object",
-            "properties": {"service_request_id": {"type": "string"}, "service_notice": {"type": "string"}},
+            "required": ["service_request_id", "token"],
+            "properties": {
+                "service_request_id": {"type": "string"},
+                "token": {"type": "string"},
+                "service_notice": {"type": "string"},
+                "account_id": {"type": "null"},
+                "access_token": {"type": "string", "description": "confidential requests only: X-Access-Token"},
+            },
         },
     }
-    schemas["Open311Services"] = {"type": "array", "items": {"type": "object"}}
+    schemas["Open311Services"] = {
+        "type": "array",
+        "items": {"type": "object", "required": ["service_code", "service_name", "metadata", "type"]},
+    }
+    schemas["Open311Discovery"] = {"type": "object", "required": ["changeset", "contact", "endpoints"]}
+    schemas["Open311ServiceDefinition"] = {
+        "type": "object",
+        "required": ["service_code", "attributes"],
+        "properties": {"service_code": {"type": "string"}, "attributes": {"type": "array"}},
+    }
+    schemas["Open311Requests"] = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["service_request_id", "status", "service_code", "requested_datetime"],
+            "properties": {
+                "service_request_id": {"type": "string"},
+                "status": {"enum": ["open", "closed"]},
+                "status_notes": {"type": ["string", "null"]},
+                "service_name": {"type": "string"},
+                "service_code": {"type": "string"},
+                "description": {"type": ["string", "null"]},
+                "agency_responsible": {"type": ["string", "null"]},
+                "requested_datetime": {"type": "string"},
+                "updated_datetime": {"type": "string"},
+                "expected_datetime": {"type": ["string", "null"], "description": "the next announced deadline"},
+                "address": {"type": ["string", "null"]},
+                "lat": {"type": ["number", "null"]},
+                "long": {"type": ["number", "null"]},
+            },
+        },
+    }
+    schemas["Open311Tokens"] = {
+        "type": "array",
+        "items": {"type": "object", "required": ["service_request_id", "token"]},
+    }
     paths: dict[str, Any] = {
         "/v1/complaints": {
             "post": {
@@ -328,28 +428,51 @@ def spec() -> dict[str, Any]:
                 },
             }
         },
-        "/open311/v2/services.json": {
-            "get": {
-                "operationId": "open311Services",
-                "summary": "GeoReport v2 service list",
-                "responses": {**_ok(200, "Open311Services", "the services")},
-            }
-        },
-        "/open311/v2/requests.json": {
+        "/open311/discovery.{fmt}": _geo_get(
+            "open311Discovery", "GeoReport v2 service discovery: this endpoint and its formats", "Open311Discovery"
+        ),
+        "/open311/v2/services.{fmt}": _geo_get(
+            "open311Services", "GeoReport v2 service list: the urusan", "Open311Services"
+        ),
+        "/open311/v2/services/{code}.{fmt}": _geo_get(
+            "open311ServiceDefinition", "GeoReport v2 service definition", "Open311ServiceDefinition", _path("code")
+        ),
+        "/open311/v2/requests/{id}.{fmt}": _geo_get(
+            "open311GetRequest",
+            "GeoReport v2: one request (a confidential one needs X-Access-Token)",
+            "Open311Requests",
+            _path("id"),
+            {"name": "X-Access-Token", "in": "header", "required": False, "schema": {"type": "string"}},
+        ),
+        "/open311/v2/tokens/{token}.{fmt}": _geo_get(
+            "open311Token", "GeoReport v2: the service_request_id of a token", "Open311Tokens", _path("token")
+        ),
+        "/open311/v2/requests.{fmt}": {
+            "get": _geo_get(
+                "open311Requests",
+                "GeoReport v2 request search: at most 1000, the last 90 days by default",
+                "Open311Requests",
+                _query("service_request_id", "comma-delimited; overrides every other argument"),
+                _query("service_code", "comma-delimited"),
+                _query("start_date", "W3C date-time, e.g. 2026-01-01T00:00:00Z"),
+                _query("end_date", "W3C date-time; at most 90 days after start_date"),
+                _query("status", "open, closed or both, comma-delimited"),
+            )["get"],
             "post": {
                 "operationId": "open311Request",
                 "summary": "GeoReport v2 service request",
+                "parameters": [FORMAT],
                 "security": [{"open311ApiKey": []}],
                 "requestBody": _json_body(
                     "Open311Form",
-                    {"service_code": "jalan", "description": EXAMPLE_TEXT, "api_key": "…"},
+                    {"service_code": "pekerjaan_umum", "description": EXAMPLE_TEXT, "api_key": "…"},
                     media="application/x-www-form-urlencoded",
                 ),
                 "responses": {
-                    **_ok(201, "Open311Created", "created"),
-                    **_errors(400, 401, 403, 413, 422, 429, 503, georeport=True),
+                    **_geo(201, "Open311Created", "created"),
+                    **_geo_errors(400, 401, 403, 404, 413, 422, 429, 503),
                 },
-            }
+            },
         },
     }
     return {

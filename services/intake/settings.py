@@ -24,6 +24,8 @@ class IntakeSettings(ServiceSettings):
     email_webhook_secret: SecretStr | None = None
     # Open311 clients as comma-separated `name:key` pairs, so that one client can be revoked.
     open311_api_keys: SecretStr | None = None
+    # GeoReport v2: the jurisdiction this endpoint serves (a request naming another is refused).
+    open311_jurisdiction_id: str = "lampungprov.go.id"
     # The public URL intake is reached at behind a proxy (Twilio signs the URL it called).
     public_base_url: str | None = None
     # How far a signed timestamp may lie from intake's clock (seconds).

@@ -166,3 +166,8 @@ async def test_complaints_posted_over_http_reach_lapor_once_with_the_expected_ag
     assert seen, "the citizen's lookup never showed the disposition"
     assert seen["agency_code"] == disposed["agency_code"]
     assert seen["lapor_tracking_id"] == disposed["lapor_tracking_id"]
+    # ...step by step: routed to the agency by name, forwarded with the LAPOR! id, disposed
+    steps = {s["step"]: s for s in seen["timeline"]}
+    assert {"received", "accepted", "routed", "forwarded", "disposed"} <= set(steps)
+    assert steps["routed"]["agency_name"] == seen["agency_name"] and seen["agency_name"] in steps["routed"]["text"]
+    assert disposed["lapor_tracking_id"] in steps["forwarded"]["text"]
