@@ -16,7 +16,12 @@ block that fails takes back only its own writes. A handler that does slow I/O in
 without a unit (`Service.subscribe(..., unit_of_work=False)`), as before.
 
 The connection is taken from the pool on the first claim only: a batch whose handlers claim nothing
-(the forwarder's, which lock per complaint on connections of their own) holds none.
+(the forwarder's, which lock per complaint on connections of their own) holds none. Within one
+process, one batch transaction per pool is open at a time (a batch waits for its turn at its first
+claim): two subscribers' batches upserting the same complaints' rows in different orders would
+otherwise deadlock in PostgreSQL (the notifier's four subscriptions did, tens of times per 2,000
+complaints). Across replicas a deadlock is still possible; PostgreSQL breaks it, the batch is rolled
+back and redelivered.
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ from contextvars import ContextVar
 import asyncpg
 
 _current: ContextVar[BatchUnit | None] = ContextVar("aduan_batch_unit", default=None)
+_turns: dict[int, asyncio.Lock] = {}  # id(pool) → whose batch transaction is open
+
+
+def _turn(pool: asyncpg.Pool) -> asyncio.Lock:
+    return _turns.setdefault(id(pool), asyncio.Lock())
 
 
 def current() -> BatchUnit | None:
@@ -46,6 +56,7 @@ class BatchUnit:
         self._conn: asyncpg.Connection | None = None
         self._tx: asyncpg.transaction.Transaction | None = None
         self._acks: list[Awaitable[object]] = []
+        self._turn: asyncio.Lock | None = None
         self.claims = 0
 
     def track(self, ack: Awaitable[object]) -> None:
@@ -67,14 +78,20 @@ class BatchUnit:
 
     async def _connection(self, pool: asyncpg.Pool) -> asyncpg.Connection:
         if self._conn is None:
-            conn = await pool.acquire()
+            turn = _turn(pool)
+            await turn.acquire()
             try:
-                tx = conn.transaction()
-                await tx.start()
+                conn = await pool.acquire()
+                try:
+                    tx = conn.transaction()
+                    await tx.start()
+                except BaseException:
+                    await pool.release(conn)
+                    raise
             except BaseException:
-                await pool.release(conn)
+                turn.release()
                 raise
-            self._pool, self._conn, self._tx = pool, conn, tx
+            self._pool, self._conn, self._tx, self._turn = pool, conn, tx, turn
         elif pool is not self._pool:
             raise RuntimeError("one batch, one database: a unit of work spans a single pool")
         return self._conn
@@ -106,9 +123,14 @@ class BatchUnit:
             await self._release()
 
     async def _release(self) -> None:
-        if self._conn is not None and self._pool is not None:
-            conn, self._conn = self._conn, None
-            await self._pool.release(conn)
+        try:
+            if self._conn is not None and self._pool is not None:
+                conn, self._conn = self._conn, None
+                await self._pool.release(conn)
+        finally:
+            if self._turn is not None:
+                turn, self._turn = self._turn, None
+                turn.release()
 
 
 @asynccontextmanager

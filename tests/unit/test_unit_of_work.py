@@ -216,3 +216,30 @@ class _PoolWithContext(FakePool):
                 pool.db.released += 1
 
         return Acquire()
+
+
+async def test_batches_on_one_pool_take_turns_so_they_cannot_deadlock_each_other() -> None:
+    db = FakeDatabase()
+    pool = FakePool(db)
+    first_claimed = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def first() -> None:
+        async with unit_of_work.batch_unit():
+            await handler(pool, "a", uuid.uuid4())
+            first_claimed.set()
+            await release_first.wait()
+
+    async def second() -> None:
+        await first_claimed.wait()
+        async with unit_of_work.batch_unit():
+            await handler(pool, "b", uuid.uuid4())
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await first_claimed.wait()
+    await asyncio.sleep(0.05)
+    assert db.log.count("BEGIN") == 1  # the second batch waits for the first to end
+    release_first.set()
+    await asyncio.gather(*tasks)
+    assert db.log.count("BEGIN") == 2 and db.log.count("COMMIT") == 2
+    assert db.log.index("COMMIT") < db.log.index("BEGIN", 1)
