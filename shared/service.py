@@ -204,6 +204,7 @@ def run(build: Callable[[], Service]) -> None:
         host=service.settings.http_host,
         port=service.settings.http_port,
         log_config=None,  # keep our structured logging
+        loop="uvloop",  # libuv's loop: docs/BENCHMARKS.md
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=int(service.settings.shutdown_grace_s),
