@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from shared import unit_of_work
+
 PROCESSED_EVENTS_DDL = """
 CREATE TABLE IF NOT EXISTS processed_events (
     event_id     uuid        NOT NULL,
@@ -39,6 +41,14 @@ async def once(
     pool: asyncpg.Pool, schema: str, handler: str, event_id: uuid.UUID
 ) -> AsyncIterator[asyncpg.Connection | None]:
     """`async with once(...) as conn:` yields a connection in an open transaction, or None if the
-    event was processed before. Everything the block writes commits together with the claim."""
+    event was processed before. Everything the block writes commits together with the claim.
+
+    Inside a consumed batch (shared/unit_of_work.py) that transaction is the batch's: the claim and
+    the block's writes commit with the whole batch, after the acknowledgements of what it published."""
+    unit = unit_of_work.current()
+    if unit is not None:
+        async with unit.claimed(pool, schema, handler, event_id) as conn:
+            yield conn
+        return
     async with pool.acquire() as conn, conn.transaction():
         yield conn if await claim(conn, schema, handler, event_id) else None

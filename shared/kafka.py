@@ -38,6 +38,8 @@ from shared.kafka_auth import PLAINTEXT, KafkaAuth
 from shared.logging import bound, get_logger
 from shared.metrics import observe_published
 from shared.topics import TopicSpec
+from shared.unit_of_work import batch_unit
+from shared.unit_of_work import current as current_unit
 
 log = get_logger(__name__)
 P = TypeVar("P", bound=BaseModel)
@@ -69,7 +71,9 @@ FATAL_PRODUCER_ERRORS = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidPro
 
 class Publisher:
     """Publishes envelopes with the project's guarantees: idempotent producer, acks=all, and a
-    publish returns only once the broker has acknowledged (the event is durable).
+    publish returns only once the broker has acknowledged (the event is durable) — or, inside a
+    consumed batch, once it is enqueued, the batch awaiting every acknowledgement before it commits
+    (shared/unit_of_work.py).
 
     The project owns this producer rather than FastStream's so that it can replace it after a
     fatal idempotence error; the failing publish still raises, the consumer's batch is redelivered,
@@ -127,8 +131,26 @@ class Publisher:
         producer = self._producer
         if producer is None:
             raise RuntimeError("publisher not started")
+        encoded = [(k, v.encode()) for k, v in headers.items()]
+        unit = current_unit()
+        if unit is None:
+            try:
+                await producer.send_and_wait(topic, value, key=key, headers=encoded)
+            except FATAL_PRODUCER_ERRORS as exc:
+                await self._replace(producer, exc)
+                raise
+            return
+        # Inside a consumed batch: enqueue now, and the batch awaits the acknowledgement before it commits.
         try:
-            await producer.send_and_wait(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+            ack = await producer.send(topic, value, key=key, headers=encoded)
+        except FATAL_PRODUCER_ERRORS as exc:
+            await self._replace(producer, exc)
+            raise
+        unit.track(self._acknowledged(producer, ack))
+
+    async def _acknowledged(self, producer: AIOKafkaProducer, ack: asyncio.Future[Any]) -> None:
+        try:
+            await ack
         except FATAL_PRODUCER_ERRORS as exc:
             await self._replace(producer, exc)
             raise
@@ -182,6 +204,7 @@ def subscribe(
     on_unreadable: Callable[[Record, str], Awaitable[None]] | None = None,
     max_records: int = 200,
     concurrency: int = 16,
+    unit_of_work: bool = True,
 ) -> Callable[[Callable[[Envelope[P]], Awaitable[None]]], Callable[[Envelope[P]], Awaitable[None]]]:
     """Register `handler(envelope)` as a consumer of `topic` with the project's delivery guarantees.
 
@@ -191,7 +214,13 @@ def subscribe(
     again after a pause; the records handled before are skipped by their handlers' idempotency.
     A record that is not a readable envelope goes to `on_unreadable(record, reason)` when given
     (intake answers bad channel input on complaints.rejected), else it is parked.
+
+    With `unit_of_work` (the default) the batch is one unit (shared/unit_of_work.py): its claims in one
+    transaction, its publishes acknowledged together, then COMMIT, then the offsets. Without it, each
+    handler's claim is its own transaction and each publish waits for its acknowledgement (for
+    handlers that call other systems inside their claim).
     """
+    batched = unit_of_work
     failures = 0
     in_flight = asyncio.Semaphore(concurrency)
 
@@ -218,13 +247,27 @@ def subscribe(
                     for record in records:
                         await _handle(record)
 
-            outcomes = await asyncio.gather(*(in_order(rs) for rs in by_key.values()), return_exceptions=True)
-            errors = [o for o in outcomes if isinstance(o, BaseException)]
-            if errors:
+            async def handle_all() -> None:
+                outcomes = await asyncio.gather(*(in_order(rs) for rs in by_key.values()), return_exceptions=True)
+                errors = [o for o in outcomes if isinstance(o, BaseException)]
+                if errors:
+                    raise errors[0]
+
+            handled = False
+            try:
+                if batched:
+                    async with batch_unit():
+                        await handle_all()
+                        handled = True  # what fails from here on is an acknowledgement or the COMMIT
+                else:
+                    await handle_all()
+            except Exception as exc:
+                if handled:
+                    log.warning("batch not committed; it will be redelivered", handler=name, error=repr(exc)[:300])
                 failures += 1
                 # Back off before the redelivery, so a broken dependency is not hammered.
                 await asyncio.sleep(min(0.1 * 2 ** min(failures, 6), 5.0))
-                raise errors[0]
+                raise
             failures = 0
 
         async def _handle(record: Record) -> None:

@@ -88,8 +88,12 @@ class Service:
         on_unreadable: Callable[[Record, str], Awaitable[None]] | None = None,
         max_records: int = 200,
         concurrency: int | None = None,
+        unit_of_work: bool = True,
     ) -> Callable[[Handler[P]], Handler[P]]:
-        """Register a handler of `topic` in this service's consumer group for `subscription`."""
+        """Register a handler of `topic` in this service's consumer group for `subscription`.
+
+        `unit_of_work=False` for a handler that calls another system inside its idempotency claim
+        (shared/unit_of_work.py): its claims then are transactions of their own."""
         self.subscriptions.append((topic, payload, self.settings.consumer_group(subscription)))
         return subscribe(
             self.broker,
@@ -102,6 +106,7 @@ class Service:
             on_unreadable=on_unreadable,
             max_records=max_records,
             concurrency=concurrency or self.settings.handler_concurrency,
+            unit_of_work=unit_of_work,
         )
 
     def every(self, interval_s: float, job: Callable[[], Awaitable[object]], name: str) -> None:
@@ -199,6 +204,7 @@ def run(build: Callable[[], Service]) -> None:
         host=service.settings.http_host,
         port=service.settings.http_port,
         log_config=None,  # keep our structured logging
+        loop="uvloop",  # libuv's loop: docs/BENCHMARKS.md
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=int(service.settings.shutdown_grace_s),

@@ -8,11 +8,9 @@ method; retry policy belongs to the forwarder, pacing to services/forwarder/guar
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from services.forwarder.lapor_api import (
@@ -28,6 +26,8 @@ from services.forwarder.lapor_api import (
     LaporTimeoutError,
     LaporUnavailable,
 )
+from services.forwarder.lapor_http import Answer, LaporHttp, json_body, parse_json
+from services.forwarder.lapor_http import retry_after as _retry_after
 
 __all__ = [
     "MAX_ATTACHMENTS_BYTES",
@@ -41,10 +41,12 @@ __all__ = [
     "LaporStatusPage",
     "LaporTimeoutError",
     "LaporUnavailable",
+    "_retry_after",
 ]
 
 REPORTS_PATH = "/api/v1/reports"
 STATUS_CHANGES_PATH = "/api/v1/status-changes"
+JSON = "application/json"
 
 
 class _ListedReport(BaseModel):
@@ -54,88 +56,22 @@ class _ListedReport(BaseModel):
     created_at: datetime
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After is either delay-seconds or an HTTP date."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
-
-
-def raise_for_status(response: httpx.Response) -> None:
-    """Classify a non-2xx answer (shared by both adapters: HTTP semantics are the same)."""
-    status = response.status_code
-    if 200 <= status < 300:
-        return
-    what = f"LAPOR! answered {status} to {response.request.method} {response.request.url.path}"
-    retry_after = _retry_after(response.headers.get("retry-after"))
-    if status == 429:
-        # Refused before being carried out: nothing was applied.
-        raise LaporRetryableError(what, status=status, retry_after=retry_after, maybe_applied=False)
-    if status >= 500 or status == 408:
-        raise LaporRetryableError(what, status=status, retry_after=retry_after)
-    raise LaporPermanentError(what, status=status, body=response.text)
-
-
-async def send(http: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """One HTTP call, transport failures classified (shared by both adapters)."""
-    try:
-        response = await http.request(method, path, **kwargs)
-    except httpx.TimeoutException as exc:
-        # ConnectTimeout is a TimeoutException too: nothing was sent then.
-        applied = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
-        raise LaporTimeoutError(f"LAPOR! {method} {path} timed out: {exc!r}", maybe_applied=applied) from exc
-    except httpx.ConnectError as exc:
-        raise LaporRetryableError(f"cannot connect to LAPOR!: {exc!r}", maybe_applied=False) from exc
-    except httpx.TransportError as exc:
-        # The connection broke after the request went out: as uncertain as a timeout.
-        raise LaporTimeoutError(f"LAPOR! {method} {path} broke off: {exc!r}") from exc
-    raise_for_status(response)
-    return response
-
-
-def parse_json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise LaporRetryableError(
-            f"LAPOR! answered {response.status_code} with a body that is not JSON", maybe_applied=False
-        ) from exc
-
-
 class LaporClient:
     """Async client for the JSON contract; one connection pool per instance."""
 
     def __init__(
-        self,
-        base_url: str,
-        api_key: str | None,
-        timeout_s: float = 5.0,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        max_connections: int = 100,
+        self, base_url: str, api_key: str | None, timeout_s: float = 5.0, *, max_connections: int = 100
     ) -> None:
-        headers = {"Accept": "application/json", "User-Agent": "aduan-forwarder"}
+        headers = {"Accept": JSON, "User-Agent": "aduan-forwarder"}
         if api_key is not None:
             headers["X-Api-Key"] = api_key
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            headers=headers,
-            timeout=httpx.Timeout(timeout_s),
-            transport=transport,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        )
+        self._http = LaporHttp(base_url, headers, timeout_s, max_connections=max_connections)
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await send(self._http, method, path, **kwargs)
+    async def _send(self, method: str, path: str, **kwargs: Any) -> Answer:
+        return await self._http.send(method, path, **kwargs)
 
     async def create_report(self, report: LaporReport) -> LaporReceipt:
-        response = await self._send("POST", REPORTS_PATH, json=report.model_dump(mode="json"))
+        response = await self._send("POST", REPORTS_PATH, body=report.model_dump_json().encode(), content_type=JSON)
         try:
             return LaporReceipt.model_validate_json(response.content)
         except ValidationError as exc:
@@ -195,19 +131,27 @@ class LaporClient:
         """Send the report to another agency (after the first one said "bukan wewenang"). Disposing to
         the agency it is already with changes nothing, so a repeated call is harmless."""
         await self._send(
-            "POST", f"{REPORTS_PATH}/{tracking_id}/disposition", json={"agency_code": agency_code, "note": note}
+            "POST",
+            f"{REPORTS_PATH}/{tracking_id}/disposition",
+            body=json_body({"agency_code": agency_code, "note": note}),
+            content_type=JSON,
         )
 
     async def reporter_response(self, tracking_id: str, reference: str, text: str) -> None:
         """The reporter's answer to the agency's follow-up; LAPOR! reopens the report."""
-        await self._send("POST", f"{REPORTS_PATH}/{tracking_id}/responses", json={"reference": reference, "text": text})
+        await self._send(
+            "POST",
+            f"{REPORTS_PATH}/{tracking_id}/responses",
+            body=json_body({"reference": reference, "text": text}),
+            content_type=JSON,
+        )
 
     async def has_response(self, tracking_id: str, reference: str) -> bool:
         report = await self.get_report(tracking_id)
         return any(isinstance(r, dict) and r.get("reference") == reference for r in report.get("responses") or [])
 
     @staticmethod
-    def _parse_list(response: httpx.Response) -> list[dict[str, Any]]:
+    def _parse_list(response: Answer) -> list[dict[str, Any]]:
         reports = parse_json(response)
         reports = reports.get("reports") if isinstance(reports, dict) else None
         if not isinstance(reports, list) or not all(isinstance(r, dict) for r in reports):

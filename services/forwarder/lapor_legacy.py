@@ -20,11 +20,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET  # building only; parsing goes through defusedxml
 from typing import Any
 
-import httpx
 from defusedxml import ElementTree as SafeET
 
-from services.forwarder.lapor import LaporClient, send
+from services.forwarder.lapor import LaporClient
 from services.forwarder.lapor_api import LaporReceipt, LaporReport, LaporStatusPage, LaporTimeoutError
+from services.forwarder.lapor_http import LaporHttp
 
 ADDSTREAM_PATH = "/api/stream/addstream"
 
@@ -105,21 +105,21 @@ class LegacyLaporClient:
         api_key: str | None,
         timeout_s: float = 5.0,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
         max_connections: int = 100,
     ) -> None:
         self._token = token
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=httpx.Timeout(timeout_s),
-            transport=transport,
-            headers={"Content-Type": "text/xml; charset=UTF-8", "Accept": "text/xml", "User-Agent": "aduan-forwarder"},
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        self._http = LaporHttp(
+            base_url,
+            {"Accept": "text/xml", "User-Agent": "aduan-forwarder"},
+            timeout_s,
+            max_connections=max_connections,
         )
-        self._reads = LaporClient(base_url, api_key, timeout_s, transport=transport, max_connections=max_connections)
+        self._reads = LaporClient(base_url, api_key, timeout_s, max_connections=max_connections)
 
     async def create_report(self, report: LaporReport) -> LaporReceipt:
-        response = await send(self._http, "POST", ADDSTREAM_PATH, content=to_xml(report, self._token))
+        response = await self._http.send(
+            "POST", ADDSTREAM_PATH, body=to_xml(report, self._token), content_type="text/xml; charset=UTF-8"
+        )
         try:
             return from_xml(response.content, report.reference)
         except ValueError as exc:

@@ -59,7 +59,10 @@ def build(settings: IntakeSettings | None = None) -> Service:
     service.subscribe(topics.sla_alerts, SlaAlert, "sla-alerts")(timeline.on_sla_alert)  # the next deadline
     # messages for the reporter: only intake knows who a reply handle addresses
     outbound = Outbound(service.db, settings)
-    service.subscribe(topics.citizen_outbound, CitizenMessage, "citizen-outbound")(outbound.on_message)
+    # its claim spans the SMS/e-mail send: each message a transaction of its own (shared/unit_of_work.py)
+    service.subscribe(topics.citizen_outbound, CitizenMessage, "citizen-outbound", unit_of_work=False)(
+        outbound.on_message
+    )
     service.routes.extend(handlers.routes())
     service.exception_handlers[KafkaError] = handlers.broker_unavailable
     service.exception_handlers[TimeoutError] = handlers.broker_unavailable

@@ -65,6 +65,10 @@ from shared.pii import fingerprint, keyed_digest, mask
 log = get_logger(__name__)
 PRODUCER = "intake"
 PROGRESS_PATIENCE = timedelta(minutes=2)
+# intake commits an accepted complaint with the rest of its batch, after the batch's acknowledgements
+# (shared/unit_of_work.py), so downstream events may arrive a batch's time before the row: wait for
+# it in place a little before letting the whole batch come again.
+PROGRESS_WAITS_S = (0.05, 0.1, 0.2, 0.4, 0.8)
 PROBLEM = "application/problem+json"
 TITLES = {
     400: "Malformed request",
@@ -516,8 +520,12 @@ class IntakeHandlers:
         # forward, facts are kept once known), so a redelivery changes nothing.
         if envelope.complaint_id is None:
             return
-        if await store.record_progress(self.db.pool, envelope.complaint_id, stage, progress.RANK[stage], **facts):
-            return
+        for wait in (*PROGRESS_WAITS_S, None):
+            if await store.record_progress(self.db.pool, envelope.complaint_id, stage, progress.RANK[stage], **facts):
+                return
+            if wait is None or utcnow() - envelope.occurred_at >= PROGRESS_PATIENCE:
+                break
+            await asyncio.sleep(wait)
         # intake publishes `accepted` just before committing its own row, so a fast downstream
         # event can arrive first: let it come again. Past that window, it is not ours.
         if utcnow() - envelope.occurred_at < PROGRESS_PATIENCE:

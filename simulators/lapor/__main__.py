@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     # Faults from ADUAN_SIM_FAULTS, the lifecycle from ADUAN_SIM_TIME_SCALE and ADUAN_SIM_LIFECYCLE.
     state = SimulatorState.from_env(seed=args.seed)
     app = create_app(args.api_key or None, legacy_token=args.legacy_token or None, state=state)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False)
+    # LAPOR!'s stand-in keeps asyncio's own loop, so that its speed does not move with the services' choice
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, loop="asyncio")
 
 
 if __name__ == "__main__":

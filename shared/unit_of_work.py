@@ -1,0 +1,154 @@
+"""One consumed batch as one unit of work: one transaction for every idempotency claim of the batch,
+every publish enqueued without waiting for its own acknowledgement, and at the end, in this order:
+await every acknowledgement, COMMIT, and only then may the batch's offsets be committed
+(shared/kafka.py `subscribe`).
+
+Why it keeps DESIGN.md §6: a claim commits only after the events its handler published are durable
+in Kafka, and the offsets only after the claim. Any failure (a handler, an acknowledgement, the
+COMMIT) rolls the whole batch back and the batch is redelivered; the handlers then find no claim and
+do their work again, publishing the very same event ids, which consumers dedupe.
+
+The unit lives in a context variable for the batch's duration, so `shared.idempotency.once` and
+`shared.kafka.Publisher` find it without being handed it. Handlers of one batch run concurrently:
+their claimed blocks take turns on the one connection (a lock), each in a savepoint of its own, so a
+block that fails takes back only its own writes. A handler that does slow I/O inside its claim
+(a call to another system) must not hold the batch's connection meanwhile: its subscription runs
+without a unit (`Service.subscribe(..., unit_of_work=False)`), as before.
+
+The connection is taken from the pool on the first claim only: a batch whose handlers claim nothing
+(the forwarder's, which lock per complaint on connections of their own) holds none. Within one
+process, one batch transaction per pool is open at a time (a batch waits for its turn at its first
+claim): two subscribers' batches upserting the same complaints' rows in different orders would
+otherwise deadlock in PostgreSQL (the notifier's four subscriptions did, tens of times per 2,000
+complaints). Across replicas a deadlock is still possible; PostgreSQL breaks it, the batch is rolled
+back and redelivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+
+import asyncpg
+
+_current: ContextVar[BatchUnit | None] = ContextVar("aduan_batch_unit", default=None)
+_turns: dict[int, asyncio.Lock] = {}  # id(pool) → whose batch transaction is open
+
+
+def _turn(pool: asyncpg.Pool) -> asyncio.Lock:
+    return _turns.setdefault(id(pool), asyncio.Lock())
+
+
+def current() -> BatchUnit | None:
+    """The unit of the batch being handled, while it still takes work; None outside a batch."""
+    unit = _current.get()
+    return unit if unit is not None and unit.open else None
+
+
+class BatchUnit:
+    def __init__(self) -> None:
+        self.open = True
+        self._lock = asyncio.Lock()
+        self._pool: asyncpg.Pool | None = None
+        self._conn: asyncpg.Connection | None = None
+        self._tx: asyncpg.transaction.Transaction | None = None
+        self._acks: list[Awaitable[object]] = []
+        self._turn: asyncio.Lock | None = None
+        self.claims = 0
+
+    def track(self, ack: Awaitable[object]) -> None:
+        """An acknowledgement to await before the batch commits."""
+        self._acks.append(ack)
+
+    @asynccontextmanager
+    async def claimed(
+        self, pool: asyncpg.Pool, schema: str, handler: str, event_id: uuid.UUID
+    ) -> AsyncIterator[asyncpg.Connection | None]:
+        """`once(...)` inside a batch: the batch's connection in a savepoint, or None for a redelivery."""
+        from shared.idempotency import claim  # idempotency.once delegates here: import at use
+
+        async with self._lock:
+            conn = await self._connection(pool)
+            async with conn.transaction():  # a savepoint inside the batch's transaction
+                self.claims += 1
+                yield conn if await claim(conn, schema, handler, event_id) else None
+
+    async def _connection(self, pool: asyncpg.Pool) -> asyncpg.Connection:
+        if self._conn is None:
+            turn = _turn(pool)
+            await turn.acquire()
+            try:
+                conn = await pool.acquire()
+                try:
+                    tx = conn.transaction()
+                    await tx.start()
+                except BaseException:
+                    await pool.release(conn)
+                    raise
+            except BaseException:
+                turn.release()
+                raise
+            self._pool, self._conn, self._tx, self._turn = pool, conn, tx, turn
+        elif pool is not self._pool:
+            raise RuntimeError("one batch, one database: a unit of work spans a single pool")
+        return self._conn
+
+    async def commit(self) -> None:
+        """Every acknowledgement, then COMMIT. Raises (and leaves the rollback to `rollback`) on any failure."""
+        self.open = False
+        acks, self._acks = self._acks, []
+        outcomes = await asyncio.gather(*acks, return_exceptions=True)
+        failed = [o for o in outcomes if isinstance(o, BaseException)]
+        if failed:
+            raise failed[0]
+        if self._tx is not None:
+            async with self._lock:
+                await self._tx.commit()
+                self._tx = None
+        await self._release()
+
+    async def rollback(self) -> None:
+        self.open = False
+        acks, self._acks = self._acks, []
+        await asyncio.gather(*acks, return_exceptions=True)  # nothing left dangling; outcomes do not matter now
+        try:
+            if self._tx is not None:
+                async with self._lock:
+                    await self._tx.rollback()
+        finally:
+            self._tx = None
+            await self._release()
+
+    async def _release(self) -> None:
+        try:
+            if self._conn is not None and self._pool is not None:
+                conn, self._conn = self._conn, None
+                await self._pool.release(conn)
+        finally:
+            if self._turn is not None:
+                turn, self._turn = self._turn, None
+                turn.release()
+
+
+@asynccontextmanager
+async def batch_unit() -> AsyncIterator[BatchUnit]:
+    """`async with batch_unit():` around handling one batch; leaving it normally commits (acks first),
+    leaving it by an exception rolls back and re-raises."""
+    unit = BatchUnit()
+    token = _current.set(unit)
+    try:
+        try:
+            yield unit
+        except BaseException:
+            await unit.rollback()
+            raise
+        try:
+            await unit.commit()
+        except BaseException:
+            await unit.rollback()
+            raise
+    finally:
+        _current.reset(token)

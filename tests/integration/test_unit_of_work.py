@@ -1,0 +1,96 @@
+"""The batch unit of work on the real PostgreSQL and Kafka: claims commit together, after the
+acknowledgements of what was published; a failed batch leaves no claim and publishes again."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared import unit_of_work
+from shared.db import Database, apply_migrations
+from shared.events import EventType, Rejection, new_envelope
+from shared.idempotency import once
+from shared.kafka import Publisher
+from shared.topics import Topics
+from tests.support import read_topic
+
+pytestmark = pytest.mark.integration
+SCHEMA = "uow_test"
+
+
+@pytest.fixture
+async def db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
+    (tmp_path / "0001_init.sql").write_text("CREATE TABLE notes (event_id uuid PRIMARY KEY, text text NOT NULL);")
+    database = Database(database_url)
+    await database.connect()
+    await apply_migrations(database.pool, SCHEMA, tmp_path)
+    yield database
+    await database.pool.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
+    await database.close()
+
+
+def _event(n: int) -> object:
+    rejection = Rejection(channel="web", channel_message_id=f"m{n}", raw={}, reasons=())
+    return new_envelope(EventType.REJECTED, rejection, producer="test", event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{n}"))
+
+
+async def _handle(db: Database, publisher: Publisher, topic: str, event_id: uuid.UUID, n: int) -> bool:
+    async with once(db.pool, SCHEMA, "h", event_id) as conn:
+        if conn is None:
+            return False
+        await conn.execute(f"INSERT INTO {SCHEMA}.notes VALUES ($1, $2)", event_id, f"note {n}")
+        await publisher.publish(topic, _event(n))  # type: ignore[arg-type]
+        return True
+
+
+async def _claimed(db: Database) -> int:
+    return await db.pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.processed_events")
+
+
+async def test_claims_and_writes_commit_with_the_batch_after_the_acknowledgements(
+    db: Database, infra: object, topics: Topics
+) -> None:
+    ids = [uuid.uuid4() for _ in range(20)]
+    async with Publisher(infra.kafka, "uow-test") as publisher:  # type: ignore[attr-defined]
+        async with unit_of_work.batch_unit() as unit:
+            assert all(
+                await asyncio.gather(*(_handle(db, publisher, topics.rejected, e, n) for n, e in enumerate(ids)))
+            )
+            assert await _claimed(db) == 0  # another connection sees nothing before the batch commits
+        assert unit.claims == 20
+        assert await _claimed(db) == 20
+        assert await db.pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.notes") == 20
+        records = await read_topic(infra.kafka, topics.rejected, expect=20, settle=0.5)  # type: ignore[attr-defined]
+        assert len(records) == 20
+
+
+async def test_a_failed_batch_leaves_no_claim_and_the_redelivery_publishes_again(
+    db: Database, infra: object, topics: Topics
+) -> None:
+    event_id = uuid.uuid4()
+    async with Publisher(infra.kafka, "uow-test") as publisher:  # type: ignore[attr-defined]
+        with pytest.raises(RuntimeError):
+            async with unit_of_work.batch_unit():
+                assert await _handle(db, publisher, topics.rejected, event_id, 1)
+                raise RuntimeError("a later record of the batch failed")
+        assert await _claimed(db) == 0
+        async with unit_of_work.batch_unit():
+            assert await _handle(db, publisher, topics.rejected, event_id, 1)  # done again, published again
+        async with unit_of_work.batch_unit():
+            assert not await _handle(db, publisher, topics.rejected, event_id, 1)
+    assert await _claimed(db) == 1
+    records = await read_topic(infra.kafka, topics.rejected, expect=2, settle=0.5)  # type: ignore[attr-defined]
+    assert len(records) == 2  # the same event id twice: consumers dedupe it
+
+
+async def test_a_database_error_fails_the_batch(db: Database) -> None:
+    with pytest.raises(asyncpg.UndefinedTableError):
+        async with unit_of_work.batch_unit(), once(db.pool, SCHEMA, "h", uuid.uuid4()) as conn:
+            assert conn is not None
+            await conn.execute("INSERT INTO no_such_table VALUES (1)")
+    assert await _claimed(db) == 0

@@ -1,0 +1,245 @@
+"""A consumed batch as one unit of work (shared/unit_of_work.py), on an in-memory fake of asyncpg:
+the order (acknowledgements, then COMMIT), the rollback on any failure, and what a redelivery sees."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+
+from shared import unit_of_work
+from shared.idempotency import once
+
+SCHEMA = "svc"
+
+
+class FakeDatabase:
+    """Committed claims, and a log of what happened in which order."""
+
+    def __init__(self) -> None:
+        self.committed: set[tuple[uuid.UUID, str]] = set()
+        self.log: list[str] = []
+        self.acquired = 0
+        self.released = 0
+
+
+class FakeTransaction:
+    def __init__(self, conn: FakeConnection, nested: bool) -> None:
+        self.conn = conn
+        self.nested = nested
+
+    async def start(self) -> None:
+        self.conn.db.log.append("SAVEPOINT" if self.nested else "BEGIN")
+        if not self.nested:
+            self.conn.pending = set()
+            self.conn.in_tx = True
+
+    async def commit(self) -> None:
+        if self.nested:
+            self.conn.db.log.append("RELEASE")
+            return
+        self.conn.db.log.append("COMMIT")
+        self.conn.db.committed |= self.conn.pending
+        self.conn.in_tx = False
+
+    async def rollback(self) -> None:
+        self.conn.db.log.append("ROLLBACK TO SAVEPOINT" if self.nested else "ROLLBACK")
+        if self.nested:
+            self.conn.pending -= self.conn.since_savepoint
+        else:
+            self.conn.pending = set()
+            self.conn.in_tx = False
+
+    async def __aenter__(self) -> FakeTransaction:
+        self.conn.since_savepoint = set()
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        await (self.rollback() if exc_type else self.commit())
+
+
+class FakeConnection:
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+        self.in_tx = False
+        self.pending: set[tuple[uuid.UUID, str]] = set()
+        self.since_savepoint: set[tuple[uuid.UUID, str]] = set()
+
+    def transaction(self) -> FakeTransaction:
+        return FakeTransaction(self, nested=self.in_tx)
+
+    async def fetchval(self, sql: str, event_id: uuid.UUID, handler: str) -> Any:
+        assert "processed_events" in sql
+        key = (event_id, handler)
+        if key in self.db.committed or key in self.pending:
+            return None
+        self.pending.add(key)
+        self.since_savepoint.add(key)
+        self.db.log.append(f"claim {handler}")
+        return 1
+
+
+class FakePool:
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+
+    async def acquire(self) -> FakeConnection:
+        self.db.acquired += 1
+        return FakeConnection(self.db)
+
+    async def release(self, conn: FakeConnection) -> None:
+        self.db.released += 1
+
+
+def ack(db: FakeDatabase, name: str, *, fails: bool = False) -> Any:
+    async def wait() -> None:
+        await asyncio.sleep(0.01)
+        db.log.append(f"ack {name}")
+        if fails:
+            raise RuntimeError(f"{name} not acknowledged")
+
+    return wait()
+
+
+async def handler(pool: FakePool, name: str, event_id: uuid.UUID, *, fails: bool = False) -> bool:
+    """What a service's handler does: claim, write, publish (an acknowledgement to await)."""
+    async with once(pool, SCHEMA, name, event_id) as conn:  # type: ignore[arg-type]
+        if conn is None:
+            return False
+        unit = unit_of_work.current()
+        assert unit is not None
+        unit.track(ack(pool.db, name))
+        if fails:
+            raise ValueError("handler failed")
+        return True
+
+
+async def test_a_batch_commits_once_after_every_acknowledgement() -> None:
+    db = FakeDatabase()
+    pool = FakePool(db)
+    ids = [uuid.uuid4() for _ in range(3)]
+    async with unit_of_work.batch_unit() as unit:
+        done = await asyncio.gather(*(handler(pool, f"h{i}", e) for i, e in enumerate(ids)))
+        assert db.committed == set()  # nothing durable before the end of the batch
+    assert done == [True, True, True] and unit.claims == 3
+    assert db.log[0] == "BEGIN" and db.log[-1] == "COMMIT" and db.log.count("BEGIN") == 1
+    last_ack = max(i for i, entry in enumerate(db.log) if entry.startswith("ack"))
+    assert last_ack < db.log.index("COMMIT")
+    assert db.committed == {(e, f"h{i}") for i, e in enumerate(ids)}
+    assert (db.acquired, db.released) == (1, 1)
+    assert unit_of_work.current() is None
+
+
+async def test_a_failed_acknowledgement_rolls_the_batch_back_and_the_redelivery_does_the_work_again() -> None:
+    db = FakeDatabase()
+    pool = FakePool(db)
+    event = uuid.uuid4()
+    with pytest.raises(RuntimeError, match="not acknowledged"):
+        async with unit_of_work.batch_unit() as unit:
+            assert await handler(pool, "h", event)
+            unit.track(ack(db, "lost", fails=True))
+    assert "COMMIT" not in db.log and db.log[-1] == "ROLLBACK" and db.committed == set()
+    assert db.released == 1
+    # redelivered: the claim was taken back with the batch, so the handler publishes again
+    async with unit_of_work.batch_unit():
+        assert await handler(pool, "h", event)
+    assert db.committed == {(event, "h")}
+    async with unit_of_work.batch_unit():
+        assert not await handler(pool, "h", event)  # and once committed, a redelivery changes nothing
+
+
+async def test_a_failing_handler_rolls_back_the_whole_batch() -> None:
+    db = FakeDatabase()
+    pool = FakePool(db)
+    good, bad = uuid.uuid4(), uuid.uuid4()
+    with pytest.raises(ValueError):
+        async with unit_of_work.batch_unit():
+            await handler(pool, "good", good)
+            await handler(pool, "bad", bad, fails=True)
+    assert "ROLLBACK TO SAVEPOINT" in db.log and db.log[-1] == "ROLLBACK"
+    assert db.committed == set()
+
+
+async def test_a_handler_that_catches_its_own_failure_loses_only_its_own_writes() -> None:
+    db = FakeDatabase()
+    pool = FakePool(db)
+    good, bad = uuid.uuid4(), uuid.uuid4()
+    async with unit_of_work.batch_unit():
+        await handler(pool, "good", good)
+        with pytest.raises(ValueError):
+            await handler(pool, "bad", bad, fails=True)
+    assert db.committed == {(good, "good")}
+
+
+async def test_a_batch_that_claims_nothing_takes_no_connection_and_publishes_are_still_awaited() -> None:
+    db = FakeDatabase()
+    async with unit_of_work.batch_unit() as unit:
+        unit.track(ack(db, "forwarded"))
+    assert db.log == ["ack forwarded"] and db.acquired == 0
+
+
+async def test_outside_a_batch_once_is_a_transaction_of_its_own() -> None:
+    db = FakeDatabase()
+    pool = _PoolWithContext(db)
+    event = uuid.uuid4()
+    assert unit_of_work.current() is None
+    async with once(pool, SCHEMA, "h", event) as conn:  # type: ignore[arg-type]
+        assert conn is not None
+    assert db.log == ["BEGIN", "claim h", "COMMIT"] and db.committed == {(event, "h")}
+
+
+async def test_work_left_after_the_batch_ended_does_not_join_it() -> None:
+    async with unit_of_work.batch_unit() as unit:
+        pass
+    token = unit_of_work._current.set(unit)
+    try:
+        assert unit_of_work.current() is None  # a task that outlived its batch publishes on its own
+    finally:
+        unit_of_work._current.reset(token)
+
+
+class _PoolWithContext(FakePool):
+    """`pool.acquire()` as asyncpg's, usable with `async with`."""
+
+    def acquire(self) -> Any:  # type: ignore[override]
+        pool = self
+
+        class Acquire:
+            async def __aenter__(self) -> FakeConnection:
+                pool.db.acquired += 1
+                return FakeConnection(pool.db)
+
+            async def __aexit__(self, *_: object) -> None:
+                pool.db.released += 1
+
+        return Acquire()
+
+
+async def test_batches_on_one_pool_take_turns_so_they_cannot_deadlock_each_other() -> None:
+    db = FakeDatabase()
+    pool = FakePool(db)
+    first_claimed = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def first() -> None:
+        async with unit_of_work.batch_unit():
+            await handler(pool, "a", uuid.uuid4())
+            first_claimed.set()
+            await release_first.wait()
+
+    async def second() -> None:
+        await first_claimed.wait()
+        async with unit_of_work.batch_unit():
+            await handler(pool, "b", uuid.uuid4())
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await first_claimed.wait()
+    await asyncio.sleep(0.05)
+    assert db.log.count("BEGIN") == 1  # the second batch waits for the first to end
+    release_first.set()
+    await asyncio.gather(*tasks)
+    assert db.log.count("BEGIN") == 2 and db.log.count("COMMIT") == 2
+    assert db.log.index("COMMIT") < db.log.index("BEGIN", 1)
