@@ -151,7 +151,8 @@ def bench_pipeline(infra: stack.Infra, n: int, run: str, timeout: float) -> tupl
         infra,
         topic_prefix=topics.prefix,
         ports=ports,
-        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_LOG_LEVEL": "WARNING"},
+        # the bench repeats a few texts from one reporter: not duplicates, load
+        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_LOG_LEVEL": "WARNING", "ADUAN_DUPLICATE_LINKING": "false"},
     )
     local.start()
     try:

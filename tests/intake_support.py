@@ -14,8 +14,10 @@ VERIFY_TOKEN = DEMO_SECRETS["ADUAN_WHATSAPP_VERIFY_TOKEN"]
 
 
 def intake_settings(service_env: dict[str, Any], **overrides: Any) -> IntakeSettings:
+    """Near-duplicate linking is off unless a test turns it on: the session shares one database, and the
+    tests send the same sample texts again and again."""
     secrets = {name.removeprefix("ADUAN_").lower(): value for name, value in DEMO_SECRETS.items()}
-    return IntakeSettings(**{**service_env, **secrets, **overrides})
+    return IntakeSettings(**{**service_env, **secrets, "duplicate_linking": False, **overrides})
 
 
 def gateways(client: httpx.AsyncClient) -> Gateways:

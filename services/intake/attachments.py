@@ -24,8 +24,10 @@ import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from services.intake.settings import IntakeSettings
 from shared.events import Attachment, derived_id
 from shared.logging import get_logger
+from shared.pii import keyed_digest
 
 log = get_logger(__name__)
 PATH = "/v1/attachments"
@@ -82,6 +84,17 @@ class Signer:
             else a
             for a in attachments
         )
+
+
+def signer_for(settings: IntakeSettings, *, fallback_key: str) -> Signer:
+    """ADUAN_ATTACHMENT_URL_KEY, else a key derived from `fallback_key` (ADUAN_PII_HASH_KEY or the
+    process's random one: then URLs die with the process)."""
+    key = settings.attachment_url_key.get_secret_value() if settings.attachment_url_key else None
+    return Signer(
+        key=key or keyed_digest(fallback_key, "attachment-url", "v1"),
+        base_url=settings.public_base_url or f"http://{settings.http_host}:{settings.http_port}",
+        ttl=timedelta(seconds=settings.attachment_url_ttl_s),
+    )
 
 
 async def keep(

@@ -162,12 +162,7 @@ class IntakeHandlers:
         # the body digest behind an Idempotency-Key must survive a restart, key or not
         self.digest_key = key or "aduan-idempotency"
         self._spec = openapi.spec()
-        url_key = settings.attachment_url_key.get_secret_value() if settings.attachment_url_key else None
-        self.signer = attachments.Signer(
-            key=url_key or keyed_digest(self.pii_key, "attachment-url", "v1"),
-            base_url=settings.public_base_url or f"http://{settings.http_host}:{settings.http_port}",
-            ttl=timedelta(seconds=settings.attachment_url_ttl_s),
-        )
+        self.signer = attachments.signer_for(settings, fallback_key=self.pii_key)
         self.follow_ups = FollowUps(publisher, db, settings, self.signer)
         self.limits = {
             "ip": RateLimiter(settings.rate_limit_ip_per_min),
