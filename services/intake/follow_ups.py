@@ -72,6 +72,11 @@ class FollowUps:
             update={"attachments": self.signer.sign(complaint.attachments, complaint.received_at)}
         )
 
+    async def reply_to(self, raw: dict[str, Any]) -> str | None:
+        """For the gateway's answer: the number of the complaint an e-mail answers, if it answers one."""
+        found = await linking.thread_of(self.db.pool, EmailMessage.model_validate(raw))
+        return found.tracking_number if found else None
+
     async def original_of(
         self, conn: asyncpg.Connection, channel: Channel, raw: dict[str, Any], complaint: Complaint
     ) -> linking.Original | None:

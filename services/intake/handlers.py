@@ -413,9 +413,12 @@ class IntakeHandlers:
                 )
             message_id = raw.get("message_id") or raw.get("Message-Id") or _digest(raw.get("from"), raw.get("subject"))
             verdict = await self._receive(Channel.EMAIL, raw, _message_id(message_id))
+            original = await self.follow_ups.reply_to(raw) if verdict.complaint else None
         except BaseException:
             await store.release_token(self.db.pool, "email", token)  # the gateway's retry must pass
             raise
+        if original is not None:  # a reply: the consumer joins it to the complaint it answers
+            return JSONResponse({"accepted": [], "rejected": [], "follow_ups": [original]}, status_code=202)
         return self._gateway_answer([verdict])
 
     async def open311_services(self, _: Request) -> Response:

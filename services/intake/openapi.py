@@ -69,6 +69,7 @@ class GatewayAnswer(BaseModel):
     accepted: list[str] = []
     rejected: list[list[dict[str, Any]]] = []
     acknowledged: bool | None = None
+    follow_ups: list[str] = Field(default=[], description="e-mail replies: the complaint each one joined")
 
 
 class Lookup(BaseModel):
