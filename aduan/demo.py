@@ -351,6 +351,8 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     # ports of its own: the demo runs beside `make up` or another checkout's services
     local = stack.Stack(infra, topic_prefix=topics.prefix, ports=stack.free_ports())
     channels = start_notifier_channels(local, run)
+    # every run sends the same samples again into the same database: no linking them to the last run's
+    local.procs["intake"].env["ADUAN_DUPLICATE_LINKING"] = "false"
     print("starting the LAPOR! simulator and the four services …", flush=True)
     try:
         local.start()

@@ -11,6 +11,9 @@ from simulators.gateways import DEMO_SECRETS, Gateways, GatewaySecrets
 
 SECRETS = GatewaySecrets.from_env(DEMO_SECRETS)
 VERIFY_TOKEN = DEMO_SECRETS["ADUAN_WHATSAPP_VERIFY_TOKEN"]
+# For stacks whose tests share one database and send alike texts (the same sample at the same place in
+# several tests): near-duplicate and same-reporter linking would join them, as it should in production.
+NO_LINKING = {"ADUAN_DUPLICATE_LINKING": "false"}
 
 
 def intake_settings(service_env: dict[str, Any], **overrides: Any) -> IntakeSettings:

@@ -44,7 +44,10 @@ PRODUCER = "intake"
 
 
 class FollowUps:
-    def __init__(self, publisher: Publisher, db: Database, settings: IntakeSettings, signer: Signer) -> None:
+    def __init__(
+        self, publisher: Publisher, db: Database, settings: IntakeSettings, signer: Signer, *, key: str
+    ) -> None:
+        self.key = key  # of reporter digests (linking.reporter_key): stable across restarts
         self.publisher = publisher
         self.db = db
         self.settings = settings
@@ -84,7 +87,7 @@ class FollowUps:
             found = await linking.thread_of(conn, EmailMessage.model_validate(raw))
             if found is not None:
                 return found
-        return await linking.follow_up_of(conn, complaint, self.settings)
+        return await linking.follow_up_of(conn, complaint, self.settings, self.key)
 
     async def as_follow_up(
         self, conn: asyncpg.Connection, envelope: Envelope[InboundMessage], raw: dict[str, Any], complaint: Complaint
@@ -132,7 +135,7 @@ class FollowUps:
         """Recorded as a near-duplicate of an earlier complaint (True), or not one (False)."""
         if not self.settings.duplicate_linking:
             return False
-        link = await linking.duplicate_of(conn, complaint, self.settings.duplicate_policy())
+        link = await linking.duplicate_of(conn, complaint, self.settings.duplicate_policy(), self.key)
         if link is None:
             return False
         stored = await store.record_accepted(conn, complaint, envelope.correlation_id)

@@ -163,7 +163,7 @@ class IntakeHandlers:
         self.digest_key = key or "aduan-idempotency"
         self._spec = openapi.spec()
         self.signer = attachments.signer_for(settings, fallback_key=self.pii_key)
-        self.follow_ups = FollowUps(publisher, db, settings, self.signer)
+        self.follow_ups = FollowUps(publisher, db, settings, self.signer, key=self.digest_key)
         self.limits = {
             "ip": RateLimiter(settings.rate_limit_ip_per_min),
             "phone": RateLimiter(settings.rate_limit_phone_per_min),
@@ -276,13 +276,14 @@ class IntakeHandlers:
             complaint=complaint,
             client=keyed_digest(self.digest_key, "client", client_ip)[:32],
             policy=self.settings.duplicate_policy(),
+            key=self.digest_key,
         )
 
     async def duplicate_answer(self, complaint: Complaint) -> dict[str, Any]:
         """For an interactive caller: the first complaint's number when this one is a near-duplicate."""
         if not self.settings.duplicate_linking:
             return {}
-        link = await linking.duplicate_of(self.db.pool, complaint, self.settings.duplicate_policy())
+        link = await linking.duplicate_of(self.db.pool, complaint, self.settings.duplicate_policy(), self.digest_key)
         if link is None:
             return {}
         return {
@@ -562,7 +563,7 @@ class IntakeHandlers:
                 if stored is None:
                     log.info("channel message accepted before; not a new complaint", channel=msg.channel.value)
                     return
-                await linking.remember(conn, stored)
+                await linking.remember(conn, stored, self.digest_key)
                 handle = await store.record_reporter(conn, stored, f"rh_{secrets.token_urlsafe(18)}")
                 accepted = envelope.follow(
                     EventType.ACCEPTED, protected(stored, handle), producer=PRODUCER, complaint_id=complaint_id

@@ -28,6 +28,7 @@ from services.intake.channels import EmailMessage
 from services.intake.duplicates import Candidate, DuplicatePolicy, Link, Place
 from services.intake.settings import IntakeSettings
 from shared.events import Channel, Complaint
+from shared.pii import keyed_digest
 
 REPLIES_PATH = Path(__file__).with_name("replies.toml")
 CANDIDATE_LIMIT = 2000
@@ -54,24 +55,29 @@ def duplicate_text(*, first: str, own: str, language: str) -> str:
     return texts.get(language, texts["id"]).format(first=first, own=own)
 
 
-def reporter_key(complaint: Complaint) -> str | None:
+def reporter_key(complaint: Complaint, key: str) -> str | None:
+    """A keyed digest of the reporter's phone (else e-mail): a bare hash of a phone number is reversed by
+    trying them all, and content message ids travel with the complaint."""
     r = complaint.reporter
-    return duplicates.reporter_key(phone=r.phone, email=r.email) if r else None
+    identity = (r.phone or (r.email.lower() if r.email else None)) if r else None
+    return keyed_digest(key, "reporter", identity)[:32] if identity else None
 
 
-def message_key(*, channel: Channel, complaint: Complaint, client: str | None, policy: DuplicatePolicy) -> str:
+def message_key(
+    *, channel: Channel, complaint: Complaint, client: str | None, policy: DuplicatePolicy, key: str
+) -> str:
     """The channel message id of a post without one. Reporters who gave no phone or e-mail are told apart
     by `client` (a fingerprint of their address), so two strangers' equal texts stay two complaints."""
     return duplicates.content_message_id(
         channel=channel.value,
-        reporter=reporter_key(complaint) or (f"client:{client}" if client else None),
+        reporter=reporter_key(complaint, key) or (f"client:{client}" if client else None),
         text=f"{complaint.title}\n{complaint.body}",
         received_at=complaint.received_at,
         window=policy.repeat_window,
     )
 
 
-def candidate(complaint: Complaint) -> Candidate:
+def candidate(complaint: Complaint, key: str) -> Candidate:
     loc = complaint.location
     return Candidate(
         complaint_id=complaint.complaint_id,
@@ -79,7 +85,7 @@ def candidate(complaint: Complaint) -> Candidate:
         received_at=complaint.received_at,
         text=complaint.body,
         place=Place(loc.region_code, loc.kecamatan_code, loc.lat, loc.lon, loc.text),
-        reporter_key=reporter_key(complaint),
+        reporter_key=reporter_key(complaint, key),
     )
 
 
@@ -100,9 +106,9 @@ _SELECT = """SELECT c.complaint_id, k.tracking_number, c.received_at, c.text, c.
              FROM intake.candidates c JOIN intake.complaints k USING (complaint_id)"""
 
 
-async def remember(conn: asyncpg.Connection, complaint: Complaint) -> None:
+async def remember(conn: asyncpg.Connection, complaint: Complaint, key: str) -> None:
     """Keep what later comparisons need of an accepted complaint."""
-    c = candidate(complaint)
+    c = candidate(complaint, key)
     await conn.execute(
         """INSERT INTO intake.candidates (complaint_id, received_at, text, region_code, kecamatan_code, lat, lon,
                                           place_text, reporter_key)
@@ -120,7 +126,7 @@ async def remember(conn: asyncpg.Connection, complaint: Complaint) -> None:
 
 
 async def duplicate_of(
-    conn: asyncpg.Pool | asyncpg.Connection, complaint: Complaint, policy: DuplicatePolicy
+    conn: asyncpg.Pool | asyncpg.Connection, complaint: Complaint, policy: DuplicatePolicy, key: str
 ) -> Link | None:
     """The first earlier complaint (itself no duplicate) the new one duplicates, if any."""
     since: datetime = complaint.received_at - policy.duplicate_window
@@ -132,7 +138,7 @@ async def duplicate_of(
         complaint.complaint_id,
         CANDIDATE_LIMIT,
     )
-    return duplicates.find_duplicate(candidate(complaint), [_candidate(r) for r in rows], policy)
+    return duplicates.find_duplicate(candidate(complaint, key), [_candidate(r) for r in rows], policy)
 
 
 @dataclass(frozen=True)
@@ -183,12 +189,12 @@ async def thread_of(conn: asyncpg.Pool | asyncpg.Connection, mail: EmailMessage)
 
 
 async def follow_up_of(
-    conn: asyncpg.Pool | asyncpg.Connection, complaint: Complaint, settings: IntakeSettings
+    conn: asyncpg.Pool | asyncpg.Connection, complaint: Complaint, settings: IntakeSettings, key: str
 ) -> Original | None:
     """The complaint a new message follows up: one whose number it quotes, else (with duplicate linking
     on) the reporter's open complaint it resembles."""
     policy = settings.duplicate_policy()
-    new = candidate(complaint)
+    new = candidate(complaint, key)
     quoted = duplicates.tracking.find_numbers(f"{complaint.title}\n{complaint.body}", prefix=settings.tracking_prefix)
     known = await _by_numbers(conn, list(quoted))
     for number in quoted:

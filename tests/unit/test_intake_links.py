@@ -18,6 +18,7 @@ from tests.factories import complaint
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
 AT = datetime(2026, 8, 20, 3, 0, tzinfo=UTC)
+KEY = "test-digest-key"
 
 
 def test_attachment_contents_are_the_decoded_files_in_the_listed_order() -> None:
@@ -82,18 +83,25 @@ def test_a_signed_url_is_refused_when_tampered_or_expired() -> None:
 def test_a_post_without_a_key_is_keyed_by_reporter_text_and_window() -> None:
     policy = DuplicatePolicy(repeat_window=timedelta(hours=24))
     first = complaint(received_at=AT)
-    key = linking.message_key(channel=Channel.WEB, complaint=first, client="ip-a", policy=policy)
+    key = linking.message_key(channel=Channel.WEB, complaint=first, client="ip-a", policy=policy, key=KEY)
     same = complaint(received_at=AT + timedelta(minutes=5))  # same reporter and text, another id
-    assert linking.message_key(channel=Channel.WEB, complaint=same, client="ip-b", policy=policy) == key
+    assert linking.message_key(channel=Channel.WEB, complaint=same, client="ip-b", policy=policy, key=KEY) == key
     other_text = complaint("Lampu jalan di Kedaton mati semua sejak minggu lalu, mohon diperbaiki.", received_at=AT)
-    assert linking.message_key(channel=Channel.WEB, complaint=other_text, client="ip-a", policy=policy) != key
+    assert linking.message_key(channel=Channel.WEB, complaint=other_text, client="ip-a", policy=policy, key=KEY) != key
     next_day = complaint(received_at=AT + timedelta(days=1))
-    assert linking.message_key(channel=Channel.WEB, complaint=next_day, client="ip-a", policy=policy) != key
+    assert linking.message_key(channel=Channel.WEB, complaint=next_day, client="ip-a", policy=policy, key=KEY) != key
     # reporters who gave no contact are told apart by where they posted from
     a, b = complaint(reporter=None, received_at=AT), complaint(reporter=None, received_at=AT)
-    ka = linking.message_key(channel=Channel.WEB, complaint=a, client="ip-a", policy=policy)
-    assert ka != linking.message_key(channel=Channel.WEB, complaint=b, client="ip-b", policy=policy)
-    assert ka == linking.message_key(channel=Channel.WEB, complaint=b, client="ip-a", policy=policy)
+    ka = linking.message_key(channel=Channel.WEB, complaint=a, client="ip-a", policy=policy, key=KEY)
+    assert ka != linking.message_key(channel=Channel.WEB, complaint=b, client="ip-b", policy=policy, key=KEY)
+    assert ka == linking.message_key(channel=Channel.WEB, complaint=b, client="ip-a", policy=policy, key=KEY)
+    # the reporter's digest is keyed: without the key, trying every phone number finds nothing
+    assert linking.reporter_key(first, KEY) != linking.reporter_key(first, "another key")
+    assert (
+        first.reporter
+        and first.reporter.phone
+        and first.reporter.phone[1:] not in (linking.reporter_key(first, KEY) or "")
+    )
 
 
 def test_the_duplicate_reply_names_the_first_number_and_the_policy_comes_from_settings() -> None:
