@@ -26,6 +26,7 @@ from shared.topics import (
     AGENCY_CODES,
     ALL_TOPICS,
     CITIZEN_OUTBOUND,
+    FOLLOW_UPS,
     FORWARD_DLQ,
     FORWARDED,
     INBOUND,
@@ -58,6 +59,7 @@ TOPIC_MESSAGES: dict[str, tuple[ev.EventType, type[BaseModel]]] = {
     SLA_ALERTS: (ev.EventType.SLA_ALERT, ev.SlaAlert),
     CITIZEN_OUTBOUND: (ev.EventType.CITIZEN_MESSAGE, ev.CitizenMessage),
     RESPONSES: (ev.EventType.REPORTER_RESPONDED, ev.ReporterResponse),
+    FOLLOW_UPS: (ev.EventType.FOLLOW_UP, ev.FollowUp),
     AGENCY_ADDRESS: (ev.EventType.ROUTED, ev.RoutedComplaint),
 }
 RETRY_MESSAGE = (ev.EventType.FORWARD_RETRY, ev.ForwardRetry)

@@ -60,6 +60,9 @@ PIPELINE_ENV = {
     "ADUAN_LAPOR_BURST": "1000",
     "ADUAN_RATE_LIMIT_PHONE_PER_MIN": "1000000",
     "ADUAN_RATE_LIMIT_API_KEY_PER_MIN": "1000000",
+    # the load repeats a few texts from a few reporters: load, not duplicates (linking them would hold
+    # all but the first back from routing)
+    "ADUAN_DUPLICATE_LINKING": "false",
 }
 
 

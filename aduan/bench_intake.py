@@ -118,7 +118,7 @@ def run_bench_intake(seconds: float = 10.0, rate: float = 300.0, concurrency: in
     stack.create_topics(infra.kafka, topics.prefix)
     asyncio.run(ensure_topics(infra.kafka, (TopicSpec(bare_topic),)))
     ports = stack.free_ports(("intake", "bare", "lapor-sim", "routing", "forwarder", "notifier"))
-    env = {"ADUAN_LOG_LEVEL": "WARNING", "ADUAN_RATE_LIMIT_IP_PER_MIN": "100000000"}
+    env = {"ADUAN_LOG_LEVEL": "WARNING", "ADUAN_RATE_LIMIT_IP_PER_MIN": "100000000", "ADUAN_DUPLICATE_LINKING": "false"}
     local = stack.Stack(infra, topic_prefix=topics.prefix, ports=ports, extra_env=env)
     bare = stack.Proc(
         "bench-bare-endpoint",

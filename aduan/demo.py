@@ -129,6 +129,55 @@ async def _send_one(
         s.rejected_reasons = [e["code"] for e in body["rejected"][0]]
 
 
+RAW_EMAILS = stack.ROOT / "samples" / "email"
+
+
+async def send_raw_email(intake_url: str, run: str) -> tuple[Sample, dict[str, Any]]:
+    """A citizen's e-mail as it was sent (Mailgun's raw-MIME forward, a photo attached), then the citizen's
+    reply quoting its tracking number in the subject: the reply joins the complaint, it is no new one."""
+    sample = Sample("mail-raw", "email_raw", {}, {"region_code": "18.06", "level": "kabkota"})
+    sent = {"raw_emails": 1, "replies_sent": 0}
+    complaint_id = f"raw.{run}@example.org"
+    message = (RAW_EMAILS / "complaint.eml").read_bytes().replace(b"{message_id}", complaint_id.encode())
+    async with httpx.AsyncClient(base_url=intake_url, timeout=30) as http:
+        gateways = signed_gateways(http)
+        r = await gateways.email_mime(message)
+        r.raise_for_status()
+        body = r.json()
+        if not body["accepted"]:
+            sample.rejected_reasons = [e["code"] for e in body["rejected"][0]] or ["rejected"]
+            return sample, sent
+        sample.tracking_number = body["accepted"][0]
+        reply = (
+            (RAW_EMAILS / "reply.eml")
+            .read_bytes()
+            .replace(b"{message_id}", f"reply.{run}@example.org".encode())
+            .replace(b"{in_reply_to}", complaint_id.encode())
+            .replace(b"{tracking}", sample.tracking_number.encode())
+        )
+        # the complaint must be recorded before its reply can join it
+        await asyncio.sleep(0.5)
+        r = await gateways.email_mime(reply)
+        r.raise_for_status()
+        sent["replies_sent"] = 1
+    return sample, sent
+
+
+async def count_replies_joined(pool: asyncpg.Pool, sample: Sample, deadline: float) -> int:
+    """How many replies joined the raw e-mail's complaint (intake.follow_ups), waiting a little for them."""
+    joined = 0
+    while sample.tracking_number and time.monotonic() < deadline:
+        joined = await pool.fetchval(
+            "SELECT count(*) FROM intake.follow_ups f JOIN intake.complaints c USING (complaint_id)"
+            " WHERE c.tracking_number = $1",
+            sample.tracking_number,
+        )
+        if joined:
+            break
+        await asyncio.sleep(0.5)
+    return int(joined)
+
+
 async def resolve_kafka_samples(samples: list[Sample], pool: asyncpg.Pool, deadline: float) -> None:
     """Samples published straight to Kafka learn their fate from intake's tables."""
     pending = [s for s in samples if s.channel == "app"]
@@ -273,6 +322,7 @@ def render(summary: dict[str, Any]) -> str:
         f"forwarded {summary['forwarded']} · parked {summary['parked']} · LAPOR! reports "
         f"{summary['lapor_reports']} · duplicates {summary['lapor_duplicates']}",
         "open deadlines: " + ", ".join(f"{k} {v}" for k, v in summary["open_deadlines"].items()),
+        *_render_email(summary.get("email")),
         f"routing vs the samples' expectations: region {agreement['region']}/{agreement['compared']}, "
         f"level {agreement['level']}/{agreement['compared']}",
         "rejected samples: " + "; ".join(f"{k} ({', '.join(v)})" for k, v in summary["rejections"].items()),
@@ -280,6 +330,15 @@ def render(summary: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _render_email(mail: dict[str, Any] | None) -> list[str]:
+    if not mail:
+        return []
+    return [
+        f"e-mail as sent: raw messages {mail['raw_emails']} (row email_raw) · replies {mail['replies_sent']}, "
+        f"joined to their complaint {mail['replies_joined']} (no new complaint)"
+    ]
 
 
 def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
@@ -293,6 +352,8 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     local = stack.Stack(infra, topic_prefix=topics.prefix, ports=stack.free_ports())
     channels = start_notifier_channels(local, run)
     citizens = start_citizen_channels(local)
+    # every run sends the same samples again into the same database: no linking them to the last run's
+    local.procs["intake"].env["ADUAN_DUPLICATE_LINKING"] = "false"
     print("starting the LAPOR! simulator and the four services …", flush=True)
     try:
         local.start()
@@ -308,7 +369,9 @@ def run_demo(samples_path: str, *, timeout: float = 180.0) -> int:
     print(render(summary))
     print(render_notifier(summary))
     complete = (
-        summary["forwarded"] == summary["accepted"] == summary["lapor_reports"] and summary["lapor_duplicates"] == 0
+        summary["forwarded"] == summary["accepted"] == summary["lapor_reports"]
+        and summary["lapor_duplicates"] == 0
+        and summary["email"]["replies_joined"] == summary["email"]["replies_sent"]
     )
     if not complete:
         print("NOT COMPLETE: some accepted complaints did not reach LAPOR! exactly once; see var/log/")
@@ -333,6 +396,8 @@ async def _run(
         flush=True,
     )
     await send(samples, local.url("intake"), infra.kafka, topics)
+    raw_mail, mail_sent = await send_raw_email(local.url("intake"), run)
+    samples.append(raw_mail)
     samples.append(await send_overdue_complaint(infra.kafka, topics, run))
     pool = await asyncpg.create_pool(infra.database_url, min_size=1, max_size=2)
     try:
@@ -342,7 +407,13 @@ async def _run(
         expected = {s.tracking_number: s.expect.get("region_code") for s in samples if s.tracking_number}
         triaged = await settle(tracking, pool, local.url("routing"), deadline, expected)
         alerts = await collect_notifier(channels, citizens, pool, infra.kafka, topics, deadline)
-        return {**await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started), **alerts}
+        mail = {
+            "raw_emails": mail_sent["raw_emails"],
+            "replies_sent": mail_sent["replies_sent"],
+            "replies_joined": await count_replies_joined(pool, raw_mail, deadline),
+        }
+        summary = await collect(samples, pool, local.url("lapor-sim"), triaged, time.monotonic() - started)
+        return {**summary, **alerts, "email": mail}
     finally:
         await pool.close()
 

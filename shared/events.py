@@ -50,6 +50,7 @@ class EventType(StrEnum):
     FORWARD_PARKED = "complaint.forward_parked"
     STATUS_CHANGED = "complaint.status_changed"
     REPORTER_RESPONDED = "complaint.reporter_responded"
+    FOLLOW_UP = "complaint.follow_up"
     SLA_ALERT = "sla.alert"
     CITIZEN_MESSAGE = "citizen.message"
 
@@ -105,6 +106,7 @@ class Attachment(Model):
     url: str
     media_type: str | None = None
     size_bytes: int | None = Field(default=None, ge=0)
+    name: str | None = Field(default=None, description="the file name the reporter gave")
 
 
 class ChannelHints(Model):
@@ -131,6 +133,9 @@ class Complaint(Model):
     hints: ChannelHints = ChannelHints()
     language: str = "id"
     reply_handle: str | None = None  # opaque; only intake resolves it to the reporter's contact
+    # A near-duplicate: the tracking number of the first complaint of the same matter, which alone is
+    # routed and forwarded (complaints.follow_ups carries the link).
+    duplicate_of: str | None = None
 
 
 class RejectReason(Model):
@@ -266,6 +271,29 @@ class ReporterResponse(Model):
     responded_at: AwareDatetime
 
 
+class FollowUpKind(StrEnum):
+    MESSAGE = "message"  # the reporter wrote again on the complaint (a reply to our e-mail, its number quoted)
+    DUPLICATE = "duplicate"  # another complaint of the same matter (same place, similar text), linked to it
+
+
+class FollowUp(Model):
+    """complaints.follow_ups: something new on an existing complaint that is not a complaint of its own.
+
+    The envelope's complaint_id is the existing complaint's. `text` is masked by intake (no name, phone,
+    e-mail or NIK); attachments are intake's signed URLs. For a duplicate, `duplicate` is the second
+    complaint as it leaves intake (reporter withheld as for anonymous complaints)."""
+
+    tracking_number: str = Field(description="the existing complaint's number")
+    kind: FollowUpKind
+    channel: Channel
+    channel_message_id: str
+    received_at: AwareDatetime
+    text: Annotated[str, Field(max_length=10_000)]
+    attachments: tuple[Attachment, ...] = ()
+    reason: str = Field(description="why it joined: In-Reply-To, the number in the subject, similar text …")
+    duplicate: Complaint | None = None
+
+
 class SlaAlertKind(StrEnum):
     WARNING = "warning"
     BREACH = "breach"
@@ -383,6 +411,7 @@ PAYLOAD_OF: dict[EventType, type[BaseModel]] = {
     EventType.FORWARD_PARKED: ForwardParked,
     EventType.STATUS_CHANGED: StatusChanged,
     EventType.REPORTER_RESPONDED: ReporterResponse,
+    EventType.FOLLOW_UP: FollowUp,
     EventType.SLA_ALERT: SlaAlert,
     EventType.CITIZEN_MESSAGE: CitizenMessage,
 }

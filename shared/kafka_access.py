@@ -15,6 +15,7 @@ from shared.topics import (
     ACCEPTED,
     AGENCY_CODES,
     CITIZEN_OUTBOUND,
+    FOLLOW_UPS,
     FORWARD_DLQ,
     FORWARD_RETRY_LEVELS,
     FORWARDED,
@@ -79,7 +80,7 @@ SERVICES: dict[str, Principal] = {
             Subscription(SLA_ALERTS, "sla-alerts"),  # the next deadline on the citizen's timeline
             Subscription(CITIZEN_OUTBOUND, "citizen-outbound"),
         ),
-        (INBOUND, ACCEPTED, REJECTED),
+        (INBOUND, ACCEPTED, REJECTED, FOLLOW_UPS, CITIZEN_OUTBOUND),
     ),
     "routing": _service(
         "routing",

@@ -34,6 +34,7 @@ TRIAGE = "complaints.triage"
 FORWARDED = "complaints.forwarded"
 STATUS = "complaints.status"
 RESPONSES = "complaints.responses"  # the citizen's answer to an agency's follow-up, threaded by intake
+FOLLOW_UPS = "complaints.follow_ups"  # a reporter's further message on a complaint, a linked near-duplicate
 FORWARD_DLQ = "complaints.forward.dlq"
 SLA_ALERTS = "sla.alerts"
 CITIZEN_OUTBOUND = "citizen.outbound"  # messages for reporters, addressed by reply handle (intake sends them)
@@ -55,6 +56,7 @@ _BASE: tuple[TopicSpec, ...] = (
     TopicSpec(FORWARDED, retention_ms=30 * DAY_MS),
     TopicSpec(STATUS, retention_ms=90 * DAY_MS),
     TopicSpec(RESPONSES, retention_ms=90 * DAY_MS),
+    TopicSpec(FOLLOW_UPS, retention_ms=90 * DAY_MS),
     TopicSpec(FORWARD_DLQ, partitions=3, retention_ms=365 * DAY_MS),
     TopicSpec(SLA_ALERTS, partitions=3, retention_ms=90 * DAY_MS),
     TopicSpec(CITIZEN_OUTBOUND, partitions=3, retention_ms=30 * DAY_MS),
@@ -112,6 +114,10 @@ class Topics:
     @property
     def responses(self) -> str:
         return self.name(RESPONSES)
+
+    @property
+    def follow_ups(self) -> str:
+        return self.name(FOLLOW_UPS)
 
     @property
     def forward_dlq(self) -> str:

@@ -123,5 +123,12 @@ class Gateways:
     async def email(self, fields: dict[str, str]) -> httpx.Response:
         return await self.http.post("/v1/channels/email", data=mailgun_fields(self.secrets.email_secret, fields))
 
+    async def email_mime(self, message: bytes, *, recipient: str = "aduan@lampungprov.go.id") -> httpx.Response:
+        """Mailgun's raw-MIME forward: multipart/form-data, the whole message in the `body-mime` field."""
+        fields = mailgun_fields(self.secrets.email_secret, {"recipient": recipient})
+        form = {name: (None, value) for name, value in fields.items()}
+        form["body-mime"] = (None, message)
+        return await self.http.post("/v1/channels/email", files=form)
+
     async def open311(self, form: dict[str, str]) -> httpx.Response:
         return await self.http.post("/open311/v2/requests.json", data={**form, "api_key": self.secrets.open311_key})

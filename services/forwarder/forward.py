@@ -48,7 +48,8 @@ def report_for(routed: RoutedComplaint) -> LaporReport:
         channel=c.channel.value,
         location=c.location.model_dump(exclude_none=True) or None,
         reporter=reporter,
-        attachments=[a.model_dump(exclude_none=True) for a in files],
+        # the file's name is ours (intake's attachments); LAPOR!'s contract has url, media_type, size_bytes
+        attachments=[a.model_dump(exclude_none=True, exclude={"name"}) for a in files],
     )
 
 

@@ -29,10 +29,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from services.intake import lookup, open311, openapi, progress, store
+from services.intake import attachments, email_raw, linking, lookup, open311, openapi, progress, store
 from services.intake.auth import ChannelAuth, Denial, SignedRequest
 from services.intake.auth import now as auth_now
 from services.intake.channels import parse_raw
+from services.intake.follow_ups import FollowUps
 from services.intake.http_input import BadInput, form_fields, header_id, is_json, json_object, read_body
 from services.intake.normalise import Rejected, normalise, reasons_from_validation
 from services.intake.privacy import masked_raw, protected
@@ -161,6 +162,8 @@ class IntakeHandlers:
         # the body digest behind an Idempotency-Key must survive a restart, key or not
         self.digest_key = key or "aduan-idempotency"
         self._spec = openapi.spec()
+        self.signer = attachments.signer_for(settings, fallback_key=self.pii_key)
+        self.follow_ups = FollowUps(publisher, db, settings, self.signer, key=self.digest_key)
         self.limits = {
             "ip": RateLimiter(settings.rate_limit_ip_per_min),
             "phone": RateLimiter(settings.rate_limit_phone_per_min),
@@ -233,10 +236,13 @@ class IntakeHandlers:
         key = header_id(request, "idempotency-key")
         raw = json_object(await read_body(request, self.settings.max_request_bytes))
         received_at = utcnow()
-        channel_message_id = key or str(uuid.uuid4())
-        verdict = self._judge(Channel.WEB, raw, channel_message_id, received_at)
+        verdict = self._judge(Channel.WEB, raw, key or "content", received_at)
         if verdict.complaint is None:
             return problem(422, "The complaint is not valid", verdict.reasons)
+        # without a key, the same reporter's same text within the window is the same complaint
+        channel_message_id = key or self.content_key(Channel.WEB, verdict.complaint, _client_ip(request))
+        if key is None:
+            verdict = self._judge(Channel.WEB, raw, channel_message_id, received_at)
         if key is not None:
             digest = keyed_digest(self.digest_key, "idempotency", json.dumps(raw, sort_keys=True, default=str))
             if not await store.claim_idempotency_key(self.db.pool, key, digest):
@@ -260,9 +266,38 @@ class IntakeHandlers:
         }
         if complaint.confidential:
             answer["access_token"] = self._access_token(complaint.complaint_id)
+        answer.update(await self.duplicate_answer(complaint))
         return JSONResponse(
             answer, status_code=202, headers={"Location": f"/v1/complaints/{complaint.tracking_number}"}
         )
+
+    def content_key(self, channel: Channel, complaint: Complaint, client_ip: str) -> str:
+        """The channel message id of a post that carries none (web without Idempotency-Key, Open311)."""
+        return linking.message_key(
+            channel=channel,
+            complaint=complaint,
+            client=keyed_digest(self.digest_key, "client", client_ip)[:32],
+            policy=self.settings.duplicate_policy(),
+            key=self.digest_key,
+        )
+
+    async def duplicate_answer(self, complaint: Complaint) -> dict[str, Any]:
+        """For an interactive caller: the first complaint's number when this one is a near-duplicate."""
+        if not self.settings.duplicate_linking:
+            return {}
+        link = await linking.duplicate_of(self.db.pool, complaint, self.settings.duplicate_policy(), self.digest_key)
+        if link is None:
+            return {}
+        return {
+            "duplicate_of": link.tracking_number,
+            "message": linking.duplicate_text(
+                first=link.tracking_number, own=complaint.tracking_number, language=complaint.language
+            ),
+        }
+
+    async def get_attachment(self, request: Request) -> Response:
+        """GET /v1/attachments/{attachment_id}: a file intake keeps, for the bearer of its signed URL."""
+        return await attachments.serve(request, pool=self.db.pool, signer=self.signer)
 
     def _access_token(self, complaint_id: uuid.UUID) -> str:
         return keyed_digest(self.pii_key, "access-token", complaint_id)[:32]
@@ -296,6 +331,7 @@ class IntakeHandlers:
                 "lapor_tracking_id": row["lapor_tracking_id"],
                 "updated_at": row["updated_at"].isoformat(),
                 **await self.timeline.view(row),  # agency_name, timeline, next_deadline
+                "duplicate_of": row["duplicate_of"],
             }
         )
 
@@ -357,23 +393,36 @@ class IntakeHandlers:
     async def email_webhook(self, request: Request) -> Response:
         """POST /v1/channels/email: an inbound e-mail (Mailgun route form or JSON), signed with
         timestamp, token and signature; each token is used once."""
-        body = await read_body(request, self.settings.max_request_bytes)
+        limit = self.settings.max_email_bytes  # a raw e-mail carries its attachments
+        body = await read_body(request, limit)
         if is_json(request):
             data = json_object(body)
             fields = [(k, v) for k, v in data.items() if isinstance(v, str)]
         else:
-            fields = await form_fields(request, body)
+            fields = await form_fields(request, body, max_part_size=limit)
             data = dict(fields)
         await self._authenticate("email", request, body, fields)
         token = str(data.get("token"))
         raw = {k: v for k, v in data.items() if k not in ("timestamp", "token", "signature")}
-        message_id = raw.get("message_id") or raw.get("Message-Id") or _digest(raw.get("from"), raw.get("subject"))
         self._limited("phone", raw.get("from") or raw.get("sender"))
         try:
+            mime = email_raw.mime_of(raw)  # Mailgun's raw-MIME forward: read here, its files kept by intake
+            if mime is not None:
+                raw = await email_raw.read(
+                    self.db.pool,
+                    mime,
+                    tracking_prefix=self.settings.tracking_prefix,
+                    max_bytes=self.settings.attachments_max_bytes,
+                    max_count=self.settings.attachments_max_count,
+                )
+            message_id = raw.get("message_id") or raw.get("Message-Id") or _digest(raw.get("from"), raw.get("subject"))
             verdict = await self._receive(Channel.EMAIL, raw, _message_id(message_id))
+            original = await self.follow_ups.reply_to(raw) if verdict.complaint else None
         except BaseException:
             await store.release_token(self.db.pool, "email", token)  # the gateway's retry must pass
             raise
+        if original is not None:  # a reply: the consumer joins it to the complaint it answers
+            return JSONResponse({"accepted": [], "rejected": [], "follow_ups": [original]}, status_code=202)
         return self._gateway_answer([verdict])
 
     async def open311_request(self, request: Request) -> Response:
@@ -451,6 +500,7 @@ class IntakeHandlers:
             Route("/v1/channels/whatsapp", self.whatsapp_verify, methods=["GET"]),
             Route("/v1/channels/whatsapp", self.whatsapp_webhook, methods=["POST"]),
             Route("/v1/channels/email", self.email_webhook, methods=["POST"]),
+            Route("/v1/attachments/{attachment_id}", self.get_attachment, methods=["GET"]),
             Route("/open311/v2/requests.{fmt}", self.open311_request, methods=["POST"]),
             *self.open311.routes(),
             Route("/openapi.json", self.openapi, methods=["GET"]),
@@ -479,18 +529,26 @@ class IntakeHandlers:
     async def on_inbound(self, envelope: Envelope[InboundMessage]) -> None:
         msg = envelope.payload
         complaint_id = envelope.complaint_id or complaint_id_for(msg.channel.value, msg.channel_message_id)
+        raw = await self.follow_ups.expand(msg)  # a raw e-mail read, its files kept
         verdict = judge(
-            msg.channel, msg.raw, complaint_id, msg.channel_message_id, msg.received_at, self.settings.tracking_prefix
+            msg.channel, raw, complaint_id, msg.channel_message_id, msg.received_at, self.settings.tracking_prefix
         )
         async with once(self.db.pool, store.SCHEMA, "inbound", envelope.event_id) as conn:
             if conn is None:
                 return
             if verdict.complaint is not None:
+                # a reply or a further message on an earlier complaint, or a near-duplicate of one
+                if await self.follow_ups.as_follow_up(conn, envelope, raw, verdict.complaint):
+                    return
+                if await self.follow_ups.as_duplicate(conn, envelope, verdict.complaint):
+                    return
                 # the stored complaint: its tracking number is longer should another complaint hold it
-                stored = await store.record_accepted(conn, verdict.complaint, envelope.correlation_id)
+                signed = self.follow_ups.sign(verdict.complaint)
+                stored = await store.record_accepted(conn, signed, envelope.correlation_id)
                 if stored is None:
                     log.info("channel message accepted before; not a new complaint", channel=msg.channel.value)
                     return
+                await linking.remember(conn, stored, self.digest_key)
                 handle = await store.record_reporter(conn, stored, f"rh_{secrets.token_urlsafe(18)}")
                 accepted = envelope.follow(
                     EventType.ACCEPTED, protected(stored, handle), producer=PRODUCER, complaint_id=complaint_id
@@ -501,10 +559,10 @@ class IntakeHandlers:
                 rejection = Rejection(
                     channel=msg.channel.value,
                     channel_message_id=msg.channel_message_id,
-                    raw=masked_raw(msg.raw),
+                    raw=masked_raw(raw),
                     reasons=tuple(verdict.reasons),
                 )
-                await store.record_rejected(conn, envelope.event_id, rejection, msg.raw)
+                await store.record_rejected(conn, envelope.event_id, rejection, raw)
                 await self.publisher.publish(
                     self.topics.rejected,
                     envelope.follow(EventType.REJECTED, rejection, producer=PRODUCER, complaint_id=complaint_id),

@@ -50,12 +50,13 @@ def json_object(body: bytes) -> dict[str, Any]:
     return value
 
 
-async def form_fields(request: Request, body: bytes) -> list[tuple[str, str]]:
-    """The fields of a form-encoded or multipart body, in order (files are left out)."""
+async def form_fields(request: Request, body: bytes, *, max_part_size: int = 1024 * 1024) -> list[tuple[str, str]]:
+    """The fields of a form-encoded or multipart body, in order (files are left out); a multipart field
+    may hold at most `max_part_size` bytes (Mailgun's `body-mime` holds a whole e-mail)."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         try:
-            form = await request.form(max_files=20, max_fields=MAX_FIELDS)
+            form = await request.form(max_files=20, max_fields=MAX_FIELDS, max_part_size=max_part_size)
         except Exception:  # python-multipart raises several types for a broken body
             raise BadInput(400, "invalid_form", "the multipart body cannot be read") from None
         return [(k, v) for k, v in form.multi_items() if not isinstance(v, UploadFile)]

@@ -201,8 +201,8 @@ def _body_part(msg: EmailMessage) -> Message | None:
         return None
 
 
-def _attachments(msg: EmailMessage, body: Message | None) -> tuple[AttachmentInfo, ...]:
-    found: list[AttachmentInfo] = []
+def _attachment_parts(msg: EmailMessage, body: Message | None) -> list[tuple[AttachmentInfo, bytes]]:
+    found: list[tuple[AttachmentInfo, bytes]] = []
     for part in msg.walk():
         if part is body or part.is_multipart():
             continue
@@ -213,17 +213,26 @@ def _attachments(msg: EmailMessage, body: Message | None) -> tuple[AttachmentInf
         if alternative_text or part.get_content_maintype() == "message":
             continue  # the other rendering of the body (or a nested message's own parts, walked anyway)
         payload = part.get_payload(decode=True)
-        size = len(payload) if isinstance(payload, bytes) else 0
+        data = payload if isinstance(payload, bytes) else b""
         content_id = _header(part, "Content-ID")
-        found.append(
-            AttachmentInfo(
-                filename=filename,
-                media_type=media_type,
-                size_bytes=size,
-                content_id=content_id.strip("<>") if content_id else None,
-            )
+        info = AttachmentInfo(
+            filename=filename,
+            media_type=media_type,
+            size_bytes=len(data),
+            content_id=content_id.strip("<>") if content_id else None,
         )
-    return tuple(found)
+        found.append((info, data))
+    return found
+
+
+def _attachments(msg: EmailMessage, body: Message | None) -> tuple[AttachmentInfo, ...]:
+    return tuple(info for info, _ in _attachment_parts(msg, body))
+
+
+def attachment_contents(raw: bytes) -> list[tuple[AttachmentInfo, bytes]]:
+    """Each attachment of a raw e-mail with its decoded content, in the order `parse_email` lists them."""
+    msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+    return _attachment_parts(msg, _body_part(msg))
 
 
 def _sender(msg: Message) -> tuple[str | None, str | None]:

@@ -383,7 +383,7 @@ def _from_whatsapp(m: WhatsAppMessage, reasons: list[RejectReason]) -> Draft:
 def _from_email(m: EmailMessage, reasons: list[RejectReason]) -> Draft:
     original = m.text or m.html or ""
     name, _ = parseaddr(m.from_)
-    anonymous, confidential, subject = privacy_markers(m.subject or "")
+    anonymous, confidential, subject = privacy_markers(m.title or m.subject or "")
     body_anonymous, body_confidential, text = privacy_markers(original)
     return Draft(
         title=clean_text(subject) if subject.strip() else None,
@@ -393,6 +393,16 @@ def _from_email(m: EmailMessage, reasons: list[RejectReason]) -> Draft:
         original_title=m.subject,
         original_body=original,
         reporter=reporter_or_none(name or None, None, email_address(m.from_, "from", reasons, strict=False)),
+        attachments=tuple(  # files intake keeps; the consumer turns the reference into a signed URL
+            Attachment(
+                url=f"aduan-attachment:{a.attachment_id}",
+                media_type=a.media_type,
+                size_bytes=a.size_bytes,
+                name=a.filename,
+            )
+            for a in m.attachments
+            if a.attachment_id
+        ),
     )
 
 

@@ -44,6 +44,14 @@ class MailgunForm(MailgunSignature, EmailMessage):
     pass
 
 
+class MailgunRawForm(MailgunSignature):
+    """Mailgun's raw-MIME forward (a route whose URL ends in `mime`): the e-mail exactly as it was sent."""
+
+    body_mime: str = Field(alias="body-mime", description="the whole RFC 822 message, attachments included")
+    recipient: str | None = None
+    sender: str | None = None
+
+
 class Open311Form(Open311Request):
     api_key: str = Field(description="a key of ADUAN_OPEN311_API_KEYS")
 
@@ -53,12 +61,15 @@ class Accepted(BaseModel):
     complaint_id: str
     status: str
     access_token: str | None = Field(default=None, description="confidential complaints only; shown once")
+    duplicate_of: str | None = Field(default=None, description="a near-duplicate: the first complaint's number")
+    message: str | None = Field(default=None, description="what the reporter is told of the duplicate")
 
 
 class GatewayAnswer(BaseModel):
     accepted: list[str] = []
     rejected: list[list[dict[str, Any]]] = []
     acknowledged: bool | None = None
+    follow_ups: list[str] = Field(default=[], description="e-mail replies: the complaint each one joined")
 
 
 class TimelineStep(BaseModel):
@@ -93,6 +104,7 @@ class Lookup(BaseModel):
     agency_name: str | None = None
     timeline: list[TimelineStep] = []
     next_deadline: NextDeadline | None = Field(default=None, description="once the notifier announced one")
+    duplicate_of: str | None = None
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -205,6 +217,7 @@ def spec() -> dict[str, Any]:
         WhatsAppMessage,
         TwilioForm,
         MailgunForm,
+        MailgunRawForm,
         Open311Form,
         Accepted,
         GatewayAnswer,
@@ -399,21 +412,51 @@ def spec() -> dict[str, Any]:
         "/v1/channels/email": {
             "post": {
                 "operationId": "emailWebhook",
-                "summary": "inbound e-mail (Mailgun route): signed with timestamp, token and signature fields",
-                "requestBody": _json_body(
-                    "MailgunForm",
-                    {
-                        "Message-Id": "<1@example.com>",
-                        "from": "warga@example.com",
-                        "subject": "Jalan rusak",
-                        "body-plain": EXAMPLE_TEXT,
-                        "timestamp": "1764590000",
-                        "token": "f3b1…",
-                        "signature": "hex…",
+                "summary": "inbound e-mail (Mailgun route: parsed fields, or the raw MIME in `body-mime`), signed "
+                "with timestamp, token and signature fields",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": _ref("MailgunForm"),
+                            "example": {
+                                "Message-Id": "<1@example.com>",
+                                "from": "warga@example.com",
+                                "subject": "Jalan rusak",
+                                "body-plain": EXAMPLE_TEXT,
+                                "timestamp": "1764590000",
+                                "token": "f3b1…",
+                                "signature": "hex…",
+                            },
+                        },
+                        "multipart/form-data": {
+                            "schema": _ref("MailgunRawForm"),
+                            "example": {
+                                "body-mime": "From: warga@example.com\r\nSubject: Jalan rusak\r\n"
+                                "Message-ID: <1@example.com>\r\n\r\n" + EXAMPLE_TEXT,
+                                "timestamp": "1764590000",
+                                "token": "f3b1…",
+                                "signature": "hex…",
+                            },
+                        },
                     },
-                    media="application/x-www-form-urlencoded",
-                ),
+                },
                 "responses": {**_ok(202, "GatewayAnswer", "published"), **_errors(*GATEWAY_ERRORS)},
+            }
+        },
+        "/v1/attachments/{attachment_id}": {
+            "get": {
+                "operationId": "getAttachment",
+                "summary": "a file of a complaint, by the signed, expiring URL the complaint carries",
+                "parameters": [
+                    {"name": "attachment_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "expires", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "signature", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "the file", "content": {"application/octet-stream": {}}},
+                    **_errors(403, 404),
+                },
             }
         },
         "/openapi.json": {

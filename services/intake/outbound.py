@@ -26,7 +26,7 @@ from services.intake.whatsapp_reply import WhatsAppSender
 from services.notifier.delivery import Channels, DeliveryError
 from services.notifier.settings import NotifierSettings
 from shared.db import Database
-from shared.events import Channel, CitizenMessage, Envelope
+from shared.events import Channel, CitizenMessage, Envelope, derived_id
 from shared.idempotency import once
 from shared.logging import get_logger
 
@@ -120,6 +120,14 @@ class Outbound:
                 else:
                     via, address = target
                     outcome = await self._send(via, address, msg, envelope) if configured[via] else "not_configured"
+                    if via == "email" and outcome == "sent":
+                        # a reply naming this Message-ID joins the complaint (services/intake/linking.py)
+                        await store.record_mail_thread(
+                            conn,
+                            self.message_id(envelope),
+                            complaint_id=contact["complaint_id"],
+                            tracking_number=msg.tracking_number,
+                        )
             await store.record_outbound(
                 conn,
                 event_id=envelope.event_id,
@@ -138,6 +146,11 @@ class Outbound:
             kind=msg.kind.value,
         )
 
+    def message_id(self, envelope: Envelope[Any]) -> str:
+        """The Message-ID of the e-mail for this event: derived, so a resend is the same message."""
+        domain = self.settings.smtp_from.rpartition("@")[2].strip(" >") or "aduan.intake"
+        return f"<{derived_id('citizen-mail', envelope.event_id)}@{domain}>"
+
     async def _send(self, via: str, address: str, msg: CitizenMessage, envelope: Envelope[Any]) -> str:
         subject = SUBJECTS.get(msg.language, SUBJECTS["id"]).format(tracking=msg.tracking_number)
         row = {
@@ -146,6 +159,7 @@ class Outbound:
             "subject": subject,
             "body": msg.text,
             "idem_key": f"citizen:{envelope.event_id}",
+            "message_id": self.message_id(envelope),
         }
         try:
             if via == "whatsapp":

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
+from services.intake.duplicates import DuplicatePolicy
 from shared.settings import ServiceSettings
 
 
@@ -15,6 +17,25 @@ class IntakeSettings(ServiceSettings):
     publish_timeout_s: float = Field(default=10.0, gt=0)
     # Request bodies above this size are refused before parsing, on every path (bytes).
     max_request_bytes: int = 256 * 1024
+    # An e-mail as it was sent (Mailgun's raw-MIME forward, attachments included) may be larger (bytes).
+    max_email_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+    # Attachments (services/intake/attachments.py): kept by intake, linked from complaints by a signed URL.
+    attachments_max_bytes: int = Field(default=2 * 1024 * 1024, ge=0)  # per complaint (LAPOR!'s 2 MB)
+    attachments_max_count: int = Field(default=10, ge=0)  # per complaint
+    attachment_url_key: SecretStr | None = None  # HMAC key of the URLs; unset: ADUAN_PII_HASH_KEY, else random
+    attachment_url_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)  # a URL is good this long after receipt
+
+    # Duplicates and follow-ups (services/intake/duplicates.py, linking.py).
+    repeat_window_s: int = Field(default=24 * 3600, ge=1)  # same reporter, same text → the same complaint
+    duplicate_linking: bool = True  # near-duplicates (same place, similar text) join the first
+    duplicate_window_s: int = Field(default=14 * 24 * 3600, ge=1)
+    duplicate_similar_text: float = Field(default=80.0, ge=0, le=100)  # rapidfuzz token_sort_ratio
+    duplicate_same_place_m: float = Field(default=300.0, gt=0)
+    duplicate_similar_place: float = Field(default=85.0, ge=0, le=100)
+    duplicate_min_chars: int = Field(default=25, ge=1)
+    follow_up_window_s: int = Field(default=30 * 24 * 3600, ge=1)  # a reporter's open complaint it may join
+    follow_up_similar_text: float = Field(default=75.0, ge=0, le=100)  # rapidfuzz token_set_ratio
 
     # Channel secrets (docs/privacy.md, README "Configuration"): a channel whose secret is unset is off.
     smsgate_signing_key: SecretStr | None = None
@@ -58,6 +79,18 @@ class IntakeSettings(ServiceSettings):
     whatsapp_access_token: SecretStr | None = None
     delivery_timeout_s: float = Field(default=10.0, gt=0)
     delivery_concurrency: int = Field(default=8, ge=1, le=512)
+
+    def duplicate_policy(self) -> DuplicatePolicy:
+        return DuplicatePolicy(
+            repeat_window=timedelta(seconds=self.repeat_window_s),
+            duplicate_window=timedelta(seconds=self.duplicate_window_s),
+            similar_text=self.duplicate_similar_text,
+            min_chars=self.duplicate_min_chars,
+            same_place_m=self.duplicate_same_place_m,
+            similar_place=self.duplicate_similar_place,
+            follow_up_window=timedelta(seconds=self.follow_up_window_s),
+            follow_up_text=self.follow_up_similar_text,
+        )
 
     @field_validator("open311_api_keys")
     @classmethod

@@ -94,7 +94,22 @@ async def record_reporter(conn: asyncpg.Connection, complaint: Complaint, new_ha
 
 async def contact_of(pool: asyncpg.Pool | asyncpg.Connection, reply_handle: str) -> asyncpg.Record | None:
     """Who a reply handle addresses (for intake's own outbound replies)."""
-    return await pool.fetchrow("SELECT name, phone, email FROM intake.reporters WHERE reply_handle = $1", reply_handle)
+    return await pool.fetchrow(
+        "SELECT complaint_id, name, phone, email FROM intake.reporters WHERE reply_handle = $1", reply_handle
+    )
+
+
+async def record_mail_thread(
+    conn: asyncpg.Connection, message_id: str, *, complaint_id: uuid.UUID, tracking_number: str
+) -> None:
+    """Remember the Message-ID of an e-mail sent to a reporter: replies naming it join the complaint."""
+    await conn.execute(
+        """INSERT INTO intake.mail_threads (message_id, complaint_id, tracking_number) VALUES ($1, $2, $3)
+           ON CONFLICT (message_id) DO NOTHING""",
+        message_id,
+        complaint_id,
+        tracking_number,
+    )
 
 
 async def claim_idempotency_key(pool: asyncpg.Pool, key: str, digest: str) -> bool:
@@ -150,8 +165,10 @@ async def existing_tracking_numbers(pool: asyncpg.Pool, candidates: tuple[str, .
 
 async def find_by_tracking_number(pool: asyncpg.Pool, tracking_number: str) -> asyncpg.Record | None:
     return await pool.fetchrow(
-        "SELECT complaint_id, tracking_number, channel, received_at, accepted_at, stage, agency_code,"
-        " lapor_tracking_id, updated_at, confidential FROM intake.complaints WHERE tracking_number = $1",
+        "SELECT k.complaint_id, k.tracking_number, k.channel, k.received_at, k.accepted_at, k.stage, k.agency_code,"
+        " k.lapor_tracking_id, k.updated_at, k.confidential, o.tracking_number AS duplicate_of"
+        " FROM intake.complaints k LEFT JOIN intake.complaints o ON o.complaint_id = k.duplicate_of"
+        " WHERE k.tracking_number = $1",
         tracking_number,
     )
 

@@ -166,7 +166,7 @@ class Channels:
         msg["Subject"] = row["subject"]
         msg["Date"] = formatdate(localtime=False)
         # the same message always has the same Message-ID, so a mail system can spot a repeat
-        msg["Message-ID"] = f"<{derived_id('outbox', row['idem_key'])}@aduan.notifier>"
+        msg["Message-ID"] = row.get("message_id") or f"<{derived_id('outbox', row['idem_key'])}@aduan.notifier>"
         msg["X-Aduan-Delivery"] = str(derived_id("outbox", row["idem_key"]))
         msg.set_content(row["body"])
         try:

@@ -12,6 +12,7 @@ import pytest
 
 from aduan import stack
 from tests.e2e.test_pipeline import _free_port
+from tests.intake_support import NO_LINKING
 from tests.support import eventually, read_topic
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +26,7 @@ async def test_every_log_line_is_json_and_one_correlation_id_follows_a_complaint
         stack.Infra(infra.kafka, database_url),
         topic_prefix=topics.prefix,
         ports=ports,
-        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_LOG_LEVEL": "DEBUG"},
+        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **NO_LINKING, "ADUAN_LOG_LEVEL": "DEBUG"},
     )
     logs = {name: stack.VAR / "log" / f"{name}.log" for name in SERVICES}
     offsets = {name: path.stat().st_size if path.exists() else 0 for name, path in logs.items()}

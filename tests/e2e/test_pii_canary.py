@@ -21,7 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from aduan import stack
 from simulators import gateways as gw
-from tests.intake_support import gateways
+from tests.intake_support import NO_LINKING, gateways
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
@@ -85,7 +85,7 @@ def pipeline(infra, database_url, topics):  # type: ignore[no-untyped-def]
         stack.Infra(infra.kafka, database_url),
         topic_prefix=topics.prefix,
         ports=ports,
-        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_RATE_LIMIT_PHONE_PER_MIN": "1000"},
+        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **NO_LINKING, "ADUAN_RATE_LIMIT_PHONE_PER_MIN": "1000"},
     )
     offsets = {name: (p.log_path.stat().st_size if p.log_path.exists() else 0) for name, p in local.procs.items()}
     local.start(timeout=90)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from aduan import stack
+from tests.intake_support import NO_LINKING
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +64,7 @@ def pipeline(infra, database_url, topics):  # type: ignore[no-untyped-def]
         stack.Infra(infra.kafka, database_url),
         topic_prefix=topics.prefix,
         ports=ports,
-        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_STATUS_SYNC_INTERVAL_S": "0.5"},
+        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **NO_LINKING, "ADUAN_STATUS_SYNC_INTERVAL_S": "0.5"},
     )
     local.start(timeout=90)
     try:

@@ -70,7 +70,8 @@ def running_stack(
         stack.Infra(infra.kafka, database_url),
         topic_prefix=prefix,
         ports=ports,
-        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **(extra_env or {})},
+        # the load repeats a few texts per place: not duplicates of each other
+        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", "ADUAN_DUPLICATE_LINKING": "false", **(extra_env or {})},
     )
     for name, env in (env_of or {}).items():
         local.procs[name].env = {**local.procs[name].env, **env}

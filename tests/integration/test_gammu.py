@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def intake(service_env):  # type: ignore[no-untyped-def]
-    service = build(IntakeSettings(**service_env))
+    service = build(IntakeSettings(**service_env, duplicate_linking=False))  # the tests resend one SMS
     async with running(service):
         yield service
 

@@ -150,7 +150,7 @@ async def test_whatsapp_signature_and_media_and_malformed_webhooks(intake, infra
 
     accepted = await read_topic(infra.kafka, topics.accepted, expect=1)
     assert accepted[0]["payload"]["attachments"] == [
-        {"url": "whatsapp-media:MEDIA1", "media_type": "image/jpeg", "size_bytes": None}
+        {"url": "whatsapp-media:MEDIA1", "media_type": "image/jpeg", "size_bytes": None, "name": None}
     ]
     rejected = await read_topic(infra.kafka, topics.rejected, expect=2)
     codes = sorted(r["payload"]["reasons"][0]["code"] for r in rejected)

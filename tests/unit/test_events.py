@@ -22,6 +22,8 @@ from shared.events import (
     ComplaintStatus,
     Envelope,
     EventType,
+    FollowUp,
+    FollowUpKind,
     Forwarded,
     ForwardOutcome,
     ForwardParked,
@@ -128,6 +130,16 @@ SAMPLES: dict[EventType, BaseModel] = {
     ),
     EventType.REPORTER_RESPONDED: ReporterResponse(
         tracking_number="LPG-260310-ABCD1234", text="Belum selesai, jalan masih berlubang.", responded_at=AT
+    ),
+    EventType.FOLLOW_UP: FollowUp(
+        tracking_number="LPG-260310-ABCD1234",
+        kind=FollowUpKind.MESSAGE,
+        channel=Channel.EMAIL,
+        channel_message_id="<reply-1@mail.example>",
+        received_at=AT,
+        text="Sampai hari ini lampu masih mati.",
+        attachments=(Attachment(url="https://aduan.example/v1/attachments/x?expires=1&signature=s", name="a.jpg"),),
+        reason="In-Reply-To names our e-mail",
     ),
     EventType.SLA_ALERT: SlaAlert(
         tracking_number="LPG-260310-ABCD1234",

@@ -40,7 +40,7 @@ def routed(*, complaint_id: uuid.UUID | None = None, **overrides: Any) -> Routed
         reporter=REPORTER,
         incident_date=date(2026, 3, 9),
         location=Location(text="Pasar Tugu", lat=-5.4, lon=105.27),
-        attachments=(Attachment(url="https://x/a.jpg", media_type="image/jpeg", size_bytes=1234),),
+        attachments=(Attachment(url="https://x/a.jpg", media_type="image/jpeg", size_bytes=1234, name="a.jpg"),),
     )
     fields.update(overrides)
     decision = RoutingDecision(

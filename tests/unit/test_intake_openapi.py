@@ -37,8 +37,8 @@ def test_every_operation_has_an_example_errors_and_resolvable_refs() -> None:
     for path, item in spec["paths"].items():
         for method, op in item.items():
             if "requestBody" in op:
-                (content,) = op["requestBody"]["content"].values()
-                assert content["example"], (path, method)
+                for content in op["requestBody"]["content"].values():
+                    assert content["example"], (path, method)
             for scheme in (name for req in op.get("security", []) for name in req):
                 assert scheme in spec["components"]["securitySchemes"]
             if method == "post":
