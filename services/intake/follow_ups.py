@@ -23,6 +23,7 @@ from services.intake.attachments import Signer
 from services.intake.channels import EmailMessage
 from services.intake.privacy import protected
 from services.intake.settings import IntakeSettings
+from services.intake.timeline import Timeline
 from shared.db import Database
 from shared.events import (
     Channel,
@@ -45,8 +46,16 @@ PRODUCER = "intake"
 
 class FollowUps:
     def __init__(
-        self, publisher: Publisher, db: Database, settings: IntakeSettings, signer: Signer, *, key: str
+        self,
+        publisher: Publisher,
+        db: Database,
+        settings: IntakeSettings,
+        signer: Signer,
+        *,
+        key: str,
+        timeline: Timeline,
     ) -> None:
+        self.timeline = timeline  # the duplicate's own timeline says which complaint it joined
         self.key = key  # of reporter digests (linking.reporter_key): stable across restarts
         self.publisher = publisher
         self.db = db
@@ -145,6 +154,13 @@ class FollowUps:
             "UPDATE intake.complaints SET duplicate_of = $2 WHERE complaint_id = $1",
             stored.complaint_id,
             link.complaint_id,
+        )
+        await self.timeline.linked_duplicate(
+            conn,
+            complaint_id=stored.complaint_id,
+            event_id=envelope.event_id,
+            at=stored.received_at,
+            duplicate_of=link.tracking_number,
         )
         stored = self.sign(stored.model_copy(update={"duplicate_of": link.tracking_number}))
         handle = await store.record_reporter(conn, stored, f"rh_{secrets.token_urlsafe(18)}")

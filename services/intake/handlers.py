@@ -163,7 +163,6 @@ class IntakeHandlers:
         self.digest_key = key or "aduan-idempotency"
         self._spec = openapi.spec()
         self.signer = attachments.signer_for(settings, fallback_key=self.pii_key)
-        self.follow_ups = FollowUps(publisher, db, settings, self.signer, key=self.digest_key)
         self.limits = {
             "ip": RateLimiter(settings.rate_limit_ip_per_min),
             "phone": RateLimiter(settings.rate_limit_phone_per_min),
@@ -171,6 +170,7 @@ class IntakeHandlers:
             "lookup": RateLimiter(settings.lookup_rate_limit_per_min),
         }
         self.timeline = Timeline(db)  # the citizen's steps (timeline.py; its consumers are wired in app.py)
+        self.follow_ups = FollowUps(publisher, db, settings, self.signer, key=self.digest_key, timeline=self.timeline)
         self.open311 = open311.Open311(db, settings, self._access_token, self.timeline)  # GeoReport v2
 
     # -----------------------------------------------------------------------------------------

@@ -249,3 +249,5 @@ async def test_a_repeated_web_post_and_a_near_duplicate_are_answered_with_the_fi
     assert linked["payload"]["duplicate"]["reporter"] is None
     assert told[0]["payload"]["tracking_number"] == number and number in told[0]["payload"]["text"]
     assert lookup.status_code == 200 and lookup.json()["duplicate_of"] == number
+    steps = {s["step"]: s for s in lookup.json()["timeline"]}
+    assert steps["duplicate"]["duplicate_of"] == number and number in steps["duplicate"]["text"]
