@@ -443,11 +443,17 @@ class IntakeHandlers:
         if refused is not None:
             return refused
         received_at = utcnow()
-        channel_message_id = str(uuid.uuid4())
-        verdict = self._judge(Channel.OPEN311, raw, channel_message_id, received_at)
+        verdict = self._judge(Channel.OPEN311, raw, "content", received_at)
         if verdict.complaint is None:
             reasons = "; ".join(f"{r.field or 'request'}: {r.message}" for r in verdict.reasons)
             return open311.error(open311.format_of(request), 400, reasons)
+        # GeoReport has no idempotency key: the same client's same reporter and text within the window is the
+        # same request (a client's retry after a timeout gets the number it missed, not a second complaint)
+        name = self.settings.open311_clients().get(client, "unknown")
+        channel_message_id = self.content_key(Channel.OPEN311, verdict.complaint, f"open311-client:{name}")
+        verdict = self._judge(Channel.OPEN311, raw, channel_message_id, received_at)
+        if verdict.complaint is None:  # the same input judged again: cannot happen
+            return open311.error(open311.format_of(request), 400, "the request cannot be read")
         await self._publish(Channel.OPEN311, raw, channel_message_id, verdict, received_at)
         complaint = verdict.complaint
         token = self._access_token(complaint.complaint_id) if complaint.confidential else None

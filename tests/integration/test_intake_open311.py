@@ -356,3 +356,26 @@ async def test_the_citizen_sees_every_step_with_the_agency_the_lapor_id_and_the_
     assert body["agency_name"] == AGENCY_NAME and body["lapor_tracking_id"] == "9300077"
     assert body["next_deadline"] is None  # the follow-up met the announced deadline
     assert all(s["at"] for s in body["timeline"])
+
+
+async def test_a_client_retrying_a_request_gets_the_same_number_and_one_complaint(intake, infra, topics):
+    # GeoReport has no idempotency key: a client that posts again after a timeout must not make two complaints
+    _, client = intake
+    request = {
+        "service_code": "pekerjaan_umum",
+        "description": "Lampu jalan di Jalan Pagar Alam mati sejak dua minggu, jalan gelap dan rawan kecelakaan.",
+        "email": "retry@example.com",
+        "jurisdiction_id": "lampungprov.go.id",
+    }
+    first = await gateways(client).open311(request)
+    again = await gateways(client).open311(request)
+    other = await gateways(client).open311({**request, "email": "someone.else@example.com"})
+    assert first.status_code == again.status_code == other.status_code == 201
+    number = first.json()[0]["service_request_id"]
+    assert again.json()[0]["service_request_id"] == number
+    assert other.json()[0]["service_request_id"] != number  # another reporter's own complaint
+    await asyncio.sleep(1.0)
+    accepted = await read_topic(infra.kafka, topics.accepted, expect=3, timeout=5)
+    assert sorted(c["payload"]["tracking_number"] for c in accepted) == sorted(
+        [number, other.json()[0]["service_request_id"]]
+    )
