@@ -225,7 +225,9 @@ class Load:
     async def _open311(self, i: int) -> str:
         form = {
             "service_code": "jalan",
-            "description": body_of(i),
+            # a text of this run's own: GeoReport has no idempotency key, so intake keys a request by its
+            # reporter and text, and the same request sent by an earlier run would be that run's complaint
+            "description": f"{body_of(i)} (ref {self.run}-{i})",
             "address_string": PLACES[i % len(PLACES)],
             "first_name": "Warga",
             "phone": phone_of(i),
