@@ -59,6 +59,10 @@ def load_samples(path: Path, run: str) -> list[Sample]:
             s.raw["message_id"] = f"{run}.{s.raw['message_id']}"
         elif s.channel == "sms":
             s.raw["messageId"] = f"sms-{run}-{s.id}"
+        elif s.channel == "open311" and s.raw.get("description"):
+            # GeoReport has no idempotency key: intake keys a request by its reporter and text, so the same
+            # sample sent by an earlier run within the repeat window would be that run's complaint
+            s.raw["description"] = f"{s.raw['description']} (demo {run})"
         s.channel_message_id = {
             "whatsapp": s.raw.get("id"),
             "email": s.raw.get("message_id"),
