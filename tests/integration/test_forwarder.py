@@ -58,9 +58,12 @@ async def test_each_routed_complaint_becomes_exactly_one_lapor_report(forwarder,
     # redeliveries: the same event again, and a second event for an already sent complaint
     await publish_events(infra.kafka, topics.routed, *events, events[0], routed_event(events[1].payload.complaint))
 
+    ours = {str(e.complaint_id) for e in events}
     forwarded = await read_topic(infra.kafka, topics.forwarded, expect=12, timeout=30, settle=1.0)
+    # the session's database is shared: the forwarder may settle an earlier test's doubt on this topic too
+    forwarded = [f for f in forwarded if f["complaint_id"] in ours]
     by_complaint = {f["complaint_id"]: f["payload"] for f in forwarded}
-    assert set(by_complaint) == {str(e.complaint_id) for e in events}
+    assert set(by_complaint) == ours
     assert all(f["outcome"] == "created" and f["lapor_tracking_id"] for f in by_complaint.values())
     stats = simulator.state.stats()
     assert stats["reports"] == 10 and stats["duplicates"] == 0
