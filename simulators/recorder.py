@@ -7,6 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
 
 @dataclass
 class Recorder:
@@ -34,3 +38,31 @@ class Recorder:
                 "duplicate_keys": sorted(dup)[:20],
                 "refused": self.refused,
             }
+
+
+def control_routes(recorder: Recorder, faults: Any) -> list[Route]:
+    """A sink simulator's control plane: GET /_sim/messages and /_sim/stats, POST /_sim/faults with a JSON
+    patch of `faults` (a dataclass: each value converted to its field's type; 400 for an unknown field)."""
+
+    async def messages(_: Request) -> JSONResponse:
+        return JSONResponse(recorder.messages)
+
+    async def stats(_: Request) -> JSONResponse:
+        return JSONResponse(recorder.stats())
+
+    async def set_faults(request: Request) -> JSONResponse:
+        patch: dict[str, Any] = await request.json()
+        for key, value in patch.items():
+            if not hasattr(faults, key):
+                return JSONResponse(
+                    {"title": f"unknown fault {key!r}"}, status_code=400, media_type="application/problem+json"
+                )
+            current = getattr(faults, key)
+            setattr(faults, key, list(value) if isinstance(current, list) else type(current)(value))
+        return JSONResponse(faults.__dict__)
+
+    return [
+        Route("/_sim/messages", messages),
+        Route("/_sim/stats", stats),
+        Route("/_sim/faults", set_faults, methods=["POST"]),
+    ]

@@ -10,14 +10,13 @@ import random
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from simulators.recorder import Recorder
+from simulators.recorder import Recorder, control_routes
 
 _NUMBER = re.compile(r"^\+?[0-9]{8,15}$")
 MAX_MESSAGE = 918  # six concatenated segments
@@ -60,30 +59,7 @@ def create_app(userkey: str = "sim-user", passkey: str = "sim-pass", *, seed: in
         recorder.add(f"{to}\x1f{message}", {"to": to, "message": message, "message_id": message_id})
         return JSONResponse({"messageId": message_id, "to": to, "status": "1", "text": "Success"})
 
-    async def messages(_: Request) -> JSONResponse:
-        return JSONResponse(recorder.messages)
-
-    async def stats(_: Request) -> JSONResponse:
-        return JSONResponse(recorder.stats())
-
-    async def set_faults(request: Request) -> JSONResponse:
-        patch: dict[str, Any] = await request.json()
-        for key, value in patch.items():
-            if not hasattr(faults, key):
-                return JSONResponse(
-                    {"title": f"unknown fault {key!r}"}, status_code=400, media_type="application/problem+json"
-                )
-            setattr(faults, key, type(getattr(faults, key))(value))
-        return JSONResponse(faults.__dict__)
-
-    app = Starlette(
-        routes=[
-            Route("/reguler/api/sendsms/", send, methods=["POST"]),
-            Route("/_sim/messages", messages),
-            Route("/_sim/stats", stats),
-            Route("/_sim/faults", set_faults, methods=["POST"]),
-        ]
-    )
+    app = Starlette(routes=[Route("/reguler/api/sendsms/", send, methods=["POST"]), *control_routes(recorder, faults)])
     app.state.recorder = recorder
     app.state.faults = faults
     return app

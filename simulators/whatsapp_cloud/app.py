@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from simulators.recorder import Recorder
+from simulators.recorder import Recorder, control_routes
 
 _WA_ID = re.compile(r"^[1-9][0-9]{7,14}$")
 MAX_BODY = 4096  # the Cloud API's limit for a text message
@@ -104,29 +104,10 @@ def create_app(
             }
         )
 
-    async def messages(_: Request) -> JSONResponse:
-        return JSONResponse(recorder.messages)
-
-    async def stats(_: Request) -> JSONResponse:
-        return JSONResponse(recorder.stats())
-
-    async def set_faults(request: Request) -> JSONResponse:
-        patch: dict[str, Any] = await request.json()
-        for key, value in patch.items():
-            if not hasattr(faults, key):
-                return JSONResponse(
-                    {"title": f"unknown fault {key!r}"}, status_code=400, media_type="application/problem+json"
-                )
-            current = getattr(faults, key)
-            setattr(faults, key, list(value) if isinstance(current, list) else type(current)(value))
-        return JSONResponse(faults.__dict__)
-
     app = Starlette(
         routes=[
             Route("/{version}/{phone_number_id}/messages", send, methods=["POST"]),
-            Route("/_sim/messages", messages),
-            Route("/_sim/stats", stats),
-            Route("/_sim/faults", set_faults, methods=["POST"]),
+            *control_routes(recorder, faults),
         ]
     )
     app.state.recorder = recorder
