@@ -115,7 +115,7 @@ async def test_one_correlation_id_follows_a_complaint_from_inbound_to_sla_alerts
                 topics.agency(AGENCY): await _events_of(infra.kafka, topics.agency(AGENCY), cid, at_least=1),
                 topics.forwarded: forwarded,
                 topics.status: await _events_of(infra.kafka, topics.status, cid, at_least=1),
-                topics.sla_alerts: await _events_of(infra.kafka, topics.sla_alerts, cid, at_least=2),
+                topics.sla_alerts: await _events_of(infra.kafka, topics.sla_alerts, cid, at_least=2, timeout=90),
             }
     for topic, events in touched.items():
         assert events, f"nothing of the complaint on {topic}"
