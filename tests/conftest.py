@@ -10,6 +10,7 @@ its own database, dropped at the end.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
@@ -21,6 +22,25 @@ import pytest
 from aduan import stack
 from shared.kafka import delete_topics, ensure_topics
 from shared.topics import Topics
+from tests.stuck import StuckReport
+
+STUCK_REPORT_LEAD_S = 60  # before pytest-timeout's limit, what a stuck test waits for is printed
+
+
+@pytest.fixture(scope="session")
+async def session_loop() -> asyncio.AbstractEventLoop:
+    """The event loop every test and fixture of the session runs in (pyproject: loop scope "session")."""
+    return asyncio.get_running_loop()
+
+
+@pytest.fixture(autouse=True)
+def _report_when_stuck(request: pytest.FixtureRequest, session_loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    limit = float(request.config.getini("timeout") or 0)
+    if limit <= STUCK_REPORT_LEAD_S:
+        yield
+        return
+    with StuckReport(session_loop, limit - STUCK_REPORT_LEAD_S, request.node.nodeid):
+        yield
 
 
 def _docker_available() -> bool:
