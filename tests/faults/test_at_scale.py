@@ -61,6 +61,9 @@ STRIKE_AT = 150  # LAPOR! reports made when the fault strikes: the rest, most of
 PG_OUTAGE_S = 10
 LAPOR_OUTAGE_S = 60
 LOST_RESPONSES = 0.2  # of LAPOR!'s answers once it is back
+# Every wait of a scenario has a limit of its own and together they stay under this: a hang between them fails
+# here, on the line it hung on, well before pytest-timeout's limit for the whole test.
+SCENARIO_LIMIT_S = 900
 
 
 @dataclass
@@ -163,27 +166,30 @@ async def scenario(
     run = Run(pipeline, tally, alerts, sim, channel, {channel.expected_id(i) for i in [*numbers, *old]})
     strike: asyncio.Task[None] | None = None
     try:
-        await channel.publish_old(pipeline.infra.kafka, topics, old, AGE)
-        posting = asyncio.create_task(channel.post_all(numbers, POSTERS))
-        strike = asyncio.create_task(fault(run))
-        await posting
-        run.note(f"all {N} posted: {len(channel.accepted)} answered 202, {len(channel.retried_answers)} retried")
-        await strike
-        assert not channel.failures, channel.failures[:10]
-        assert set(channel.accepted) == {channel.expected_id(i) for i in numbers}
+        async with asyncio.timeout(SCENARIO_LIMIT_S):
+            await channel.publish_old(pipeline.infra.kafka, topics, old, AGE)
+            posting = asyncio.create_task(channel.post_all(numbers, POSTERS))
+            strike = asyncio.create_task(fault(run))
+            await posting
+            run.note(f"all {N} posted: {len(channel.accepted)} answered 202, {len(channel.retried_answers)} retried")
+            await strike
+            assert not channel.failures, channel.failures[:10]
+            assert set(channel.accepted) == {channel.expected_id(i) for i in numbers}
 
-        await assert_exactly_once(tally, sim, run.expected, timeout=recover_timeout, log_marks=pipeline.log_marks)
-        run.note(f"{len(run.expected)} complaints each routed once and reported to LAPOR! once")
-        await assert_drained(pipeline.infra.kafka, topics, timeout=120)
-        run.note("retry topics drained, nothing parked")
-        delivered = await alerts.assert_each_delivered_once(
-            tally.pool, timeout=120, at_least=OLD, doubles_allowed=run.doubles_allowed
-        )
-        run.note(f"alerts: {delivered['sent']} sent, {delivered['duplicates']} doubled (allowed {run.doubles_allowed})")
-        dead = [name for name, proc in pipeline.procs.items() if not proc.alive()]
-        assert not dead, f"{dead} died"
-        run.note(f"scenario done in {time.monotonic() - run.started:.1f}s")
-        return run
+            await assert_exactly_once(tally, sim, run.expected, timeout=recover_timeout, log_marks=pipeline.log_marks)
+            run.note(f"{len(run.expected)} complaints each routed once and reported to LAPOR! once")
+            await assert_drained(pipeline.infra.kafka, topics, timeout=120)
+            run.note("retry topics drained, nothing parked")
+            delivered = await alerts.assert_each_delivered_once(
+                tally.pool, timeout=120, at_least=OLD, doubles_allowed=run.doubles_allowed
+            )
+            run.note(
+                f"alerts: {delivered['sent']} sent, {delivered['duplicates']} doubled (allowed {run.doubles_allowed})"
+            )
+            dead = [name for name, proc in pipeline.procs.items() if not proc.alive()]
+            assert not dead, f"{dead} died"
+            run.note(f"scenario done in {time.monotonic() - run.started:.1f}s")
+            return run
     finally:
         if strike is not None:
             strike.cancel()
