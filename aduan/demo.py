@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import time
 import uuid
 from collections import Counter
@@ -23,6 +25,7 @@ import asyncpg
 import httpx
 
 from aduan import stack
+from services.intake.gammu import GammuSms, messages_from_environment
 from services.routing.decide import UNKNOWN_KABKOTA
 from shared.agencies import KABKOTA_BY_REGION
 from shared.events import Channel, EventType, InboundMessage, complaint_id_for, new_envelope, utcnow
@@ -63,23 +66,60 @@ def load_samples(path: Path, run: str) -> list[Sample]:
             # GeoReport has no idempotency key: intake keys a request by its reporter and text, so the same
             # sample sent by an earlier run within the repeat window would be that run's complaint
             s.raw["description"] = f"{s.raw['description']} (demo {run})"
+        if s.channel == "sms_gammu":
+            s.raw["smsd_ids"] = [f"IN{run}_{s.id}_{n:02d}" for n in range(1, len(s.raw["parts"]) + 1)]
         s.channel_message_id = {
             "whatsapp": s.raw.get("id"),
             "email": s.raw.get("message_id"),
             "sms": s.raw.get("messageId"),
-        }.get(s.channel, f"{s.channel}-{run}-{s.id}")
+            "sms_gammu": _gammu_message(s).channel_message_id if s.channel == "sms_gammu" else None,
+        }.get(s.channel) or f"{s.channel}-{run}-{s.id}"
         samples.append(s)
     return samples
 
 
-async def send(samples: list[Sample], intake_url: str, kafka: str, topics: Topics) -> None:
+async def send(samples: list[Sample], intake_url: str, kafka: str, topics: Topics, intake_env: dict[str, str]) -> None:
     async with (
         Publisher(kafka, "demo-mobile-app") as publisher,
         httpx.AsyncClient(base_url=intake_url, timeout=30) as http,
     ):
         gateways = signed_gateways(http)
         for s in samples:
-            await _send_one(s, http, gateways, publisher, topics)
+            if s.channel == "sms_gammu":
+                await send_gammu(s, intake_env)
+            else:
+                await _send_one(s, http, gateways, publisher, topics)
+
+
+def _smsd_environment(s: Sample) -> dict[str, str]:
+    """What Gammu SMSD sets for RunOnReceive when the parts of one long SMS came in (gammu-smsd-run(7))."""
+    parts: list[str] = s.raw["parts"]
+    env = {"SMS_MESSAGES": str(len(parts)), "PHONE_ID": "demo-modem"}
+    for n, text in enumerate(parts, 1):
+        env[f"SMS_{n}_NUMBER"], env[f"SMS_{n}_TEXT"] = s.raw["number"], text
+    return env
+
+
+def _gammu_message(s: Sample) -> GammuSms:
+    (message,) = messages_from_environment(_smsd_environment(s), s.raw["smsd_ids"])
+    return message
+
+
+async def send_gammu(s: Sample, intake_env: dict[str, str]) -> None:
+    """Run `aduan gammu-receive` the way SMSD's RunOnReceive does: the parts in the environment, the message ids
+    as arguments; exit status 0 means Kafka acknowledged (the tracking number is read from intake afterwards)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "aduan.cli",
+        "gammu-receive",
+        *s.raw["smsd_ids"],
+        env={**os.environ, **intake_env, **_smsd_environment(s)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    if await proc.wait() != 0:
+        s.rejected_reasons = [f"gammu-receive exited {proc.returncode}"]
 
 
 def signed_gateways(http: httpx.AsyncClient) -> Gateways:
@@ -184,7 +224,7 @@ async def count_replies_joined(pool: asyncpg.Pool, sample: Sample, deadline: flo
 
 async def resolve_kafka_samples(samples: list[Sample], pool: asyncpg.Pool, deadline: float) -> None:
     """Samples published straight to Kafka learn their fate from intake's tables."""
-    pending = [s for s in samples if s.channel == "app"]
+    pending = [s for s in samples if s.channel in ("app", "sms_gammu") and not s.rejected_reasons]
     while pending and time.monotonic() < deadline:
         for s in list(pending):
             tracking = await pool.fetchval(
@@ -399,7 +439,7 @@ async def _run(
         f"sending {len(samples)} sample complaints through {len(Counter(s.channel for s in samples))} channels …",
         flush=True,
     )
-    await send(samples, local.url("intake"), infra.kafka, topics)
+    await send(samples, local.url("intake"), infra.kafka, topics, local.procs["intake"].env)
     raw_mail, mail_sent = await send_raw_email(local.url("intake"), run)
     samples.append(raw_mail)
     samples.append(await send_overdue_complaint(infra.kafka, topics, run))
