@@ -312,11 +312,17 @@ class Stack:
             )
 
     def start(self, names: tuple[str, ...] | None = None, timeout: float = 60.0) -> None:
-        chosen = [self.procs[n] for n in (names or self.procs)]
+        names = names or tuple(self.procs)
+        chosen = [self.procs[n] for n in names]
         check_ports({proc.name: proc.port for proc in chosen})
-        for proc in chosen:
-            proc.start()
-        wait_ready(chosen, timeout)
+        try:
+            for proc in chosen:
+                proc.start()
+            wait_ready(chosen, timeout)
+        except BaseException:
+            # one that exits or never gets ready must not leave the others running behind the error
+            self.stop(names)
+            raise
 
     def stop(self, names: tuple[str, ...] | None = None) -> None:
         """Stop what this Stack started (a process it never started is left alone: see stop_recorded)."""
