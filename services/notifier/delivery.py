@@ -41,6 +41,14 @@ log = get_logger(__name__)
 # how often a sent message's record is tried again while the database does not answer
 RECORD_RETRY_FIRST_S = 0.2
 RECORD_RETRY_MAX_S = 2.0
+# What the database being away looks like to asyncpg: refused or reset connections, a server shutting down, and
+# a connection the outage left mid-operation ("cannot switch to state …", seen when PostgreSQL stopped mid-write).
+DATABASE_AWAY: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 __all__ = ["Deliverer", "DeliveryError", "parse_quiet_hours", "quiet_until", "sign", "verify"]
 
@@ -282,7 +290,7 @@ class SentRecorder:
             try:
                 await store.mark_sent_many(self.db.pool, [row_id for row_id, _ in batch], utcnow())
                 return
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_AWAY as exc:
                 log.warning("delivery record failed", rows=len(batch), error_type=type(exc).__name__)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, RECORD_RETRY_MAX_S)
@@ -308,13 +316,19 @@ class Deliverer:
         delivered = 0
         while True:
             now = utcnow()
+            # a message still waiting for a sending slot when its lease ends is skipped (`_one`), not sent late
             lease = now + timedelta(seconds=self.settings.delivery_timeout_s * 3 + 5)
             async with self.db.pool.acquire() as conn, conn.transaction():
                 rows = await store.claim_batch(conn, now, self.settings.delivery_batch, lease)
             if not rows:
                 return delivered
-            outcomes = await asyncio.gather(*(self._one(row, now) for row in rows))
-            delivered += sum(outcomes)
+            # Every message of the batch settles before this round ends, whatever one of them raised: a round that
+            # returned early would let the next one lease a row still being sent here, once its lease ran out.
+            outcomes = await asyncio.gather(*(self._one(row, now) for row in rows), return_exceptions=True)
+            failed = next((o for o in outcomes if isinstance(o, BaseException)), None)
+            if failed is not None:
+                raise failed
+            delivered += sum(o for o in outcomes if o is True)
             if len(rows) < self.settings.delivery_batch:
                 return delivered
 
@@ -326,6 +340,9 @@ class Deliverer:
                 await store.defer(pool, row["id"], until)
                 return False
         async with self._gate:
+            if utcnow() >= row["next_attempt_at"]:
+                # its lease ran out while it waited for a sending slot: another replica may have it by now
+                return False
             try:
                 await self.channels.send(row)
             except DeliveryError as exc:

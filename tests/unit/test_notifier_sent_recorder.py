@@ -18,13 +18,26 @@ class _Db:
     pool: Any = object()
 
 
-async def test_a_sent_message_is_recorded_once_the_database_answers_again(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "outage",
+    [
+        ConnectionRefusedError(),
+        asyncpg.ConnectionDoesNotExistError(),
+        asyncpg.CannotConnectNowError("the database system is shutting down"),
+        # a pooled connection the stop left mid-operation (seen in the PostgreSQL fault test at scale)
+        asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
+    ],
+    ids=type,
+)
+async def test_a_sent_message_is_recorded_once_the_database_answers_again(
+    monkeypatch: pytest.MonkeyPatch, outage: Exception
+) -> None:
     calls: list[list[int]] = []
 
     async def mark_sent_many(pool: Any, row_ids: Sequence[int], at: datetime) -> None:
         calls.append(list(row_ids))
-        if len(calls) <= 2:  # PostgreSQL stopped: refused, then the connection lost
-            raise (ConnectionRefusedError if len(calls) == 1 else asyncpg.ConnectionDoesNotExistError)()
+        if len(calls) <= 2:  # PostgreSQL stopped: twice no answer
+            raise outage
 
     monkeypatch.setattr(store, "mark_sent_many", mark_sent_many)
     monkeypatch.setattr(delivery, "RECORD_RETRY_FIRST_S", 0.01)
