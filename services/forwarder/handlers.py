@@ -214,7 +214,9 @@ class ForwarderHandlers:
                 try:
                     return await self._call(self.lapor.create_report, report), attempts
                 except LaporRetryableError as exc:
-                    if not exc.maybe_applied:
+                    if exc.maybe_applied:
+                        await store.doubt_from_now(conn, complaint_id)
+                    else:
                         await store.restore_doubt(conn, complaint_id, before)
                     raise
                 except LaporPermanentError:

@@ -130,6 +130,12 @@ async def begin_create(conn: Conn, complaint_id: uuid.UUID) -> tuple[int, dateti
     return row["attempts"], row["previous"]
 
 
+async def doubt_from_now(conn: Conn, complaint_id: uuid.UUID) -> None:
+    """The create's outcome became unknown just now (its answer lost, timed out, a 5xx): LAPOR! may carry it out
+    for `doubt_settle_s` from here, not from when the attempt began (the call may have waited its turn first)."""
+    await conn.execute("UPDATE forwarder.reports SET doubt_at = now() WHERE complaint_id = $1", complaint_id)
+
+
 async def restore_doubt(conn: Conn, complaint_id: uuid.UUID, previous: datetime | None) -> None:
     """The create call surely was not applied (refused connection, 429, a 4xx): the doubt it opened closes."""
     await conn.execute("UPDATE forwarder.reports SET doubt_at = $2 WHERE complaint_id = $1", complaint_id, previous)

@@ -83,6 +83,32 @@ async def test_a_timeout_after_lapor_stored_the_report_does_not_create_a_second(
     assert stats["reports"] == 1 and stats["duplicates"] == 0 and stats["requests"]["lookup"] >= 1
 
 
+async def test_a_create_that_waited_its_turn_is_in_doubt_from_its_answer_not_from_its_start(
+    service_env, simulator, infra, topics
+):  # type: ignore[no-untyped-def]
+    # LAPOR! answers every create 504 and carries it out 800 ms later; each create first waits 1 s for its turn
+    # (the rate limit, the calls in flight). The doubt settles 1.2 s after the 504, after the report appears;
+    # counted from the attempt's start it settled before, the next try found nothing and created a second.
+    simulator.state.set_faults({"slow_apply": 1.0, "slow_apply_ms": 800})
+    settings = _settings(service_env, simulator, sync_every_s=3600).model_copy(update={"doubt_settle_s": 1.2})
+    async with running(build(settings)) as service:
+        guard = service.handlers.guard  # type: ignore[attr-defined]
+        through = guard.call
+
+        async def after_its_turn(what):  # type: ignore[no-untyped-def]
+            if getattr(what, "func", None) is not None and what.func.__name__ == "create_report":
+                await asyncio.sleep(1.0)
+            return await through(what)
+
+        guard.call = after_its_turn
+        await publish_events(infra.kafka, topics.routed, routed_event())
+        forwarded = await read_topic(infra.kafka, topics.forwarded, expect=1, timeout=30)
+    assert forwarded[0]["payload"]["outcome"] == "created"
+    await asyncio.sleep(1.0)  # a second create would appear by now
+    stats = simulator.state.stats()
+    assert (stats["reports"], stats["duplicates"]) == (1, 0), stats
+
+
 async def test_failures_that_may_pass_are_retried_later_and_then_succeed(forwarder, simulator, infra, topics):
     simulator.state.set_faults({"fail_next": 4})  # more than the inline tries
     await publish_events(infra.kafka, topics.routed, routed_event())
