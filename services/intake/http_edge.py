@@ -17,7 +17,6 @@ and confidential complaints is decided in privacy.py (docs/privacy.md).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import uuid
 from typing import Any
@@ -31,6 +30,7 @@ from services.intake import attachments, email_raw, linking, open311, openapi, s
 from services.intake.attachments import Signer
 from services.intake.auth import ChannelAuth, Denial, SignedRequest
 from services.intake.auth import now as auth_now
+from services.intake.channels import REGISTRY, email, sms, whatsapp
 from services.intake.follow_ups import FollowUps
 from services.intake.http_input import BadInput, client_ip, form_fields, header_id, is_json, json_object, read_body
 from services.intake.keys import IntakeKeys
@@ -234,8 +234,7 @@ class HttpEdge:
         payload = event.get("payload")
         if not isinstance(payload, dict):
             raise BadInput(422, "invalid_format", "payload: expected an object")
-        # The event's own id: messageId is content-derived (the gateway's docs), two equal texts share it.
-        message_id = _message_id(event.get("id") or _digest(payload))
+        message_id = sms.smsgate_message_id(event, payload)
         self._limited("phone", payload.get("phoneNumber"))
         return self._gateway_answer([await self._receive(Channel.SMS, payload, message_id)])
 
@@ -248,10 +247,10 @@ class HttpEdge:
         sid = form.get("MessageSid") or form.get("SmsSid")
         if not sid:
             raise BadInput(422, "missing_field", "MessageSid is required")
-        media = [form[f"MediaUrl{i}"] for i in range(_media_count(form.get("NumMedia"))) if f"MediaUrl{i}" in form]
+        media = [form[f"MediaUrl{i}"] for i in range(sms.media_count(form.get("NumMedia"))) if f"MediaUrl{i}" in form]
         raw = {"phoneNumber": form.get("From", ""), "message": form.get("Body", ""), "media_urls": media}
         self._limited("phone", raw["phoneNumber"])
-        await self._receive(Channel.SMS, raw, _message_id(f"twilio:{sid}"))
+        await self._receive(Channel.SMS, raw, sms.twilio_message_id(sid))
         return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', media_type="application/xml")
 
     async def whatsapp_verify(self, request: Request) -> Response:
@@ -267,14 +266,12 @@ class HttpEdge:
         """POST /v1/channels/whatsapp: a WhatsApp Cloud API webhook, signed (X-Hub-Signature-256)."""
         body = await read_body(request, self.settings.max_request_bytes)
         await self._authenticate("whatsapp", request, body)
-        messages, others = _whatsapp_messages(json_object(body))
+        messages, others = whatsapp.whatsapp_messages(json_object(body))
         if others:
             GATEWAY_EVENTS.labels("whatsapp", "status").inc(others)
         for raw in messages:
             self._limited("phone", raw.get("from"))
-        verdicts = [
-            await self._receive(Channel.WHATSAPP, raw, _message_id(raw.get("id") or _digest(raw))) for raw in messages
-        ]
+        verdicts = [await self._receive(Channel.WHATSAPP, raw, whatsapp.whatsapp_message_id(raw)) for raw in messages]
         return self._gateway_answer(verdicts)
 
     async def email_webhook(self, request: Request) -> Response:
@@ -302,8 +299,7 @@ class HttpEdge:
                     max_bytes=self.settings.attachments_max_bytes,
                     max_count=self.settings.attachments_max_count,
                 )
-            message_id = raw.get("message_id") or raw.get("Message-Id") or _digest(raw.get("from"), raw.get("subject"))
-            verdict = await self._receive(Channel.EMAIL, raw, _message_id(message_id))
+            verdict = await self._receive(Channel.EMAIL, raw, email.email_message_id(raw))
             original = await self.follow_ups.reply_to(raw) if verdict.complaint else None
         except BaseException:
             await store.release_token(self.db.pool, "email", token)  # the gateway's retry must pass
@@ -385,37 +381,20 @@ class HttpEdge:
         )
 
     def routes(self) -> list[Route]:
+        """Each channel's endpoints, as its module declares them (channels/), then intake's own."""
         return [
-            Route("/v1/complaints", self.submit_complaint, methods=["POST"]),
-            Route("/v1/channels/sms", self.sms_webhook, methods=["POST"]),
-            Route("/v1/channels/twilio", self.twilio_webhook, methods=["POST"]),
-            Route("/v1/channels/whatsapp", self.whatsapp_verify, methods=["GET"]),
-            Route("/v1/channels/whatsapp", self.whatsapp_webhook, methods=["POST"]),
-            Route("/v1/channels/email", self.email_webhook, methods=["POST"]),
+            *(
+                Route(endpoint.path, getattr(self, endpoint.handler), methods=[endpoint.method])
+                for spec in REGISTRY
+                for endpoint in spec.endpoints
+            ),
             Route("/v1/attachments/{attachment_id}", self.get_attachment, methods=["GET"]),
-            Route("/open311/v2/requests.{fmt}", self.open311_request, methods=["POST"]),
             *self.open311.routes(),
             Route("/openapi.json", self.openapi, methods=["GET"]),
         ]
 
     async def openapi(self, _: Request) -> Response:
         return JSONResponse(self._spec)
-
-
-def _digest(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
-
-
-def _message_id(value: object) -> str:
-    """A channel's message id as intake keys it: the id itself, or a digest of one too long or odd to keep."""
-    text = str(value)
-    if 0 < len(text) <= 200 and text.isprintable():
-        return text
-    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _media_count(value: str | None) -> int:
-    return min(int(value), 10) if value and value.isdigit() and len(value) < 4 else 0
 
 
 class _Ledger:
@@ -429,32 +408,3 @@ class _Ledger:
 
     async def release(self, scope: str, token: str) -> None:
         await store.release_token(self.db.pool, scope, token[:200])
-
-
-def _objects(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _whatsapp_messages(body: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    """Every message of a Cloud API webhook (text or not), each with its sender's profile name, and how
-    many other notifications (delivery statuses) it carried. Anything not shaped as Meta documents
-    is skipped over, never trusted."""
-    if "entry" not in body:
-        return [body], 0
-    found: list[dict[str, Any]] = []
-    others = 0
-    for entry in _objects(body.get("entry")):
-        for change in _objects(entry.get("changes")):
-            value = change.get("value")
-            if not isinstance(value, dict):
-                continue
-            names = {
-                c["wa_id"]: c["profile"].get("name")
-                for c in _objects(value.get("contacts"))
-                if isinstance(c.get("wa_id"), str) and isinstance(c.get("profile"), dict)
-            }
-            others += len(_objects(value.get("statuses")))
-            for message in _objects(value.get("messages")):
-                sender = message.get("from")
-                found.append({**message, "profile_name": names.get(sender) if isinstance(sender, str) else None})
-    return found, others
