@@ -4,7 +4,7 @@
     aduan schema --check    exit 1 when the committed file is not what the models say
 
 The envelope and its payload come from `shared.events` (Envelope[InboundMessage]); the shape of
-`payload.raw` from the channel's own model in `services.intake.channels.RAW_MODEL`, chosen by
+`payload.raw` from the channel's own model in `services.intake.channels.RAW_MODEL` (the registry), chosen by
 `payload.channel` (JSON Schema 2020-12 `if`/`then`). Intake validates with the very same models, so a
 message the schema accepts is one intake can read (it may still reject the complaint, e.g. too short).
 """

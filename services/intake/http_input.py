@@ -81,3 +81,7 @@ def header_id(request: Request, name: str) -> str | None:
     if not value or len(value) > MAX_HEADER_ID_CHARS or not value.isascii() or not value.isprintable():
         raise BadInput(400, "invalid_header", f"{name} must be 1–{MAX_HEADER_ID_CHARS} printable ASCII characters")
     return value
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,13 +1,16 @@
 """intake's OpenAPI 3.1 description, served at /openapi.json. Request schemas come from the channel
-models (channels.py), so the description cannot drift from what intake validates."""
+models and the examples from the channels' samples (channels/), so the description cannot drift from
+what intake validates."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake.channels import EmailMessage, Open311Request, SmsMessage, WebForm, WhatsAppMessage
+from services.intake.channels import REGISTRY, EmailMessage, Open311Request, SmsMessage, WebForm, WhatsAppMessage
+from shared.events import Channel
 
 
 class SmsGatewayEvent(BaseModel):
@@ -138,7 +141,8 @@ GEOREPORT_ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
-EXAMPLE_TEXT = "Jalan berlubang di depan pasar Kedaton, Bandar Lampung, sudah tiga bulan tidak diperbaiki."
+# each channel's example payloads, as its module declares them (channels/samples.toml)
+SAMPLES: dict[Channel, Any] = {spec.channel: spec.samples for spec in REGISTRY}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -210,6 +214,7 @@ GATEWAY_ERRORS = (400, 401, 403, 413, 422, 429, 503)
 
 
 def spec() -> dict[str, Any]:
+    samples = copy.deepcopy(SAMPLES)  # the description is the caller's to change
     models: list[type[BaseModel]] = [
         WebForm,
         SmsGatewayEvent,
@@ -293,7 +298,7 @@ def spec() -> dict[str, Any]:
                         "schema": {"type": "string", "maxLength": 200},
                     }
                 ],
-                "requestBody": _json_body("WebForm", {"body": EXAMPLE_TEXT, "anonymous": True}),
+                "requestBody": _json_body("WebForm", samples[Channel.WEB]["form"]),
                 "responses": {**_ok(202, "Accepted", "durable in Kafka"), **_errors(400, 409, 413, 422, 429, 503)},
             }
         },
@@ -319,14 +324,7 @@ def spec() -> dict[str, Any]:
                 "operationId": "smsGatewayWebhook",
                 "summary": "android-sms-gateway webhook",
                 "security": [{"smsgateSignature": [], "smsgateTimestamp": []}],
-                "requestBody": _json_body(
-                    "SmsGatewayEvent",
-                    {
-                        "id": "Ey6ECgOkVVFjz3CL48B8C",
-                        "event": "sms:received",
-                        "payload": {"message": EXAMPLE_TEXT, "phoneNumber": "+6281200001234"},
-                    },
-                ),
+                "requestBody": _json_body("SmsGatewayEvent", samples[Channel.SMS]["smsgate"]),
                 "responses": {**_ok(202, "GatewayAnswer", "published (or acknowledged)"), **_errors(*GATEWAY_ERRORS)},
             }
         },
@@ -336,14 +334,7 @@ def spec() -> dict[str, Any]:
                 "summary": "Twilio-style SMS/MMS webhook",
                 "security": [{"twilioSignature": []}],
                 "requestBody": _json_body(
-                    "TwilioForm",
-                    {
-                        "From": "+6281200001234",
-                        "Body": EXAMPLE_TEXT,
-                        "MessageSid": "SM0123456789abcdef",
-                        "NumMedia": "0",
-                    },
-                    media="application/x-www-form-urlencoded",
+                    "TwilioForm", samples[Channel.SMS]["twilio"], media="application/x-www-form-urlencoded"
                 ),
                 "responses": {
                     "200": {"description": "TwiML", "content": {"application/xml": {"schema": {"type": "string"}}}},
@@ -380,32 +371,7 @@ def spec() -> dict[str, Any]:
                 "operationId": "whatsappWebhook",
                 "summary": "WhatsApp Cloud API webhook",
                 "security": [{"whatsappSignature": []}],
-                "requestBody": _json_body(
-                    "WhatsAppWebhook",
-                    {
-                        "object": "whatsapp_business_account",
-                        "entry": [
-                            {
-                                "changes": [
-                                    {
-                                        "field": "messages",
-                                        "value": {
-                                            "contacts": [{"wa_id": "6281200001234", "profile": {"name": "Warga"}}],
-                                            "messages": [
-                                                {
-                                                    "from": "6281200001234",
-                                                    "id": "wamid.X",
-                                                    "type": "text",
-                                                    "text": {"body": EXAMPLE_TEXT},
-                                                }
-                                            ],
-                                        },
-                                    }
-                                ]
-                            }
-                        ],
-                    },
-                ),
+                "requestBody": _json_body("WhatsAppWebhook", samples[Channel.WHATSAPP]["webhook"]),
                 "responses": {**_ok(202, "GatewayAnswer", "published"), **_errors(*GATEWAY_ERRORS)},
             },
         },
@@ -419,25 +385,11 @@ def spec() -> dict[str, Any]:
                     "content": {
                         "application/x-www-form-urlencoded": {
                             "schema": _ref("MailgunForm"),
-                            "example": {
-                                "Message-Id": "<1@example.com>",
-                                "from": "warga@example.com",
-                                "subject": "Jalan rusak",
-                                "body-plain": EXAMPLE_TEXT,
-                                "timestamp": "1764590000",
-                                "token": "f3b1…",
-                                "signature": "hex…",
-                            },
+                            "example": samples[Channel.EMAIL]["mailgun"],
                         },
                         "multipart/form-data": {
                             "schema": _ref("MailgunRawForm"),
-                            "example": {
-                                "body-mime": "From: warga@example.com\r\nSubject: Jalan rusak\r\n"
-                                "Message-ID: <1@example.com>\r\n\r\n" + EXAMPLE_TEXT,
-                                "timestamp": "1764590000",
-                                "token": "f3b1…",
-                                "signature": "hex…",
-                            },
+                            "example": samples[Channel.EMAIL]["mailgun_raw"],
                         },
                     },
                 },
@@ -507,9 +459,7 @@ def spec() -> dict[str, Any]:
                 "parameters": [FORMAT],
                 "security": [{"open311ApiKey": []}],
                 "requestBody": _json_body(
-                    "Open311Form",
-                    {"service_code": "pekerjaan_umum", "description": EXAMPLE_TEXT, "api_key": "…"},
-                    media="application/x-www-form-urlencoded",
+                    "Open311Form", samples[Channel.OPEN311]["form"], media="application/x-www-form-urlencoded"
                 ),
                 "responses": {
                     **_geo(201, "Open311Created", "created"),

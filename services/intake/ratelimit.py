@@ -1,5 +1,6 @@
-"""Per-source request limits (token buckets): an API key, an IP address, a phone number. Pure, in memory,
-per process — with several intake replicas each holds its own buckets (docs/privacy.md)."""
+"""Per-source request limits (token buckets): an API key, an IP address, a phone number. In memory, per
+process — with several intake replicas each holds its own buckets (docs/privacy.md). `Limits` holds
+intake's buckets by kind and refuses with `TooMany` (answered 429 by the HTTP edge)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,19 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+
+from prometheus_client import Counter
+
+from services.intake.settings import IntakeSettings
+from shared.pii import fingerprint
+
+RATE_LIMITED = Counter("aduan_requests_rate_limited_total", "Requests refused with 429", ["source"])
+
+
+class TooMany(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 class RateLimiter:
@@ -35,3 +49,21 @@ class RateLimiter:
         while len(self._buckets) > self.max_sources:
             self._buckets.popitem(last=False)
         return None if allowed else max(1, math.ceil((1.0 - tokens) / self.rate))
+
+
+class Limits:
+    """intake's limits by kind: `ip` (the web form), `phone` (gateways), `api_key` (Open311), `lookup`."""
+
+    def __init__(self, settings: IntakeSettings) -> None:
+        self.limits = {
+            "ip": RateLimiter(settings.rate_limit_ip_per_min),
+            "phone": RateLimiter(settings.rate_limit_phone_per_min),
+            "api_key": RateLimiter(settings.rate_limit_api_key_per_min),
+            "lookup": RateLimiter(settings.lookup_rate_limit_per_min),
+        }
+
+    def check(self, kind: str, source: object) -> None:
+        wait = self.limits[kind].retry_after(fingerprint(source))
+        if wait is not None:
+            RATE_LIMITED.labels(kind).inc()
+            raise TooMany(wait)

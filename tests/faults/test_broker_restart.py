@@ -108,7 +108,7 @@ async def test_a_broker_restart_loses_and_duplicates_nothing(pipeline: FaultStac
             f"longest single POST {channel.slowest_attempt_s:.1f}s"
         )
 
-        # Intake's own promise (services/intake/handlers.py): a caller waits at most publish_timeout_s
+        # Intake's own promise (services/intake/http_edge.py): a caller waits at most publish_timeout_s
         # for Kafka, then gets a 503 and may retry.
         assert channel.slowest_attempt_s <= ANSWER_WITHIN_S, (
             f"during the broker outage intake held a POST {channel.slowest_attempt_s:.0f}s without answering"

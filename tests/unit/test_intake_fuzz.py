@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from services.intake.channels import RAW_MODEL, parse_raw
-from services.intake.handlers import _message_id, _whatsapp_messages, judge
+from services.intake.channels.base import message_id as _message_id
+from services.intake.channels.whatsapp import whatsapp_messages as _whatsapp_messages
 from services.intake.http_input import BadInput, json_object
 from services.intake.normalise import Rejected, normalise
 from services.intake.privacy import masked_raw, protected
+from services.intake.verdict import judge
 from shared.events import Channel, Complaint
 
 FIELD_NAMES = sorted(

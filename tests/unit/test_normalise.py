@@ -1,4 +1,4 @@
-"""Channel messages to normalised Complaints (services/intake/normalise.py, channels.py; DESIGN.md §3).
+"""Channel messages to normalised Complaints (services/intake/normalise.py, channels/; DESIGN.md §3).
 
 Pure logic: every test builds a channel's raw message, validates it with the channel's own model
 (`parse_raw`, as the HTTP edge and the Kafka consumer do) and normalises it. Expected values are
