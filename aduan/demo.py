@@ -25,6 +25,7 @@ import asyncpg
 import httpx
 
 from aduan import stack
+from services.intake.channels import REGISTRY
 from services.intake.gammu import GammuSms, messages_from_environment
 from services.routing.decide import UNKNOWN_KABKOTA
 from shared.agencies import KABKOTA_BY_REGION
@@ -46,6 +47,11 @@ class Sample:
     tracking_number: str | None = None
     rejected_reasons: list[str] = field(default_factory=list)
     channel_message_id: str | None = None
+
+
+def registered_channels() -> list[str]:
+    """The channels intake's registry knows (services/intake/channels), in its order."""
+    return [channel.value for spec in REGISTRY for channel in spec.channels]
 
 
 def load_samples(path: Path, run: str) -> list[Sample]:
@@ -313,7 +319,8 @@ async def collect(
     async with httpx.AsyncClient(timeout=10) as http:
         sim = (await http.get(f"{sim_url}/_sim/stats")).json()
 
-    per_channel: dict[str, Counter[str]] = {}
+    # every channel intake registers has its row, so one the samples do not cover shows as sent 0
+    per_channel: dict[str, Counter[str]] = {channel: Counter() for channel in registered_channels()}
     for s in samples:
         c = per_channel.setdefault(s.channel, Counter())
         c["sent"] += 1

@@ -1,9 +1,9 @@
-"""The demo's Gammu samples reach intake as SMSD would hand them over: every part in the environment of one
-RunOnReceive call, joined in order, under a message id of this run's own."""
+"""The demo sends every channel intake registers; its Gammu samples reach intake as SMSD would hand them over:
+every part in the environment of one RunOnReceive call, joined in order, under a message id of this run's own."""
 
 from pathlib import Path
 
-from aduan.demo import _gammu_message, _smsd_environment, load_samples
+from aduan.demo import _gammu_message, _smsd_environment, load_samples, registered_channels
 from services.intake.gammu import messages_from_environment
 
 SAMPLES = Path(__file__).parents[2] / "samples" / "complaints.jsonl"
@@ -30,3 +30,8 @@ def test_each_run_sends_new_messages_and_a_rerun_of_one_run_the_same() -> None:
     assert [s.channel_message_id for s in first] == [s.channel_message_id for s in again]
     assert not {s.channel_message_id for s in first} & {s.channel_message_id for s in other}
     assert all(s.channel_message_id == _gammu_message(s).channel_message_id for s in other)
+
+
+def test_the_demo_sends_every_channel_intake_registers() -> None:
+    sent = {s.channel for s in load_samples(SAMPLES, "r1")}
+    assert set(registered_channels()) <= sent, set(registered_channels()) - sent
