@@ -1,7 +1,7 @@
-"""intake's HTTP edge: the endpoints of the channels that cannot publish to Kafka (the web form, the SMS,
-WhatsApp and e-mail gateways, Open311's POST), attachments, the OpenAPI description and the answers to
-refused requests. Decode → judge (verdict.py) → publish to complaints.inbound; the rules live in
-normalise.py.
+"""intake's HTTP edge: it serves the endpoints the channel modules declare (channels/: the web form, the
+SMS, WhatsApp and e-mail gateways, Open311's POST), attachments, the OpenAPI description and the answers
+to refused requests, and gives the channels' handlers what they need (channels/edge.py's `ChannelEdge`):
+authenticate → judge (verdict.py) → publish to complaints.inbound; the rules live in normalise.py.
 
 Which callers get a 4xx: interactive clients (the web form, Open311) are told at once, with a
 problem+json body naming each field. Gateway webhooks (SMS, WhatsApp, e-mail) must not be answered
@@ -19,20 +19,21 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from prometheus_client import Counter
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.intake import attachments, email_raw, linking, open311, openapi, store
 from services.intake.attachments import Signer
 from services.intake.auth import ChannelAuth, Denial, SignedRequest
 from services.intake.auth import now as auth_now
-from services.intake.channels import REGISTRY, email, sms, whatsapp
+from services.intake.channels import REGISTRY, SPEC_OF
+from services.intake.channels.edge import Handler
 from services.intake.follow_ups import FollowUps
-from services.intake.http_input import BadInput, client_ip, form_fields, header_id, is_json, json_object, read_body
+from services.intake.http_input import BadInput, client_ip
 from services.intake.keys import IntakeKeys
 from services.intake.problems import TITLES, problem
 from services.intake.ratelimit import Limits, TooMany
@@ -56,16 +57,6 @@ from shared.pii import keyed_digest
 
 log = get_logger(__name__)
 PRODUCER = "intake"
-# android-sms-gateway's webhook events other than a received message (counted, acknowledged)
-SMSGATE_EVENTS = frozenset(
-    {"sms:sent", "sms:delivered", "sms:failed", "sms:data-received", "mms:received", "system:ping"}
-)
-
-GATEWAY_EVENTS = Counter(
-    "aduan_gateway_events_acknowledged_total",
-    "Gateway webhook events that carry no complaint (delivery reports, pings)",
-    ["channel", "event"],
-)
 
 
 def denial_error(denial: Denial) -> BadInput:
@@ -74,6 +65,8 @@ def denial_error(denial: Denial) -> BadInput:
 
 
 class HttpEdge:
+    """intake's `ChannelEdge` (channels/edge.py) and the routes of every channel's endpoints."""
+
     def __init__(
         self,
         publisher: Publisher,
@@ -97,13 +90,13 @@ class HttpEdge:
         self._spec = openapi.spec()
         self.signer = signer
         self.follow_ups = follow_ups
-        self.open311 = open311.Open311(db, settings, self._access_token, timeline)  # GeoReport v2
+        self.open311 = open311.Open311(db, settings, self.access_token, timeline)  # GeoReport v2
 
-    def _judge(self, channel: Channel, raw: dict[str, Any], channel_message_id: str, received_at: Any) -> Verdict:
+    def judge(self, channel: Channel, raw: dict[str, Any], channel_message_id: str, received_at: Any) -> Verdict:
         complaint_id = complaint_id_for(channel.value, channel_message_id)
         return judge(channel, raw, complaint_id, channel_message_id, received_at, self.settings.tracking_prefix)
 
-    async def _publish(
+    async def publish(
         self, channel: Channel, raw: dict[str, Any], channel_message_id: str, verdict: Verdict, received_at: Any
     ) -> None:
         """Publish the message to complaints.inbound, waiting for the broker's acknowledgement."""
@@ -124,27 +117,31 @@ class HttpEdge:
             self.settings.publish_timeout_s,
         )
 
-    async def _receive(self, channel: Channel, raw: dict[str, Any], channel_message_id: str) -> Verdict:
-        """Judge a gateway message and publish it whatever the verdict (the consumer answers a bad one)."""
+    async def receive(self, channel: Channel, raw: dict[str, Any], channel_message_id: str) -> Verdict:
+        """Judge a message and publish it. A gateway's (not interactive) is published whatever the verdict:
+        its caller cannot tell the citizen, the consumer answers a bad one on complaints.rejected. An
+        interactive channel's caller is told the reasons instead, and nothing is published."""
         received_at = utcnow()
-        verdict = self._judge(channel, raw, channel_message_id, received_at)
-        await self._publish(channel, raw, channel_message_id, verdict, received_at)
+        verdict = self.judge(channel, raw, channel_message_id, received_at)
+        if verdict.complaint is None and SPEC_OF[channel].interactive:
+            return verdict
+        await self.publish(channel, raw, channel_message_id, verdict, received_at)
         return verdict
 
-    async def _authenticate(
-        self, channel: str, request: Request, body: bytes, fields: list[tuple[str, str]] | None = None
+    async def authenticate(
+        self, auth: str, request: Request, body: bytes, fields: list[tuple[str, str]] | None = None
     ) -> None:
         signed = SignedRequest(
             headers=request.headers, body=body, fields=fields or [], url=self._public_url(request), now=auth_now()
         )
-        denial = await self.auth.check(channel, signed, client_ip(request))
+        denial = await self.auth.check(auth, signed, client_ip(request))
         if denial is not None:
             raise denial_error(denial)
 
-    def _limited(self, kind: str, source: object) -> None:
+    def limited(self, kind: str, source: object) -> None:
         self.limits.check(kind, source)
 
-    def _access_token(self, complaint_id: uuid.UUID) -> str:
+    def access_token(self, complaint_id: uuid.UUID) -> str:
         return self.keys.access_token(complaint_id)
 
     def _public_url(self, request: Request) -> str:
@@ -152,47 +149,6 @@ class HttpEdge:
             return str(request.url)
         query = f"?{request.url.query}" if request.url.query else ""
         return self.settings.public_base_url.rstrip("/") + request.url.path + query
-
-    async def submit_complaint(self, request: Request) -> Response:
-        """POST /v1/complaints: the JSON web form. `Idempotency-Key` makes a retry safe."""
-        self._limited("ip", client_ip(request))
-        key = header_id(request, "idempotency-key")
-        raw = json_object(await read_body(request, self.settings.max_request_bytes))
-        received_at = utcnow()
-        verdict = self._judge(Channel.WEB, raw, key or "content", received_at)
-        if verdict.complaint is None:
-            return problem(422, "The complaint is not valid", verdict.reasons)
-        # without a key, the same reporter's same text within the window is the same complaint
-        channel_message_id = key or self.content_key(Channel.WEB, verdict.complaint, client_ip(request))
-        if key is None:
-            verdict = self._judge(Channel.WEB, raw, channel_message_id, received_at)
-        if key is not None:
-            digest = keyed_digest(self.digest_key, "idempotency", json.dumps(raw, sort_keys=True, default=str))
-            if not await store.claim_idempotency_key(self.db.pool, key, digest):
-                return problem(
-                    409,
-                    "Idempotency-Key already used for another request",
-                    [
-                        RejectReason(
-                            code="idempotency_conflict",
-                            field="Idempotency-Key",
-                            message="this key was sent before with a different body; use a new key",
-                        )
-                    ],
-                )
-        await self._publish(Channel.WEB, raw, channel_message_id, verdict, received_at)
-        complaint = verdict.complaint
-        answer: dict[str, Any] = {
-            "tracking_number": complaint.tracking_number,
-            "complaint_id": str(complaint.complaint_id),
-            "status": "received",
-        }
-        if complaint.confidential:
-            answer["access_token"] = self._access_token(complaint.complaint_id)
-        answer.update(await self.duplicate_answer(complaint))
-        return JSONResponse(
-            answer, status_code=202, headers={"Location": f"/v1/complaints/{complaint.tracking_number}"}
-        )
 
     def content_key(self, channel: Channel, complaint: Complaint, client_ip: str) -> str:
         """The channel message id of a post that carries none (web without Idempotency-Key, Open311)."""
@@ -218,129 +174,31 @@ class HttpEdge:
             ),
         }
 
+    async def claim_idempotency_key(self, key: str, raw: dict[str, Any]) -> bool:
+        digest = keyed_digest(self.digest_key, "idempotency", json.dumps(raw, sort_keys=True, default=str))
+        return await store.claim_idempotency_key(self.db.pool, key, digest)
+
+    async def read_raw_email(self, raw: dict[str, Any]) -> dict[str, Any]:
+        mime = email_raw.mime_of(raw)  # Mailgun's raw-MIME forward: read here, its files kept by intake
+        if mime is None:
+            return raw
+        return await email_raw.read(
+            self.db.pool,
+            mime,
+            tracking_prefix=self.settings.tracking_prefix,
+            max_bytes=self.settings.attachments_max_bytes,
+            max_count=self.settings.attachments_max_count,
+        )
+
+    async def reply_to(self, raw: dict[str, Any]) -> str | None:
+        return await self.follow_ups.reply_to(raw)
+
+    async def release_token(self, scope: str, token: str) -> None:
+        await store.release_token(self.db.pool, scope, token)
+
     async def get_attachment(self, request: Request) -> Response:
         """GET /v1/attachments/{attachment_id}: a file intake keeps, for the bearer of its signed URL."""
         return await attachments.serve(request, pool=self.db.pool, signer=self.signer)
-
-    async def sms_webhook(self, request: Request) -> Response:
-        """POST /v1/channels/sms: android-sms-gateway's webhook, signed (X-Signature, X-Timestamp)."""
-        body = await read_body(request, self.settings.max_request_bytes)
-        await self._authenticate("sms", request, body)
-        event = json_object(body)
-        kind = event.get("event")
-        if kind != "sms:received":
-            GATEWAY_EVENTS.labels("sms", kind if kind in SMSGATE_EVENTS else "other").inc()
-            return JSONResponse({"acknowledged": True, "accepted": [], "rejected": []}, status_code=202)
-        payload = event.get("payload")
-        if not isinstance(payload, dict):
-            raise BadInput(422, "invalid_format", "payload: expected an object")
-        message_id = sms.smsgate_message_id(event, payload)
-        self._limited("phone", payload.get("phoneNumber"))
-        return self._gateway_answer([await self._receive(Channel.SMS, payload, message_id)])
-
-    async def twilio_webhook(self, request: Request) -> Response:
-        """POST /v1/channels/twilio: a Twilio-style SMS/MMS webhook, signed (X-Twilio-Signature)."""
-        body = await read_body(request, self.settings.max_request_bytes)
-        fields = await form_fields(request, body)
-        await self._authenticate("twilio", request, body, fields)
-        form = dict(fields)
-        sid = form.get("MessageSid") or form.get("SmsSid")
-        if not sid:
-            raise BadInput(422, "missing_field", "MessageSid is required")
-        media = [form[f"MediaUrl{i}"] for i in range(sms.media_count(form.get("NumMedia"))) if f"MediaUrl{i}" in form]
-        raw = {"phoneNumber": form.get("From", ""), "message": form.get("Body", ""), "media_urls": media}
-        self._limited("phone", raw["phoneNumber"])
-        await self._receive(Channel.SMS, raw, sms.twilio_message_id(sid))
-        return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', media_type="application/xml")
-
-    async def whatsapp_verify(self, request: Request) -> Response:
-        """GET /v1/channels/whatsapp: Meta's subscription check; echoes hub.challenge."""
-        fields = list(request.query_params.multi_items())
-        await self._authenticate("whatsapp-verify", request, b"", fields)
-        challenge = request.query_params.get("hub.challenge", "")
-        if not challenge or len(challenge) > 200:
-            raise BadInput(400, "invalid_field", "hub.challenge must be 1–200 characters")
-        return PlainTextResponse(challenge)
-
-    async def whatsapp_webhook(self, request: Request) -> Response:
-        """POST /v1/channels/whatsapp: a WhatsApp Cloud API webhook, signed (X-Hub-Signature-256)."""
-        body = await read_body(request, self.settings.max_request_bytes)
-        await self._authenticate("whatsapp", request, body)
-        messages, others = whatsapp.whatsapp_messages(json_object(body))
-        if others:
-            GATEWAY_EVENTS.labels("whatsapp", "status").inc(others)
-        for raw in messages:
-            self._limited("phone", raw.get("from"))
-        verdicts = [await self._receive(Channel.WHATSAPP, raw, whatsapp.whatsapp_message_id(raw)) for raw in messages]
-        return self._gateway_answer(verdicts)
-
-    async def email_webhook(self, request: Request) -> Response:
-        """POST /v1/channels/email: an inbound e-mail (Mailgun route form or JSON), signed with
-        timestamp, token and signature; each token is used once."""
-        limit = self.settings.max_email_bytes  # a raw e-mail carries its attachments
-        body = await read_body(request, limit)
-        if is_json(request):
-            data = json_object(body)
-            fields = [(k, v) for k, v in data.items() if isinstance(v, str)]
-        else:
-            fields = await form_fields(request, body, max_part_size=limit)
-            data = dict(fields)
-        await self._authenticate("email", request, body, fields)
-        token = str(data.get("token"))
-        raw = {k: v for k, v in data.items() if k not in ("timestamp", "token", "signature")}
-        self._limited("phone", raw.get("from") or raw.get("sender"))
-        try:
-            mime = email_raw.mime_of(raw)  # Mailgun's raw-MIME forward: read here, its files kept by intake
-            if mime is not None:
-                raw = await email_raw.read(
-                    self.db.pool,
-                    mime,
-                    tracking_prefix=self.settings.tracking_prefix,
-                    max_bytes=self.settings.attachments_max_bytes,
-                    max_count=self.settings.attachments_max_count,
-                )
-            verdict = await self._receive(Channel.EMAIL, raw, email.email_message_id(raw))
-            original = await self.follow_ups.reply_to(raw) if verdict.complaint else None
-        except BaseException:
-            await store.release_token(self.db.pool, "email", token)  # the gateway's retry must pass
-            raise
-        if original is not None:  # a reply: the consumer joins it to the complaint it answers
-            return JSONResponse({"accepted": [], "rejected": [], "follow_ups": [original]}, status_code=202)
-        return self._gateway_answer([verdict])
-
-    async def open311_request(self, request: Request) -> Response:
-        """POST /open311/v2/requests.{json,xml}: GeoReport v2, form-encoded or JSON, with a client's api_key."""
-        body = await read_body(request, self.settings.max_request_bytes)
-        if is_json(request):
-            raw = json_object(body)
-            fields = [(k, v) for k, v in raw.items() if isinstance(v, str)]
-        else:
-            fields = await form_fields(request, body)
-            raw = dict(fields)
-        fields += [(k, v) for k, v in request.query_params.multi_items() if k == "api_key"]
-        await self._authenticate("open311", request, body, fields)
-        client = next((v for k, v in fields if k == "api_key"), "")
-        self._limited("api_key", client)
-        raw = {k: v for k, v in raw.items() if k not in ("api_key", "jurisdiction_id")}
-        refused = self.open311.refuse_post(request, {**raw, **dict(fields)})  # format, jurisdiction, service code
-        if refused is not None:
-            return refused
-        received_at = utcnow()
-        verdict = self._judge(Channel.OPEN311, raw, "content", received_at)
-        if verdict.complaint is None:
-            reasons = "; ".join(f"{r.field or 'request'}: {r.message}" for r in verdict.reasons)
-            return open311.error(open311.format_of(request), 400, reasons)
-        # GeoReport has no idempotency key: the same client's same reporter and text within the window is the
-        # same request (a client's retry after a timeout gets the number it missed, not a second complaint)
-        name = self.settings.open311_clients().get(client, "unknown")
-        channel_message_id = self.content_key(Channel.OPEN311, verdict.complaint, f"open311-client:{name}")
-        verdict = self._judge(Channel.OPEN311, raw, channel_message_id, received_at)
-        if verdict.complaint is None:  # the same input judged again: cannot happen
-            return open311.error(open311.format_of(request), 400, "the request cannot be read")
-        await self._publish(Channel.OPEN311, raw, channel_message_id, verdict, received_at)
-        complaint = verdict.complaint
-        token = self._access_token(complaint.complaint_id) if complaint.confidential else None
-        return self.open311.created(request, complaint.tracking_number, complaint.complaint_id, token)
 
     async def broker_unavailable(self, request: Request, exc: Exception) -> Response:
         """Kafka did not take the event: nothing was promised, so the caller may simply retry."""
@@ -370,21 +228,11 @@ class HttpEdge:
         response.headers.update(headers)
         return response
 
-    @staticmethod
-    def _gateway_answer(verdicts: list[Verdict]) -> Response:
-        return JSONResponse(
-            {
-                "accepted": [v.complaint.tracking_number for v in verdicts if v.complaint],
-                "rejected": [[r.model_dump() for r in v.reasons] for v in verdicts if v.complaint is None],
-            },
-            status_code=202,
-        )
-
     def routes(self) -> list[Route]:
         """Each channel's endpoints, as its module declares them (channels/), then intake's own."""
         return [
             *(
-                Route(endpoint.path, getattr(self, endpoint.handler), methods=[endpoint.method])
+                Route(endpoint.path, self._bound(endpoint.handler), methods=[endpoint.method])
                 for spec in REGISTRY
                 for endpoint in spec.endpoints
             ),
@@ -392,6 +240,13 @@ class HttpEdge:
             *self.open311.routes(),
             Route("/openapi.json", self.openapi, methods=["GET"]),
         ]
+
+    def _bound(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            return await handler(self, request)
+
+        endpoint.__name__ = endpoint.__qualname__ = handler.__name__
+        return endpoint
 
     async def openapi(self, _: Request) -> Response:
         return JSONResponse(self._spec)

@@ -2,7 +2,7 @@
 
 - `GET /open311/discovery.{fmt}`: the spec's service discovery document;
 - `GET services.{fmt}`, `GET services/{code}.{fmt}`: urusan codes as services (open311_catalogue.py);
-- `POST requests.{fmt}` (http_edge.py: signed with an api_key like every channel) answers with the
+- `POST requests.{fmt}` (channels/open311.py: signed with an api_key like every channel) answers with the
   tracking number as `service_request_id` and the complaint id as `token`; this module refuses an
   unknown service code or jurisdiction first, and writes the answer;
 - `GET requests.{fmt}` (service_request_id list, service_code, start_date, end_date, status; at most
@@ -180,7 +180,7 @@ def _uuid(text: str) -> uuid.UUID | None:
 
 
 class Open311:
-    """GeoReport v2's reads, and the checks and answer of its POST (http_edge.open311_request)."""
+    """GeoReport v2's reads, and the checks and answer of its POST (channels/open311.open311_request)."""
 
     def __init__(
         self,
@@ -304,7 +304,7 @@ class Open311:
         return hmac.compare_digest(self.access_token(complaint_id).encode(), given.encode()[:64])
 
     # ------------------------------------------------------------------------------------------
-    # POST requests (http_edge.py authenticates, judges and publishes)
+    # POST requests (channels/open311.py authenticates, judges and publishes)
 
     def refuse_post(self, request: Request, fields: dict[str, Any]) -> Response | None:
         """An unknown format, jurisdiction or service code, answered as GeoReport errors; else None."""

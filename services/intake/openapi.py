@@ -7,65 +7,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from services.intake.channels import REGISTRY, EmailMessage, Open311Request, SmsMessage, WebForm, WhatsAppMessage
-from shared.events import Channel
-
-
-class SmsGatewayEvent(BaseModel):
-    """android-sms-gateway's webhook: signed with X-Signature and X-Timestamp."""
-
-    model_config = ConfigDict(title="SmsGatewayEvent")
-    id: str = Field(description="the event's own id (intake's message id)")
-    event: str = Field(description="sms:received becomes a complaint; other events are acknowledged")
-    payload: SmsMessage | dict[str, Any]
-
-
-class WhatsAppWebhook(BaseModel):
-    """A WhatsApp Cloud API webhook: entry[].changes[].value.messages[] (see Meta's reference)."""
-
-    object: str = "whatsapp_business_account"
-    entry: list[dict[str, Any]]
-
-
-class TwilioForm(BaseModel):
-    From: str
-    Body: str = ""
-    MessageSid: str
-    NumMedia: str | None = None
-    MediaUrl0: str | None = None
-
-
-class MailgunSignature(BaseModel):
-    timestamp: str = Field(description="Unix seconds; within ±5 min of intake's clock")
-    token: str = Field(description="random, used once")
-    signature: str = Field(description="hex HMAC-SHA256(ADUAN_EMAIL_WEBHOOK_SECRET, timestamp + token)")
-
-
-class MailgunForm(MailgunSignature, EmailMessage):
-    pass
-
-
-class MailgunRawForm(MailgunSignature):
-    """Mailgun's raw-MIME forward (a route whose URL ends in `mime`): the e-mail exactly as it was sent."""
-
-    body_mime: str = Field(alias="body-mime", description="the whole RFC 822 message, attachments included")
-    recipient: str | None = None
-    sender: str | None = None
-
-
-class Open311Form(Open311Request):
-    api_key: str = Field(description="a key of ADUAN_OPEN311_API_KEYS")
-
-
-class Accepted(BaseModel):
-    tracking_number: str
-    complaint_id: str
-    status: str
-    access_token: str | None = Field(default=None, description="confidential complaints only; shown once")
-    duplicate_of: str | None = Field(default=None, description="a near-duplicate: the first complaint's number")
-    message: str | None = Field(default=None, description="what the reporter is told of the duplicate")
+from services.intake import openapi_parts as oa
+from services.intake.channels import REGISTRY, ChannelSpec
+from services.intake.openapi_parts import FORMAT, JURISDICTION
 
 
 class GatewayAnswer(BaseModel):
@@ -110,90 +56,13 @@ class Lookup(BaseModel):
     duplicate_of: str | None = None
 
 
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail", "errors"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "field": {"type": ["string", "null"]},
-                    "message": {"type": "string"},
-                },
-            },
-        },
-    },
-}
-GEOREPORT_ERROR_SCHEMA: dict[str, Any] = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["code", "description"],
-        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
-    },
-}
-
-# each channel's example payloads, as its module declares them (channels/samples.toml)
-SAMPLES: dict[Channel, Any] = {spec.channel: spec.samples for spec in REGISTRY}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _errors(*statuses: int, georeport: bool = False) -> dict[str, Any]:
-    schema = _ref("GeoReportErrors") if georeport else _ref("Problem")
-    media = "application/json" if georeport else "application/problem+json"
-    meaning = {
-        400: "malformed request",
-        401: "no credentials",
-        403: "wrong credentials or channel off",
-        404: "unknown (or not yours)",
-        409: "Idempotency-Key reused with another body",
-        413: "body too large",
-        422: "invalid fields",
-        429: "rate limited (Retry-After)",
-        503: "Kafka unavailable; retry (Retry-After)",
-    }
-    return {str(s): {"description": meaning[s], "content": {media: {"schema": schema}}} for s in statuses}
-
-
-def _json_body(schema: str, example: Any, media: str = "application/json") -> dict[str, Any]:
-    return {"required": True, "content": {media: {"schema": _ref(schema), "example": example}}}
-
-
-def _geo(status: int, schema: str, description: str) -> dict[str, Any]:
-    """A GeoReport answer: JSON for `.json`, the spec's XML for `.xml`."""
-    content = {"application/json": {"schema": _ref(schema)}, "application/xml": {"schema": {"type": "string"}}}
-    return {str(status): {"description": description, "content": content}}
-
-
-def _geo_errors(*statuses: int) -> dict[str, Any]:
-    out = _errors(*statuses, georeport=True)
-    for answer in out.values():
-        answer["content"]["application/xml"] = {"schema": {"type": "string"}}
-    return out
-
-
-FORMAT = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
-JURISDICTION = {"name": "jurisdiction_id", "in": "query", "required": False, "schema": {"type": "string"}}
-
-
 def _geo_get(operation: str, summary: str, schema: str, *params: dict[str, Any]) -> dict[str, Any]:
     return {
         "get": {
             "operationId": operation,
             "summary": summary,
             "parameters": [FORMAT, JURISDICTION, *params],
-            "responses": {**_geo(200, schema, "the answer"), **_geo_errors(400, 404, 429)},
+            "responses": {**oa.geo(200, schema, "the answer"), **oa.geo_errors(400, 404, 429)},
         }
     }
 
@@ -206,35 +75,26 @@ def _path(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def _ok(status: int, schema: str, description: str, media: str = "application/json") -> dict[str, Any]:
-    return {str(status): {"description": description, "content": {media: {"schema": _ref(schema)}}}}
-
-
-GATEWAY_ERRORS = (400, 401, 403, 413, 422, 429, 503)
+def channel_notes(spec: ChannelSpec) -> str:
+    """What every operation of a channel says of it: how its messages are answered and keyed."""
+    answer = (
+        "Interactive: a message that is not a valid complaint is answered with a 4xx naming each field."
+        if spec.interactive
+        else "Not interactive: every authenticated message is answered 2xx and published; one that is not a valid "
+        "complaint is answered on complaints.rejected."
+    )
+    return f"{answer} Message id: {spec.message_id}."
 
 
 def spec() -> dict[str, Any]:
-    samples = copy.deepcopy(SAMPLES)  # the description is the caller's to change
-    models: list[type[BaseModel]] = [
-        WebForm,
-        SmsGatewayEvent,
-        WhatsAppWebhook,
-        WhatsAppMessage,
-        TwilioForm,
-        MailgunForm,
-        MailgunRawForm,
-        Open311Form,
-        Accepted,
-        GatewayAnswer,
-        Lookup,
-    ]
+    models: list[type[BaseModel]] = [*(model for spec in REGISTRY for model in spec.schemas), GatewayAnswer, Lookup]
     schemas: dict[str, Any] = {}
     for model in models:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
-    schemas["Problem"] = PROBLEM_SCHEMA
-    schemas["GeoReportErrors"] = GEOREPORT_ERROR_SCHEMA
+    schemas["Problem"] = oa.PROBLEM_SCHEMA
+    schemas["GeoReportErrors"] = oa.GEOREPORT_ERROR_SCHEMA
     schemas["Open311Created"] = {
         "type": "array",
         "items": {
@@ -286,22 +146,6 @@ def spec() -> dict[str, Any]:
         "items": {"type": "object", "required": ["service_request_id", "token"]},
     }
     paths: dict[str, Any] = {
-        "/v1/complaints": {
-            "post": {
-                "operationId": "submitComplaint",
-                "summary": "The web form: a complaint as JSON",
-                "parameters": [
-                    {
-                        "name": "Idempotency-Key",
-                        "in": "header",
-                        "required": False,
-                        "schema": {"type": "string", "maxLength": 200},
-                    }
-                ],
-                "requestBody": _json_body("WebForm", samples[Channel.WEB]["form"]),
-                "responses": {**_ok(202, "Accepted", "durable in Kafka"), **_errors(400, 409, 413, 422, 429, 503)},
-            }
-        },
         "/v1/complaints/{tracking_number}": {
             "get": {
                 "operationId": "lookupComplaint",
@@ -316,84 +160,7 @@ def spec() -> dict[str, Any]:
                     },
                     {"name": "X-Access-Token", "in": "header", "required": False, "schema": {"type": "string"}},
                 ],
-                "responses": {**_ok(200, "Lookup", "the citizen's view"), **_errors(404, 429)},
-            }
-        },
-        "/v1/channels/sms": {
-            "post": {
-                "operationId": "smsGatewayWebhook",
-                "summary": "android-sms-gateway webhook",
-                "security": [{"smsgateSignature": [], "smsgateTimestamp": []}],
-                "requestBody": _json_body("SmsGatewayEvent", samples[Channel.SMS]["smsgate"]),
-                "responses": {**_ok(202, "GatewayAnswer", "published (or acknowledged)"), **_errors(*GATEWAY_ERRORS)},
-            }
-        },
-        "/v1/channels/twilio": {
-            "post": {
-                "operationId": "twilioWebhook",
-                "summary": "Twilio-style SMS/MMS webhook",
-                "security": [{"twilioSignature": []}],
-                "requestBody": _json_body(
-                    "TwilioForm", samples[Channel.SMS]["twilio"], media="application/x-www-form-urlencoded"
-                ),
-                "responses": {
-                    "200": {"description": "TwiML", "content": {"application/xml": {"schema": {"type": "string"}}}},
-                    **_errors(*GATEWAY_ERRORS),
-                },
-            }
-        },
-        "/v1/channels/whatsapp": {
-            "get": {
-                "operationId": "whatsappVerify",
-                "summary": "Meta's subscription check: echoes hub.challenge",
-                "security": [{"whatsappVerifyToken": []}],
-                "parameters": [
-                    {
-                        "name": "hub.mode",
-                        "in": "query",
-                        "required": True,
-                        "schema": {"type": "string", "enum": ["subscribe"]},
-                    },
-                    {
-                        "name": "hub.challenge",
-                        "in": "query",
-                        "required": True,
-                        "schema": {"type": "string", "maxLength": 200},
-                        "example": "1158201444",
-                    },
-                ],
-                "responses": {
-                    "200": {"description": "the challenge", "content": {"text/plain": {"schema": {"type": "string"}}}},
-                    **_errors(400, 401, 403),
-                },
-            },
-            "post": {
-                "operationId": "whatsappWebhook",
-                "summary": "WhatsApp Cloud API webhook",
-                "security": [{"whatsappSignature": []}],
-                "requestBody": _json_body("WhatsAppWebhook", samples[Channel.WHATSAPP]["webhook"]),
-                "responses": {**_ok(202, "GatewayAnswer", "published"), **_errors(*GATEWAY_ERRORS)},
-            },
-        },
-        "/v1/channels/email": {
-            "post": {
-                "operationId": "emailWebhook",
-                "summary": "inbound e-mail (Mailgun route: parsed fields, or the raw MIME in `body-mime`), signed "
-                "with timestamp, token and signature fields",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/x-www-form-urlencoded": {
-                            "schema": _ref("MailgunForm"),
-                            "example": samples[Channel.EMAIL]["mailgun"],
-                        },
-                        "multipart/form-data": {
-                            "schema": _ref("MailgunRawForm"),
-                            "example": samples[Channel.EMAIL]["mailgun_raw"],
-                        },
-                    },
-                },
-                "responses": {**_ok(202, "GatewayAnswer", "published"), **_errors(*GATEWAY_ERRORS)},
+                "responses": {**oa.ok(200, "Lookup", "the citizen's view"), **oa.errors(404, 429)},
             }
         },
         "/v1/attachments/{attachment_id}": {
@@ -407,7 +174,7 @@ def spec() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": {"description": "the file", "content": {"application/octet-stream": {}}},
-                    **_errors(403, 404),
+                    **oa.errors(403, 404),
                 },
             }
         },
@@ -453,21 +220,14 @@ def spec() -> dict[str, Any]:
                 _query("end_date", "W3C date-time; at most 90 days after start_date"),
                 _query("status", "open, closed or both, comma-delimited"),
             )["get"],
-            "post": {
-                "operationId": "open311Request",
-                "summary": "GeoReport v2 service request",
-                "parameters": [FORMAT],
-                "security": [{"open311ApiKey": []}],
-                "requestBody": _json_body(
-                    "Open311Form", samples[Channel.OPEN311]["form"], media="application/x-www-form-urlencoded"
-                ),
-                "responses": {
-                    **_geo(201, "Open311Created", "created"),
-                    **_geo_errors(400, 401, 403, 404, 413, 422, 429, 503),
-                },
-            },
         },
     }
+    for spec in REGISTRY:  # each channel's endpoints, as its module describes them
+        for endpoint in spec.endpoints:
+            operation = copy.deepcopy(dict(endpoint.operation))  # the description is the caller's to change
+            if endpoint.method == "POST":  # a message's way in (not a gateway's subscription check)
+                operation["description"] = channel_notes(spec)
+            paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {
@@ -480,37 +240,7 @@ def spec() -> dict[str, Any]:
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "smsgateSignature": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "X-Signature",
-                    "description": "hex HMAC-SHA256(ADUAN_SMSGATE_SIGNING_KEY, body + X-Timestamp)",
-                },
-                "smsgateTimestamp": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "X-Timestamp",
-                    "description": "Unix seconds, within ±5 min",
-                },
-                "twilioSignature": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "X-Twilio-Signature",
-                    "description": "Twilio's HMAC-SHA1 of URL + sorted form fields",
-                },
-                "whatsappSignature": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "X-Hub-Signature-256",
-                    "description": "sha256=HMAC-SHA256(ADUAN_WHATSAPP_APP_SECRET, body)",
-                },
-                "whatsappVerifyToken": {"type": "apiKey", "in": "query", "name": "hub.verify_token"},
-                "open311ApiKey": {
-                    "type": "apiKey",
-                    "in": "query",
-                    "name": "api_key",
-                    "description": "or the api_key form field",
-                },
+                name: dict(scheme) for spec in REGISTRY for name, scheme in spec.security_schemes.items()
             },
         },
     }

@@ -4,13 +4,13 @@ own model."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from services.intake import auth
 from services.intake.channels import REGISTRY, SPEC_OF, parse_raw
 from services.intake.channels.whatsapp import whatsapp_messages
 from services.intake.handlers import IntakeHandlers
-from services.intake.http_edge import HttpEdge
 from services.intake.settings import IntakeSettings
 from shared.events import Channel
 
@@ -29,7 +29,10 @@ def test_each_channel_s_checks_and_endpoints_exist() -> None:
         for scheme in spec.auth:
             assert scheme in auth.REGISTRY, (spec.channel, scheme)
         for endpoint in spec.endpoints:
-            assert callable(getattr(HttpEdge, endpoint.handler, None)), (spec.channel, endpoint)
+            assert inspect.iscoroutinefunction(endpoint.handler), (spec.channel, endpoint)
+            assert endpoint.operation["operationId"], (spec.channel, endpoint)
+            for scheme in (name for req in endpoint.operation.get("security", []) for name in req):
+                assert scheme in spec.security_schemes, (spec.channel, scheme)  # declared by the channel
         # a channel reached over HTTP is signed; one that only publishes to Kafka has its own ACL instead
         assert bool(spec.auth) == bool(spec.endpoints) or spec.channel is Channel.WEB, spec.channel
 

@@ -9,11 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from shared.events import Channel
+
+if TYPE_CHECKING:
+    from services.intake.channels.edge import Handler
 
 SAMPLES_PATH = Path(__file__).with_name("samples.toml")
 # channel → sample name → payload
@@ -26,11 +29,13 @@ class RawModel(BaseModel):
 
 @dataclass(frozen=True)
 class Endpoint:
-    """An HTTP endpoint of a channel: `handler` is the name of its method on the HTTP edge (http_edge.py)."""
+    """An HTTP endpoint of a channel: its handler (edge.py's `Handler`, given intake's HTTP edge and the
+    request) and its OpenAPI operation (openapi_parts.py has the pieces)."""
 
     method: str
     path: str
-    handler: str
+    handler: Handler
+    operation: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class ChannelSpec:
     `auth`: the signature checks of auth.py (`channel_verifier` names) its endpoints apply; none on Kafka.
     `endpoints`: its HTTP endpoints; none for a channel that publishes to complaints.inbound itself.
     `samples`: example payloads by name (samples.toml), for the OpenAPI description.
+    `schemas`: the models its endpoints' OpenAPI operations refer to (components/schemas, by class name).
+    `security_schemes`: the OpenAPI security schemes its endpoints' operations name.
     """
 
     channels: tuple[Channel, ...]
@@ -53,6 +60,8 @@ class ChannelSpec:
     auth: tuple[str, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
     samples: Mapping[str, Any] = field(default_factory=dict)
+    schemas: tuple[type[BaseModel], ...] = ()
+    security_schemes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def channel(self) -> Channel:

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 
+from services.intake import openapi_parts as oa
 from services.intake.channels.base import ChannelSpec, Endpoint, RawModel, digest, message_id, samples
+from services.intake.channels.edge import GATEWAY_EVENTS, ChannelEdge, gateway_answer
+from services.intake.http_input import BadInput, json_object, read_body
 from shared.events import Channel
 
 
@@ -87,6 +92,47 @@ def whatsapp_messages(body: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
     return found, others
 
 
+class WhatsAppWebhook(BaseModel):
+    """A WhatsApp Cloud API webhook: entry[].changes[].value.messages[] (see Meta's reference)."""
+
+    object: str = "whatsapp_business_account"
+    entry: list[dict[str, Any]]
+
+
+async def whatsapp_verify(edge: ChannelEdge, request: Request) -> Response:
+    """GET /v1/channels/whatsapp: Meta's subscription check; echoes hub.challenge."""
+    fields = list(request.query_params.multi_items())
+    await edge.authenticate("whatsapp-verify", request, b"", fields)
+    challenge = request.query_params.get("hub.challenge", "")
+    if not challenge or len(challenge) > 200:
+        raise BadInput(400, "invalid_field", "hub.challenge must be 1–200 characters")
+    return PlainTextResponse(challenge)
+
+
+async def whatsapp_webhook(edge: ChannelEdge, request: Request) -> Response:
+    """POST /v1/channels/whatsapp: a WhatsApp Cloud API webhook, signed (X-Hub-Signature-256)."""
+    body = await read_body(request, edge.settings.max_request_bytes)
+    await edge.authenticate("whatsapp", request, body)
+    messages, others = whatsapp_messages(json_object(body))
+    if others:
+        GATEWAY_EVENTS.labels("whatsapp", "status").inc(others)
+    for raw in messages:
+        edge.limited("phone", raw.get("from"))
+    return gateway_answer([await edge.receive(Channel.WHATSAPP, raw, whatsapp_message_id(raw)) for raw in messages])
+
+
+SAMPLES = samples("whatsapp")
+HUB_PARAMETERS = [
+    {"name": "hub.mode", "in": "query", "required": True, "schema": {"type": "string", "enum": ["subscribe"]}},
+    {
+        "name": "hub.challenge",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string", "maxLength": 200},
+        "example": "1158201444",
+    },
+]
+
 SPEC = ChannelSpec(
     channels=(Channel.WHATSAPP,),
     raw_model=WhatsAppMessage,
@@ -94,8 +140,43 @@ SPEC = ChannelSpec(
     message_id="the message's wamid (else a digest of the message)",
     auth=("whatsapp", "whatsapp-verify"),
     endpoints=(
-        Endpoint("GET", "/v1/channels/whatsapp", "whatsapp_verify"),
-        Endpoint("POST", "/v1/channels/whatsapp", "whatsapp_webhook"),
+        Endpoint(
+            "GET",
+            "/v1/channels/whatsapp",
+            whatsapp_verify,
+            {
+                "operationId": "whatsappVerify",
+                "summary": "Meta's subscription check: echoes hub.challenge",
+                "security": [{"whatsappVerifyToken": []}],
+                "parameters": HUB_PARAMETERS,
+                "responses": {
+                    "200": {"description": "the challenge", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                    **oa.errors(400, 401, 403),
+                },
+            },
+        ),
+        Endpoint(
+            "POST",
+            "/v1/channels/whatsapp",
+            whatsapp_webhook,
+            {
+                "operationId": "whatsappWebhook",
+                "summary": "WhatsApp Cloud API webhook",
+                "security": [{"whatsappSignature": []}],
+                "requestBody": oa.json_body("WhatsAppWebhook", SAMPLES["webhook"]),
+                "responses": {**oa.ok(202, "GatewayAnswer", "published"), **oa.errors(*oa.GATEWAY_ERRORS)},
+            },
+        ),
     ),
-    samples=samples("whatsapp"),
+    samples=SAMPLES,
+    schemas=(WhatsAppWebhook, WhatsAppMessage),
+    security_schemes={
+        "whatsappSignature": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Hub-Signature-256",
+            "description": "sha256=HMAC-SHA256(ADUAN_WHATSAPP_APP_SECRET, body)",
+        },
+        "whatsappVerifyToken": {"type": "apiKey", "in": "query", "name": "hub.verify_token"},
+    },
 )
