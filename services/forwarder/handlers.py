@@ -71,7 +71,7 @@ from shared.events import (
 )
 from shared.idempotency import once
 from shared.kafka import Publisher
-from shared.logging import get_logger
+from shared.logging import bound, get_logger
 
 log = get_logger(__name__)
 PRODUCER = "forwarder"
@@ -388,9 +388,9 @@ class ForwarderHandlers:
                 return
             try:
                 await self._send_responses(conn, row.complaint_id, row.lapor_tracking_id)
-            except LaporRetryableError as exc:
-                # Kept `pending`: the status sync's next round tries again (a lookup first if it may
-                # have been applied), so LAPOR! being down holds up no other message.
+            except LaporError as exc:
+                # Kept `pending` (or `waiting`): the status sync's next round tries again (a lookup
+                # first if it may have been applied), so LAPOR! being down holds up no other message.
                 log.warning("reporter messages not sent yet; LAPOR! failed", error_type=type(exc).__name__)
 
     async def _send_responses(self, conn: asyncpg.Connection, complaint_id: uuid.UUID, tracking_id: str) -> int:
@@ -443,15 +443,19 @@ class ForwarderHandlers:
         without a definite answer; return how many went. Run after each status sync round."""
         sent = 0
         for item in await store.responses_due(self.db.pool, limit=200):
-            async with store.locked(self.db.pool, item["complaint_id"]) as conn:
+            with bound(complaint_id=item["complaint_id"], correlation_id=item["correlation_id"]):
                 try:
-                    sent += await self._send_responses(conn, item["complaint_id"], item["lapor_tracking_id"])
+                    sent += await self._send_due(item["complaint_id"], item["lapor_tracking_id"])
                 except LaporUnavailable as exc:
                     log.warning("reporter messages not sent yet; LAPOR! failed", error_type=type(exc).__name__)
                     break  # the breaker is open or the rate spent: the next round
                 except LaporError as exc:
                     log.warning("reporter messages not sent yet; LAPOR! failed", error_type=type(exc).__name__)
         return sent
+
+    async def _send_due(self, complaint_id: uuid.UUID, tracking_id: str) -> int:
+        async with store.locked(self.db.pool, complaint_id) as conn:
+            return await self._send_responses(conn, complaint_id, tracking_id)
 
     # ------------------------------------------------------------------------------------------
     # in doubt: look it up until it is settled

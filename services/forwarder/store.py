@@ -398,13 +398,13 @@ async def refuse_responses(conn: Conn, reference: str, error: str) -> None:
 async def responses_due(conn: Conn, limit: int) -> list[asyncpg.Record]:
     """Reports with messages to send now: waiting ones once LAPOR! shows the agency's follow-up, and
     those never answered for sure (not tried, a lost answer, a 5xx) unless the report is closed."""
+    # driven from the unsent messages (a partial index), not from every report
     return await conn.fetch(
-        f"""SELECT r.complaint_id, r.lapor_tracking_id FROM forwarder.reports r
-            WHERE r.lapor_tracking_id IS NOT NULL AND EXISTS (
-                SELECT 1 FROM forwarder.responses m WHERE m.complaint_id = r.complaint_id AND m.{_UNSENT}
-                  AND (r.lapor_status = 'followed_up'
-                       OR (m.state = 'pending' AND r.lapor_status IS DISTINCT FROM 'closed')))
-            LIMIT $1""",
+        """SELECT DISTINCT r.complaint_id, r.lapor_tracking_id, r.correlation_id
+           FROM forwarder.responses m JOIN forwarder.reports r USING (complaint_id)
+           WHERE m.state IN ('pending', 'waiting') AND m.body IS NOT NULL AND r.lapor_tracking_id IS NOT NULL
+             AND (r.lapor_status = 'followed_up' OR (m.state = 'pending' AND r.lapor_status IS DISTINCT FROM 'closed'))
+           LIMIT $1""",
         limit,
     )
 
