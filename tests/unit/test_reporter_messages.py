@@ -64,3 +64,34 @@ def test_a_single_message_longer_than_lapors_limit_is_cut_to_fit() -> None:
 
 def test_nothing_queued_is_no_response() -> None:
     assert response_batch([]) == ([], "")
+
+
+async def test_a_duplicate_follow_up_or_an_empty_one_is_not_passed_on_and_touches_nothing() -> None:
+    from prometheus_client import REGISTRY
+
+    from services.forwarder.handlers import ForwarderHandlers
+    from services.forwarder.settings import ForwarderSettings
+    from shared.events import Channel, EventType, FollowUp, FollowUpKind, new_envelope
+
+    def sample(outcome: str) -> float:
+        return REGISTRY.get_sample_value("aduan_reporter_messages_total", {"outcome": outcome}) or 0.0
+
+    # no database, no LAPOR!, no publisher: anything the handler touched would fail
+    handlers = ForwarderHandlers(None, None, None, ForwarderSettings(), None)  # type: ignore[arg-type]
+
+    def follow_up(kind: FollowUpKind, text: str) -> object:
+        payload = FollowUp(
+            tracking_number="LPG-261129-ABCDEF01",
+            kind=kind,
+            channel=Channel.EMAIL,
+            channel_message_id="<m@x>",
+            received_at=AT,
+            text=text,
+            reason="similar text",
+        )
+        return new_envelope(EventType.FOLLOW_UP, payload, producer="test", complaint_id=uuid.uuid4())
+
+    duplicates, empties = sample("skipped_duplicate"), sample("skipped_empty")
+    await handlers.on_follow_up(follow_up(FollowUpKind.DUPLICATE, "Jalan rusak juga di Natar."))  # type: ignore[arg-type]
+    await handlers.on_follow_up(follow_up(FollowUpKind.MESSAGE, "   "))  # type: ignore[arg-type]
+    assert (sample("skipped_duplicate"), sample("skipped_empty")) == (duplicates + 1, empties + 1)
