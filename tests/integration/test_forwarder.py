@@ -411,6 +411,45 @@ async def test_messages_that_waited_go_as_one_response_once_the_agency_followed_
     assert await _message_states(database_url, event.complaint_id) == ["sent", "sent"]
 
 
+async def test_a_response_whose_answer_was_lost_is_looked_up_not_sent_twice(
+    forwarder, simulator, infra, topics, database_url
+):
+    event = routed_event()
+    await publish_events(infra.kafka, topics.routed, event)
+    lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
+    for status in ("verified", "disposed", "followed_up"):
+        simulator.state.advance(lapor_id, status, None)
+    simulator.state.set_faults({"lost_response": 1.0})  # LAPOR! takes the response, the answer never comes
+    lost = _follow_up(event, "Pesan pertama.")
+    await publish_events(infra.kafka, topics.follow_ups, lost)
+
+    async def in_doubt() -> bool:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return bool(
+                await conn.fetchval(
+                    "SELECT doubt_at IS NOT NULL AND reference IS NOT NULL FROM forwarder.responses"
+                    " WHERE event_id = $1 AND state = 'pending'",
+                    lost.event_id,
+                )
+            )
+        finally:
+            await conn.close()
+
+    assert await eventually(in_doubt, timeout=20)
+    simulator.state.set_faults({"lost_response": 0.0})
+    later = _follow_up(event, "Pesan kedua.", minutes=1)
+    await publish_events(infra.kafka, topics.follow_ups, later, lost)
+    # the first was found on the report; the second waits for the next follow-up (the first reopened it)
+    assert await eventually(lambda: _is(database_url, event.complaint_id, ["sent", "waiting"]), timeout=20)
+    simulator.state.advance(lapor_id, "followed_up", None)
+    await forwarder.handlers.sync_status_once()
+    report = simulator.state.get(lapor_id)
+    assert [r["text"] for r in report["responses"]] == ["Pesan pertama.", "Pesan kedua."]
+    assert report["status"] == "reopened"
+    assert await _message_states(database_url, event.complaint_id) == ["sent", "sent"]
+
+
 async def _is(database_url: str, complaint_id: object, states: list[str]) -> bool:
     return await _message_states(database_url, complaint_id) == states
 
