@@ -93,6 +93,7 @@ SERVICES: dict[str, Principal] = {
             Subscription(ROUTED, "routed"),
             *(Subscription(t, f"retry-{n}") for n, t in enumerate(_RETRIES, 1)),
             Subscription(RESPONSES, "responses"),
+            Subscription(FOLLOW_UPS, "follow-ups"),
         ),
         (*_RETRIES, FORWARD_DLQ, FORWARDED, STATUS),
     ),

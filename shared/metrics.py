@@ -6,8 +6,9 @@ whichever service publishes them; the Grafana dashboard and the alert rules of d
 read these names (docs/operations.md lists every metric). Kafka consumer lag and topic sizes come
 from Strimzi's Kafka Exporter (`kafka_consumergroup_lag`, `kafka_topic_partition_current_offset`).
 
-Two gauges/counters are set by the services that own the state: the forwarder's LAPOR! circuit
-breaker (`BREAKER_STATE`) and the notifier's alert deliveries (`ALERT_DELIVERIES`).
+Three gauges/counters are set by the services that own the state: the forwarder's LAPOR! circuit
+breaker (`BREAKER_STATE`) and the reporter's messages it passes to LAPOR! (`REPORTER_MESSAGES`), and
+the notifier's alert deliveries (`ALERT_DELIVERIES`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ SLA_ALERTS = Counter("aduan_sla_alerts_total", "Deadline warnings, breaches and 
 REJECTIONS = Counter("aduan_rejections_total", "Channel messages answered with a rejection", ["channel"])
 # 0 closed, 1 half-open, 2 open (the forwarder's breaker towards LAPOR!)
 BREAKER_STATE = Gauge("aduan_lapor_breaker_state", "LAPOR! circuit breaker: 0 closed, 1 half-open, 2 open")
+# the reporter's messages for LAPOR! (complaints.responses, complaints.follow_ups): queued, sent, waiting
+# (for the agency's follow-up), refused, skipped_duplicate / skipped_empty (follow-ups not passed on)
+REPORTER_MESSAGES = Counter("aduan_reporter_messages_total", "The reporter's messages for LAPOR!", ["outcome"])
 ALERT_DELIVERIES = Counter("aduan_alert_deliveries_total", "SLA alerts delivered to people", ["channel", "outcome"])
 
 

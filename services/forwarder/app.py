@@ -10,7 +10,7 @@ from services.forwarder.lapor import LaporClient
 from services.forwarder.lapor_api import LaporApi
 from services.forwarder.lapor_legacy import LegacyLaporClient
 from services.forwarder.settings import ForwarderSettings
-from shared.events import ForwardRetry, ReporterResponse, RoutedComplaint
+from shared.events import FollowUp, ForwardRetry, ReporterResponse, RoutedComplaint
 from shared.service import Service
 
 NAME = "forwarder"
@@ -55,6 +55,7 @@ def build(settings: ForwarderSettings | None = None) -> Service:
             handlers.on_retry
         )
     service.subscribe(topics.responses, ReporterResponse, "responses", max_records=50)(handlers.on_response)
+    service.subscribe(topics.follow_ups, FollowUp, "follow-ups", max_records=50)(handlers.on_follow_up)
     service.every(settings.status_sync_interval_s, handlers.sync_status_once, "lapor-status-sync")
     service.every(settings.reconcile_interval_s, handlers.reconcile_once, "lapor-reconcile")
     service.on_stop.append(lapor.aclose)

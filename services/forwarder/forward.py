@@ -1,10 +1,14 @@
-"""What the forwarder decides, free of I/O: the LAPOR! report for a routed complaint, and what to do
-after a failure (retry now, retry later on which topic, or park)."""
+"""What the forwarder decides, free of I/O: the LAPOR! report for a routed complaint, what to do
+after a failure (retry now, retry later on which topic, or park), and the text of the reporter's
+messages as one LAPOR! response."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from services.forwarder.lapor_api import MAX_ATTACHMENTS_BYTES, LaporReport
 from shared.agencies import PROVINCE_CODE
@@ -84,3 +88,70 @@ def doubt_wait(doubt_age_s: float | None, settle_s: float) -> float:
 def inline_backoff(attempt: int, base_s: float) -> float:
     """Pause before inline try `attempt + 1`: doubling, capped at 2 s so a delivery stays short."""
     return min(base_s * 2 ** (attempt - 1), 2.0)
+
+
+# -- the reporter's messages as LAPOR! responses --------------------------------------------------
+
+RESPONSE_MAX_CHARS = 10_000  # the longest response text LAPOR! takes (docs/lapor-integration.md)
+WIB = ZoneInfo("Asia/Jakarta")
+_SEPARATOR = "\n\n---\n\n"
+_CUT = " […]"
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """One message of the reporter kept for LAPOR! (forwarder.responses), its text ready to send."""
+
+    event_id: uuid.UUID
+    body: str
+    received_at: datetime | None
+
+
+def message_text(text: str, attachment_urls: Sequence[str]) -> str:
+    """A follow-up's text for LAPOR!: intake's masked text, then each attachment (intake's signed URL)
+    as a link, as the report's own attachments over LAPOR!'s limit are sent. Empty if it has neither."""
+    parts = [text.strip()] if text.strip() else []
+    parts += [f"Lampiran: {url}" for url in attachment_urls]
+    return "\n\n".join(parts)
+
+
+def response_reference(first: QueuedMessage) -> str:
+    """The reference a response goes under: its first message's (`resp-<event id>`), so a single
+    message keeps the reference it always had."""
+    return f"resp-{first.event_id}"
+
+
+def response_batch(
+    messages: Sequence[QueuedMessage], max_chars: int = RESPONSE_MAX_CHARS
+) -> tuple[list[QueuedMessage], str]:
+    """The messages that go to LAPOR! as one response, and its text.
+
+    LAPOR! takes one response per follow-up of the agency (the response reopens the report), so every
+    message that waited for the follow-up goes in it, oldest first; several are each headed by when
+    the reporter wrote (WIB). A message that would make the text longer than LAPOR! takes waits for
+    the next response; the first one alone is cut to fit."""
+    if not messages:
+        return [], ""
+    ordered = list(messages)
+    if len(ordered) == 1:
+        return ordered, _fit(ordered[0].body, max_chars)
+    batch: list[QueuedMessage] = []
+    text = ""
+    for message in ordered:
+        part = f"[{_when(message.received_at)}]\n{message.body}"
+        candidate = part if not batch else text + _SEPARATOR + part
+        if len(candidate) > max_chars:
+            if not batch:
+                return [message], _fit(part, max_chars)
+            break
+        batch.append(message)
+        text = candidate
+    return batch, text
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB") if at is not None else "waktu tidak diketahui"
+
+
+def _fit(text: str, max_chars: int) -> str:
+    return text if len(text) <= max_chars else text[: max_chars - len(_CUT)].rstrip() + _CUT

@@ -14,7 +14,9 @@ Exactly once, against a remote system that does not dedupe:
   "in doubt", and the periodic reconcile looks it up until it is settled.
 
 It also brings LAPOR!'s status steps back (sync_status_once), sends re-routes to LAPOR! as a new
-disposition, and the reporter's responses as LAPOR! responses (which reopen the report).
+disposition, and the reporter's messages (complaints.responses, and complaints.follow_ups of kind
+`message`) as LAPOR! responses (which reopen the report): kept in forwarder.responses until LAPOR!
+takes them, which it does only after the agency's follow-up, seen by the status sync.
 """
 
 from __future__ import annotations
@@ -23,13 +25,22 @@ import asyncio
 import functools
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import asyncpg
 
 from services.forwarder import store
-from services.forwarder.forward import doubt_wait, inline_backoff, next_retry, reference_for, report_for
+from services.forwarder.forward import (
+    doubt_wait,
+    inline_backoff,
+    message_text,
+    next_retry,
+    reference_for,
+    report_for,
+    response_batch,
+    response_reference,
+)
 from services.forwarder.guard import LaporGuard
 from services.forwarder.lapor_api import (
     LaporApi,
@@ -41,10 +52,13 @@ from services.forwarder.lapor_api import (
     LaporUnavailable,
 )
 from services.forwarder.settings import ForwarderSettings
+from shared import metrics
 from shared.db import Database
 from shared.events import (
     Envelope,
     EventType,
+    FollowUp,
+    FollowUpKind,
     Forwarded,
     ForwardOutcome,
     ForwardParked,
@@ -57,7 +71,7 @@ from shared.events import (
 )
 from shared.idempotency import once
 from shared.kafka import Publisher
-from shared.logging import get_logger
+from shared.logging import bound, get_logger
 
 log = get_logger(__name__)
 PRODUCER = "forwarder"
@@ -336,39 +350,112 @@ class ForwarderHandlers:
         log.info("LAPOR! report disposed to another agency", lapor_tracking_id=tracking_id, agency_code=agency)
 
     # ------------------------------------------------------------------------------------------
-    # the reporter's response ("belum selesai"): sent to LAPOR!, which reopens the report
+    # the reporter's messages: the answer to the agency's follow-up ("belum selesai") and further
+    # messages on the complaint go to LAPOR! as the reporter's response, which reopens the report
 
     async def on_response(self, envelope: Envelope[ReporterResponse]) -> None:
-        if envelope.complaint_id is None:
-            log.warning("a reporter response without a complaint id; ignored")
+        response = envelope.payload
+        await self._take_message(envelope, "response", response.text, response.responded_at)
+
+    async def on_follow_up(self, envelope: Envelope[FollowUp]) -> None:
+        follow_up = envelope.payload
+        if follow_up.kind is not FollowUpKind.MESSAGE:
+            # A near-duplicate is another complaint of the same matter (routed and forwarded as the
+            # first), not this reporter's word on the report: it is not sent to LAPOR! as a response.
+            metrics.REPORTER_MESSAGES.labels("skipped_duplicate").inc()
+            log.info("follow-up not passed on to LAPOR!", kind=follow_up.kind.value)
             return
+        body = message_text(follow_up.text, [a.url for a in follow_up.attachments])
+        if not body:
+            metrics.REPORTER_MESSAGES.labels("skipped_empty").inc()
+            log.info("follow-up not passed on to LAPOR!", kind="empty")
+            return
+        await self._take_message(envelope, "message", body, follow_up.received_at)
+
+    async def _take_message(self, envelope: Envelope[Any], kind: str, body: str, received_at: datetime) -> None:
+        """Keep the message (the event's claim), then send what the report has waiting, if LAPOR! takes
+        it now. Whatever does not go now is sent by the status sync (send_waiting_responses)."""
+        if envelope.complaint_id is None:
+            log.warning("a reporter message without a complaint id; ignored", kind=kind)
+            return
+        if await store.queue_response(self.db.pool, envelope.event_id, envelope.complaint_id, kind, body, received_at):
+            metrics.REPORTER_MESSAGES.labels("queued").inc()
         async with store.locked(self.db.pool, envelope.complaint_id) as conn:
             row = await store.get_report(conn, envelope.complaint_id)
-            if row is not None and row.state == "pending":
-                # On its way into LAPOR!: let it come again (the batch is redelivered after a pause).
-                raise LookupError("the complaint's LAPOR! report is not made yet; the response waits")
             if row is None or row.lapor_tracking_id is None:
-                log.warning(
-                    "a reporter response for a complaint with no LAPOR! report; not sent",
-                    state=row.state if row else None,
-                )
+                # Not in LAPOR! yet: kept, and sent once the report exists and is followed up.
+                log.info("reporter message waits for its LAPOR! report", kind=kind, state=row.state if row else None)
                 return
-            state = await store.open_response(conn, envelope.event_id, envelope.complaint_id)
-            if state["state"] == "sent":
-                return
-            tracking_id, reference = row.lapor_tracking_id, f"resp-{envelope.event_id}"
             try:
-                if state["doubt_at"] is not None and await self._call(self.lapor.has_response, tracking_id, reference):
-                    await store.response_sent(conn, envelope.event_id)
-                    return
-                await store.begin_response(conn, envelope.event_id)
-                await self._call(self.lapor.reporter_response, tracking_id, reference, envelope.payload.text)
-            except LaporPermanentError as exc:
-                # e.g. 409: LAPOR! takes a response only after the agency's follow-up.
-                log.warning("LAPOR! refused the reporter response", error=str(exc)[:300], status=exc.status)
-                return
-            await store.response_sent(conn, envelope.event_id)
-            log.info("reporter response sent to LAPOR!", lapor_tracking_id=tracking_id)
+                await self._send_responses(conn, row.complaint_id, row.lapor_tracking_id)
+            except LaporError as exc:
+                # Kept `pending` (or `waiting`): the status sync's next round tries again (a lookup
+                # first if it may have been applied), so LAPOR! being down holds up no other message.
+                log.warning("reporter messages not sent yet; LAPOR! failed", error_type=type(exc).__name__)
+
+    async def _send_responses(self, conn: asyncpg.Connection, complaint_id: uuid.UUID, tracking_id: str) -> int:
+        """Send the complaint's messages LAPOR! does not have yet as one response, oldest first; return
+        how many went. Under the complaint's lock, so two senders (the consumer and the status sync,
+        two replicas) never send the same message. A response whose call may have been applied is
+        looked up on the report first; one not found is believed absent once the doubt has settled."""
+        sent = 0
+        for doubtful in await store.doubtful_responses(conn, complaint_id):
+            reference = doubtful["reference"]
+            if await self._call(self.lapor.has_response, tracking_id, reference):
+                found = await store.responses_sent(conn, reference)
+                metrics.REPORTER_MESSAGES.labels("sent").inc(found)
+                sent += found
+                continue
+            age = (utcnow() - doubtful["doubt_at"]).total_seconds() if doubtful["doubt_at"] else None
+            if doubt_wait(age, self.settings.doubt_settle_s) > 0:
+                return sent  # LAPOR! may still be applying it: nothing else goes before it (the order)
+            await store.release_responses(conn, reference, "pending")
+        batch, text = response_batch(await store.unsent_responses(conn, complaint_id))
+        if not batch:
+            return sent
+        reference = response_reference(batch[0])
+        await store.begin_responses(conn, reference, [m.event_id for m in batch])  # durable before the call
+        try:
+            await self._call(self.lapor.reporter_response, tracking_id, reference, text)
+        except LaporPermanentError as exc:
+            if exc.status == 409:
+                # LAPOR! takes a response only after the agency's follow-up: kept until the status
+                # sync sees it (reports.lapor_status), then sent.
+                await store.release_responses(conn, reference, "waiting")
+                metrics.REPORTER_MESSAGES.labels("waiting").inc(len(batch))
+                log.info("reporter messages wait for the agency's follow-up", lapor_tracking_id=tracking_id)
+                return sent
+            await store.refuse_responses(conn, reference, f"LAPOR! refused the response: HTTP {exc.status}")
+            metrics.REPORTER_MESSAGES.labels("refused").inc(len(batch))
+            log.warning("LAPOR! refused the reporter's messages", lapor_tracking_id=tracking_id, status=exc.status)
+            return sent
+        except LaporRetryableError as exc:
+            if not exc.maybe_applied:
+                await store.release_responses(conn, reference, "pending")
+            raise
+        went = await store.responses_sent(conn, reference)
+        metrics.REPORTER_MESSAGES.labels("sent").inc(went)
+        log.info("reporter messages sent to LAPOR!", lapor_tracking_id=tracking_id, messages=went)
+        return sent + went
+
+    async def send_waiting_responses(self) -> int:
+        """Send the messages that wait for the agency's follow-up (now that LAPOR! shows it) and those
+        without a definite answer; return how many went. Run after each status sync round."""
+        sent = 0
+        for item in await store.responses_due(self.db.pool, limit=200):
+            with bound(complaint_id=item["complaint_id"], correlation_id=item["correlation_id"]):
+                try:
+                    sent += await self._send_due(item["complaint_id"], item["lapor_tracking_id"])
+                except LaporUnavailable as exc:
+                    log.warning("reporter messages not sent yet; LAPOR! failed", error_type=type(exc).__name__)
+                    break  # the breaker is open or the rate spent: the next round
+                except LaporError as exc:
+                    log.warning("reporter messages not sent yet; LAPOR! failed", error_type=type(exc).__name__)
+        return sent
+
+    async def _send_due(self, complaint_id: uuid.UUID, tracking_id: str) -> int:
+        async with store.locked(self.db.pool, complaint_id) as conn:
+            return await self._send_responses(conn, complaint_id, tracking_id)
 
     # ------------------------------------------------------------------------------------------
     # in doubt: look it up until it is settled
@@ -435,10 +522,13 @@ class ForwarderHandlers:
         id is not recorded yet is held (status_backlog) and published once the id is known; the
         cursor moves past a page only after each of its steps was published or held."""
         try:
-            return await self._sync_status()
+            published = await self._sync_status()
         except LaporError as exc:
             log.warning("status sync round stopped; LAPOR! failed", error=f"{type(exc).__name__}: {exc}"[:300])
-            return 0
+            published = 0
+        # The reporter's messages that waited for the agency's follow-up go now that it is seen.
+        await self.send_waiting_responses()
+        return published
 
     async def _sync_status(self) -> int:
         self._backlog = await store.backlog_size(self.db.pool) > 0
@@ -516,6 +606,7 @@ class ForwarderHandlers:
         async with once(self.db.pool, store.SCHEMA, "status-sync", event.event_id) as conn:
             if conn is None:
                 return 0
+            await store.note_lapor_status(conn, change.tracking_id, change.status.value, change.seq)
             await self.publisher.publish(self.topics.status, event)
             return 1
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import asyncpg
 
+from services.forwarder.forward import QueuedMessage
+
 SCHEMA = "forwarder"
 Conn = asyncpg.Connection | asyncpg.Pool
 
@@ -301,24 +303,118 @@ async def record_reroute(
         await set_agency(conn, complaint_id, agency_code)
 
 
-# -- reporter responses -------------------------------------------------------------------------------
+# -- the reporter's messages for LAPOR! (responses and follow-ups) ----------------------------------
 
 
-async def open_response(conn: Conn, event_id: uuid.UUID, complaint_id: uuid.UUID) -> asyncpg.Record:
-    return await conn.fetchrow(
-        """INSERT INTO forwarder.responses (event_id, complaint_id, state) VALUES ($1, $2, 'pending')
-           ON CONFLICT (event_id) DO UPDATE SET state = forwarder.responses.state
-           RETURNING state, attempts, doubt_at""",
-        event_id,
+async def queue_response(
+    conn: Conn, event_id: uuid.UUID, complaint_id: uuid.UUID, kind: str, body: str, received_at: datetime
+) -> bool:
+    """Keep the reporter's message until LAPOR! has it: the event's claim (its id is the key) and what
+    is needed to send it, in one statement. False for a redelivery (a row from before 0005 without its
+    text gets it)."""
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO forwarder.responses (event_id, complaint_id, state, kind, body, received_at)
+               VALUES ($1, $2, 'pending', $3, $4, $5)
+               ON CONFLICT (event_id) DO UPDATE SET body = EXCLUDED.body, received_at = EXCLUDED.received_at
+                   WHERE forwarder.responses.body IS NULL AND forwarder.responses.state IN ('pending', 'waiting')
+               RETURNING xmax = 0""",
+            event_id,
+            complaint_id,
+            kind,
+            body,
+            received_at,
+        )
+    )
+
+
+_UNSENT = "state IN ('pending', 'waiting') AND body IS NOT NULL"
+
+
+async def unsent_responses(conn: Conn, complaint_id: uuid.UUID) -> list[QueuedMessage]:
+    """The complaint's messages not in LAPOR! and not in a call, in the order the reporter wrote them."""
+    rows = await conn.fetch(
+        f"""SELECT event_id, body, received_at FROM forwarder.responses
+            WHERE complaint_id = $1 AND {_UNSENT} AND reference IS NULL
+            ORDER BY received_at NULLS FIRST, queued_at, event_id""",
+        complaint_id,
+    )
+    return [QueuedMessage(r["event_id"], r["body"], r["received_at"]) for r in rows]
+
+
+async def doubtful_responses(conn: Conn, complaint_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The references of the complaint's responses sent in a call whose outcome is unknown, with when."""
+    return await conn.fetch(
+        """SELECT reference, max(doubt_at) AS doubt_at FROM forwarder.responses
+           WHERE complaint_id = $1 AND state IN ('pending', 'waiting') AND reference IS NOT NULL
+           GROUP BY reference ORDER BY min(received_at)""",
         complaint_id,
     )
 
 
-async def begin_response(conn: Conn, event_id: uuid.UUID) -> None:
+async def begin_responses(conn: Conn, reference: str, event_ids: list[uuid.UUID]) -> None:
+    """Durably, before the call: these messages go as the response `reference`, which may be applied
+    from now on."""
     await conn.execute(
-        "UPDATE forwarder.responses SET attempts = attempts + 1, doubt_at = now() WHERE event_id = $1", event_id
+        """UPDATE forwarder.responses SET reference = $1, attempts = attempts + 1, doubt_at = now()
+           WHERE event_id = ANY($2::uuid[])""",
+        reference,
+        event_ids,
     )
 
 
-async def response_sent(conn: Conn, event_id: uuid.UUID) -> None:
-    await conn.execute("UPDATE forwarder.responses SET state = 'sent', sent_at = now() WHERE event_id = $1", event_id)
+async def release_responses(conn: Conn, reference: str, state: str, error: str | None = None) -> None:
+    """The response `reference` surely was not applied: its messages are unsent again (`state`)."""
+    await conn.execute(
+        """UPDATE forwarder.responses SET reference = NULL, doubt_at = NULL, state = $2,
+                  last_error = COALESCE($3, last_error)
+           WHERE reference = $1 AND state IN ('pending', 'waiting')""",
+        reference,
+        state,
+        error,
+    )
+
+
+async def responses_sent(conn: Conn, reference: str) -> int:
+    """LAPOR! has the response `reference`: its messages are sent (their text is no longer kept)."""
+    rows = await conn.fetch(
+        """UPDATE forwarder.responses SET state = 'sent', sent_at = now(), body = NULL, doubt_at = NULL,
+                  last_error = NULL
+           WHERE reference = $1 AND state IN ('pending', 'waiting') RETURNING event_id""",
+        reference,
+    )
+    return len(rows)
+
+
+async def refuse_responses(conn: Conn, reference: str, error: str) -> None:
+    await conn.execute(
+        """UPDATE forwarder.responses SET state = 'refused', doubt_at = NULL, last_error = $2
+           WHERE reference = $1 AND state IN ('pending', 'waiting')""",
+        reference,
+        error[:2000],
+    )
+
+
+async def responses_due(conn: Conn, limit: int) -> list[asyncpg.Record]:
+    """Reports with messages to send now: waiting ones once LAPOR! shows the agency's follow-up, and
+    those never answered for sure (not tried, a lost answer, a 5xx) unless the report is closed."""
+    # driven from the unsent messages (a partial index), not from every report
+    return await conn.fetch(
+        """SELECT DISTINCT r.complaint_id, r.lapor_tracking_id, r.correlation_id
+           FROM forwarder.responses m JOIN forwarder.reports r USING (complaint_id)
+           WHERE m.state IN ('pending', 'waiting') AND m.body IS NOT NULL AND r.lapor_tracking_id IS NOT NULL
+             AND (r.lapor_status = 'followed_up' OR (m.state = 'pending' AND r.lapor_status IS DISTINCT FROM 'closed'))
+           LIMIT $1""",
+        limit,
+    )
+
+
+async def note_lapor_status(conn: Conn, lapor_tracking_id: str, status: str, seq: int) -> None:
+    """The latest LAPOR! status step applied to the report (an older step replayed changes nothing)."""
+    await conn.execute(
+        """UPDATE forwarder.reports SET lapor_status = $2, lapor_status_seq = $3
+           WHERE lapor_tracking_id = $1 AND (lapor_status_seq IS NULL OR lapor_status_seq < $3)""",
+        lapor_tracking_id,
+        status,
+        seq,
+    )

@@ -4,6 +4,9 @@ exactly one LAPOR! report per complaint, whatever LAPOR! does."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import pytest
@@ -12,7 +15,19 @@ from aduan.replay import dlq_list, dlq_replay, replay
 from services.forwarder.app import build
 from services.forwarder.forward import report_for
 from services.forwarder.settings import ForwarderSettings
-from shared.events import EventType, Level, ReporterResponse, RoutedComplaint, new_envelope, utcnow
+from shared.events import (
+    Attachment,
+    Channel,
+    Envelope,
+    EventType,
+    FollowUp,
+    FollowUpKind,
+    Level,
+    ReporterResponse,
+    RoutedComplaint,
+    new_envelope,
+    utcnow,
+)
 from simulators.lapor.server import SimulatorServer
 from tests.factories import complaint, decision, routed_event
 from tests.support import eventually, publish_events, read_topic, running
@@ -272,6 +287,171 @@ async def test_the_reporters_response_reopens_the_report_once(syncing_forwarder,
     report = simulator.state.get(lapor_id)
     assert [r["text"] for r in report["responses"]] == ["Belum selesai, jalan masih berlubang."]
     assert report["status"] == "reopened"
+
+
+def _follow_up(
+    event: Envelope[RoutedComplaint],
+    text: str,
+    *,
+    kind: FollowUpKind = FollowUpKind.MESSAGE,
+    attachments: tuple[Attachment, ...] = (),
+    minutes: int = 0,
+) -> Envelope[Any]:
+    return new_envelope(
+        EventType.FOLLOW_UP,
+        FollowUp(
+            tracking_number=event.payload.complaint.tracking_number,
+            kind=kind,
+            channel=Channel.EMAIL,
+            channel_message_id=f"<{uuid.uuid4()}@mail.example>",
+            received_at=utcnow() + timedelta(minutes=minutes),
+            text=text,
+            attachments=attachments,
+            reason="In-Reply-To",
+        ),
+        producer="test-intake",
+        complaint_id=event.complaint_id,
+    )
+
+
+async def _message_states(database_url: str, complaint_id: object) -> list[str]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT state FROM forwarder.responses WHERE complaint_id = $1 ORDER BY received_at", complaint_id
+        )
+        return [r["state"] for r in rows]
+    finally:
+        await conn.close()
+
+
+async def test_follow_ups_before_and_after_the_agencys_follow_up_reach_lapor_once_in_order(
+    forwarder, simulator, infra, topics, database_url
+):
+    # No periodic status sync (the `forwarder` fixture): each round is run here, so the order is known.
+    event = routed_event()
+    await publish_events(infra.kafka, topics.routed, event)
+    lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
+    for status in ("verified", "disposed"):
+        simulator.state.advance(lapor_id, status, None)
+    photo = "http://127.0.0.1:8080/v1/attachments/a1?expires=1&signature=abc"
+    before = _follow_up(
+        event, "Sudah seminggu belum ada perbaikan.", attachments=(Attachment(url=photo, media_type="image/jpeg"),)
+    )
+    await publish_events(infra.kafka, topics.follow_ups, before, before)  # and its redelivery
+    # LAPOR! takes no response before the agency's follow-up (409): the message waits, it is not dropped.
+    assert await eventually(lambda: _is(database_url, event.complaint_id, ["waiting"]), timeout=20)
+    assert simulator.state.get(lapor_id)["responses"] == []
+
+    simulator.state.advance(lapor_id, "followed_up", "jalan sudah ditambal")
+    await forwarder.handlers.sync_status_once()  # sees the follow-up, then sends what waited for it
+    first = f"Sudah seminggu belum ada perbaikan.\n\nLampiran: {photo}"
+    report = simulator.state.get(lapor_id)
+    assert [r["text"] for r in report["responses"]] == [first]
+    assert report["status"] == "reopened"
+
+    simulator.state.advance(lapor_id, "followed_up", "jalan sudah diaspal")  # the agency's second follow-up
+    after = _follow_up(event, "Masih berlubang di dekat pasar.", minutes=1)
+    linked = _follow_up(event, "Jalan rusak di Natar.", kind=FollowUpKind.DUPLICATE, minutes=2)
+    await publish_events(infra.kafka, topics.follow_ups, after, after, before, linked)  # redeliveries, a duplicate
+    assert await eventually(lambda: _is(database_url, event.complaint_id, ["sent", "sent"]), timeout=20)
+    await forwarder.handlers.sync_status_once()
+    await forwarder.handlers.sync_status_once()
+
+    report = simulator.state.get(lapor_id)
+    assert [r["text"] for r in report["responses"]] == [first, "Masih berlubang di dekat pasar."]
+    assert report["status"] == "reopened"
+    changes = await read_topic(infra.kafka, topics.status, expect=6, timeout=20, settle=1.0)
+    assert [c["payload"]["status"] for c in changes] == [
+        "verified",
+        "disposed",
+        "followed_up",
+        "reopened",
+        "followed_up",
+        "reopened",
+    ]
+
+
+async def test_messages_that_waited_go_as_one_response_once_the_agency_followed_up(
+    forwarder, simulator, infra, topics, database_url
+):
+    event = routed_event()
+    # A follow-up before the complaint is even in LAPOR!, and the reporter's answer before the
+    # agency's follow-up (LAPOR! refuses it with 409): both kept until LAPOR! takes them.
+    early = _follow_up(event, "Tambahan: lubangnya makin besar.")
+    await publish_events(infra.kafka, topics.follow_ups, early)
+    assert await eventually(lambda: _is(database_url, event.complaint_id, ["pending"]), timeout=20)
+    await publish_events(infra.kafka, topics.routed, event)
+    lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
+    simulator.state.advance(lapor_id, "verified", None)
+    answer = new_envelope(
+        EventType.REPORTER_RESPONDED,
+        ReporterResponse(
+            tracking_number=event.payload.complaint.tracking_number,
+            text="Belum selesai.",
+            responded_at=utcnow() + timedelta(minutes=5),
+        ),
+        producer="test-intake",
+        complaint_id=event.complaint_id,
+    )
+    await publish_events(infra.kafka, topics.responses, answer, answer)
+    assert await eventually(lambda: _is(database_url, event.complaint_id, ["waiting", "waiting"]), timeout=20)
+    assert await forwarder.handlers.sync_status_once() == 1  # verified; nothing sent yet
+    assert simulator.state.get(lapor_id)["responses"] == []
+
+    simulator.state.advance(lapor_id, "followed_up", None)
+    await forwarder.handlers.sync_status_once()
+    await forwarder.handlers.sync_status_once()
+    report = simulator.state.get(lapor_id)
+    assert len(report["responses"]) == 1  # one follow-up of the agency, one response
+    text = report["responses"][0]["text"]
+    assert text.index("Tambahan: lubangnya makin besar.") < text.index("Belum selesai.")
+    assert report["responses"][0]["reference"] == f"resp-{early.event_id}"
+    assert report["status"] == "reopened"
+    assert await _message_states(database_url, event.complaint_id) == ["sent", "sent"]
+
+
+async def test_a_response_whose_answer_was_lost_is_looked_up_not_sent_twice(
+    forwarder, simulator, infra, topics, database_url
+):
+    event = routed_event()
+    await publish_events(infra.kafka, topics.routed, event)
+    lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
+    for status in ("verified", "disposed", "followed_up"):
+        simulator.state.advance(lapor_id, status, None)
+    simulator.state.set_faults({"lost_response": 1.0})  # LAPOR! takes the response, the answer never comes
+    lost = _follow_up(event, "Pesan pertama.")
+    await publish_events(infra.kafka, topics.follow_ups, lost)
+
+    async def in_doubt() -> bool:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return bool(
+                await conn.fetchval(
+                    "SELECT doubt_at IS NOT NULL AND reference IS NOT NULL FROM forwarder.responses"
+                    " WHERE event_id = $1 AND state = 'pending'",
+                    lost.event_id,
+                )
+            )
+        finally:
+            await conn.close()
+
+    assert await eventually(in_doubt, timeout=20)
+    simulator.state.set_faults({"lost_response": 0.0})
+    later = _follow_up(event, "Pesan kedua.", minutes=1)
+    await publish_events(infra.kafka, topics.follow_ups, later, lost)
+    # the first was found on the report; the second waits for the next follow-up (the first reopened it)
+    assert await eventually(lambda: _is(database_url, event.complaint_id, ["sent", "waiting"]), timeout=20)
+    simulator.state.advance(lapor_id, "followed_up", None)
+    await forwarder.handlers.sync_status_once()
+    report = simulator.state.get(lapor_id)
+    assert [r["text"] for r in report["responses"]] == ["Pesan pertama.", "Pesan kedua."]
+    assert report["status"] == "reopened"
+    assert await _message_states(database_url, event.complaint_id) == ["sent", "sent"]
+
+
+async def _is(database_url: str, complaint_id: object, states: list[str]) -> bool:
+    return await _message_states(database_url, complaint_id) == states
 
 
 async def test_parked_in_doubt_is_reconciled_by_a_lookup(forwarder, simulator, infra, topics, database_url):
