@@ -5,7 +5,8 @@ Each module declares its raw model(s) and a `ChannelSpec` (base.py): which `Chan
 whether the HTTP caller is told the verdict, how its channel message id is obtained, its signature
 checks (auth.py), its endpoints (a handler and its OpenAPI operation each) and its sample payloads
 (samples.toml). The HTTP edge's routes (http_edge.py), parsing (`parse_raw`), the OpenAPI description
-and the complaints.inbound schema (aduan/schema.py) read `REGISTRY`. Adding a channel: a module here and its line in `REGISTRY`.
+and the complaints.inbound schema (aduan/schema.py) read `REGISTRY`. Adding a channel: a module here
+and its line in `REGISTRY`.
 
 These models only check shape. What a message means as a complaint is normalise.py's job. The HTTP
 edge and the Kafka consumer validate with the same models, so a Kafka-speaking channel gets the same
