@@ -56,6 +56,17 @@ async def test_every_log_line_is_json_and_one_correlation_id_follows_a_complaint
                             found.setdefault(name, []).append(line)
             return found
 
+        def read_since_start() -> str:
+            """What each log holds since the start, for a failure's message: its lines and last events."""
+            seen = []
+            for name, path in logs.items():
+                with path.open("rb") as f:
+                    f.seek(offsets[name])
+                    lines = f.read().decode(errors="replace").splitlines()
+                last = [json.loads(line).get("event") for line in lines[-3:]]
+                seen.append(f"{name}: {len(lines)} lines since offset {offsets[name]}, last {last}")
+            return "; ".join(seen) + f"; complaint {complaint_id}"
+
         async def every_service_logged_it() -> dict[str, list[dict]] | None:  # type: ignore[type-arg]
             found = lines_about_it()
             return found if {"intake", "routing", "forwarder", "notifier"} <= set(found) else None
@@ -63,6 +74,6 @@ async def test_every_log_line_is_json_and_one_correlation_id_follows_a_complaint
         found = await eventually(every_service_logged_it, timeout=30)
     finally:
         local.stop()
-    assert found, f"not every service logged the complaint: {sorted(lines_about_it())}"
+    assert found, f"not every service logged the complaint: {sorted(lines_about_it())}; {read_since_start()}"
     for name, lines in found.items():
         assert {line.get("correlation_id") for line in lines} == {correlation}, name
