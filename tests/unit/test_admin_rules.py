@@ -322,3 +322,41 @@ def test_village_and_regional_land_assets_are_the_regions(body: str, region: str
     d = route("tanah", body)
     assert (d.level, d.region_code) == (Level.KABKOTA, region)
     assert any(r.startswith("owner:") for r in d.reasons)
+
+
+def test_a_parcel_held_in_customs_is_bea_cukais() -> None:
+    body = "Paket kiriman dari luar negeri ke Bandar Lampung statusnya customs inspection sudah dua minggu"
+    assert outcome(route("paket", body)) == ("pusat", "keuangan_negara", None, "pusat-bea-cukai")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "e-KTP saya di Lampung Timur belum dicetak, kata petugas blanko masih menunggu dari pusat",
+        "NIK saya tidak ada di database, padahal sudah rekam e-KTP di Pringsewu tahun lalu",
+    ],
+)
+def test_blanko_from_the_centre_and_the_central_database_are_the_ditjen_dukcapils(body: str) -> None:
+    assert outcome(route("e-KTP", body)) == ("pusat", "adminduk", None, "pusat-kemendagri")
+
+
+def test_a_work_of_the_ministry_of_public_works_is_the_ministrys() -> None:
+    d = route("tanggul", "Kementerian PUPR belum memperbaiki tanggul sungai yang jebol di Way Sekampung")
+    assert outcome(d) == ("pusat", "pekerjaan_umum", None, "pusat-pupr")
+    d = route("lelang", "Pokja lelang proyek Kementerian PUPR di Lampung mengatur pemenang tender")
+    assert (d.level, d.urusan, d.agency_code) == (Level.PUSAT, "pengawasan", "pusat-pupr")
+
+
+def test_asking_for_a_legal_basis_is_not_a_court_matter() -> None:
+    d = route("", "Mohon informasi dasar hukum kebijakan baru Pemkot Metro")
+    assert outcome(d) == ("kabkota", "pemerintahan_umum", "18.72", "kota-metro")
+
+
+def test_a_scholarship_the_pemkab_pays_is_the_pemkabs() -> None:
+    d = route("beasiswa", "Beasiswa Pemkab Lampung Utara untuk mahasiswa berprestasi belum cair sejak pengumuman")
+    assert (d.level, d.region_code) == (Level.KABKOTA, "18.03")
+
+
+def test_the_ends_of_a_road_stretch_are_landmarks() -> None:
+    d = route("jalan", "tolong diperbaiki jalan antara pln dan kantor camat sukadana, membahayakan pengendara")
+    assert d.level is Level.KABKOTA and d.urusan != "esdm"
