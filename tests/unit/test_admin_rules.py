@@ -360,3 +360,24 @@ def test_a_scholarship_the_pemkab_pays_is_the_pemkabs() -> None:
 def test_the_ends_of_a_road_stretch_are_landmarks() -> None:
     d = route("jalan", "tolong diperbaiki jalan antara pln dan kantor camat sukadana, membahayakan pengendara")
     assert d.level is Level.KABKOTA and d.urusan != "esdm"
+
+
+def test_plain_clothes_police_are_not_thugs() -> None:
+    d = route(
+        "",
+        "Banyak pengendara motor lawan arus di jalan Teuku Umar kec Kedaton, "
+        "mohon polisi berpakaian preman menangkap pelaku pelanggaran",
+    )
+    assert outcome(d) == ("kabkota", "perhubungan", "18.71", "kota-bandar-lampung")
+
+
+def test_a_road_under_a_toll_road_is_not_the_toll_road() -> None:
+    d = route("jalan", "Jalan di terowongan tol dekat Natar berlubang dan tergenang saat hujan")
+    assert outcome(d) == ("kabkota", "pekerjaan_umum", "18.01", "kab-lampung-selatan")
+    d = route("jalan tol", "Jalan tol trans sumatera dekat Terbanggi Besar banyak lubang")
+    assert outcome(d) == ("pusat", "pekerjaan_umum", None, "pusat-pupr")
+
+
+def test_taxis_are_licensed_by_the_region_even_at_an_airport() -> None:
+    d = route("taksi", "Sopir taksi di bandara Radin Inten menolak pakai argo dan minta tarif semaunya")
+    assert (d.level, d.urusan, d.region_code) == (Level.KABKOTA, "perhubungan", "18.01")
