@@ -2,8 +2,8 @@
 
 The team's Lampung set (tests/data/lampung_routing.jsonl, written for it) must stay at region ≥ 95 %,
 level ≥ 95 %, urusan ≥ 90 %, and ≥ 95 % right among the decisions above the triage threshold. On the
-LAPOR! 2017 texts (../shared/data, read at run time only) the issue asks urusan ≥ 84 % (reached: 84.1 %)
-and owner ≥ 90 % (not reached: 86.2 %, docs/BENCHMARKS.md); the owner floor below guards what is reached.
+LAPOR! 2017 texts (../shared/data, read at run time only) the issue asks urusan ≥ 84 % (reached: 84.4 %)
+and owner ≥ 90 % (reached: 90.0 %, with no row to spare; docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -113,4 +113,4 @@ def test_lapor_2017_floors() -> None:
     result = evaluate(load_examples(LAPOR), THRESHOLD)
     assert result["rows"] > 700
     assert result["urusan_accuracy"] >= 0.84  # the issue's floor
-    assert result["owner_accuracy"] >= 0.85  # the issue asks 0.90: not reached (docs/BENCHMARKS.md)
+    assert result["owner_accuracy"] >= 0.90  # the issue's floor (docs/BENCHMARKS.md)
