@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from aduan import demo, stack
-from tests.faults.harness import free_port
-from tests.intake_support import NO_LINKING
+from tests.e2e.conftest import running_stack
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
@@ -26,17 +25,8 @@ CHANNELS = ("web", "app", "sms", "sms_gammu", "whatsapp", "email", "open311")
 
 @pytest.fixture
 def pipeline(infra, own_database_url, topics):  # type: ignore[no-untyped-def]
-    local = stack.Stack(
-        stack.Infra(infra.kafka, own_database_url),
-        topic_prefix=topics.prefix,
-        ports={name: free_port() for name in stack.DEFAULT_PORTS},
-        extra_env={"ADUAN_TRIAGE_THRESHOLD": "0", **NO_LINKING},
-    )
-    local.start(timeout=90)
-    try:
+    with running_stack(infra.kafka, own_database_url, topics.prefix) as local:
         yield local
-    finally:
-        local.stop()
 
 
 async def test_a_complaint_from_every_channel_reaches_lapor_once(pipeline, infra, own_database_url, topics):  # type: ignore[no-untyped-def]

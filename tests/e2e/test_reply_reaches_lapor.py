@@ -10,9 +10,8 @@ import asyncpg
 import httpx
 import pytest
 
-from aduan import demo, stack
-from tests.faults.harness import free_port
-from tests.intake_support import NO_LINKING
+from aduan import demo
+from tests.e2e.conftest import running_stack
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
@@ -20,22 +19,14 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def pipeline(infra, own_database_url, topics):  # type: ignore[no-untyped-def]
-    local = stack.Stack(
-        stack.Infra(infra.kafka, own_database_url),
-        topic_prefix=topics.prefix,
-        ports={name: free_port() for name in stack.DEFAULT_PORTS},
-        extra_env={
-            "ADUAN_TRIAGE_THRESHOLD": "0",
-            **NO_LINKING,
-            "ADUAN_SIM_LIFECYCLE": "auto=false",  # the report moves only when the test moves it
-            "ADUAN_STATUS_SYNC_INTERVAL_S": "0.5",
-        },
-    )
-    local.start(timeout=90)
-    try:
+    with running_stack(
+        infra.kafka,
+        own_database_url,
+        topics.prefix,
+        ADUAN_SIM_LIFECYCLE="auto=false",  # the report moves only when the test moves it
+        ADUAN_STATUS_SYNC_INTERVAL_S="0.5",
+    ) as local:
         yield local
-    finally:
-        local.stop()
 
 
 async def test_an_email_reply_after_the_agencys_follow_up_lands_in_lapor_as_a_response(  # type: ignore[no-untyped-def]
