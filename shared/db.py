@@ -18,17 +18,29 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 
-class Database:
-    """A service's connection pool, created at start-up and shared by its handlers and stores."""
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """A pool's reset for services that leave no session state behind: nothing to run. asyncpg has
+    already rolled back an open transaction and dropped the listeners before it calls this."""
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 5) -> None:
+
+class Database:
+    """A service's connection pool, created at start-up and shared by its handlers and stores.
+
+    A released connection is not reset with asyncpg's default query (RESET ALL, CLOSE ALL, UNLISTEN *,
+    pg_advisory_unlock_all(): one more round trip per use of the pool, 15 per complaint across the
+    services, docs/BENCHMARKS.md) unless `session_locks`: only the forwarder takes session advisory
+    locks, which a connection must not keep when a block fails before its unlock. Every other SET is
+    `SET LOCAL` or undone by its own statement (migrations), and nothing LISTENs."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 5, session_locks: bool = False) -> None:
         self.url = url
         self._sizes = (min_size, max_size)
+        self._reset = None if session_locks else _keep_session
         self._pool: asyncpg.Pool | None = None
 
     async def connect(self) -> None:
         self._pool = await asyncpg.create_pool(
-            self.url, min_size=self._sizes[0], max_size=self._sizes[1], command_timeout=30
+            self.url, min_size=self._sizes[0], max_size=self._sizes[1], command_timeout=30, reset=self._reset
         )
 
     @property

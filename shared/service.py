@@ -57,8 +57,9 @@ class Service:
     subscriptions: list[tuple[str, type[BaseModel], str]] = field(default_factory=list)
 
     @classmethod
-    def create(cls, name: str, settings: ServiceSettings, migrations: Path) -> Service:
-        """A service with its broker and database built from its settings; handlers are added next."""
+    def create(cls, name: str, settings: ServiceSettings, migrations: Path, *, session_locks: bool = False) -> Service:
+        """A service with its broker and database built from its settings; handlers are added next.
+        `session_locks`: the service's handlers take session advisory locks (shared/db.py)."""
         set_hash_key(settings.pii_hash_key.get_secret_value() if settings.pii_hash_key else None)
         return cls(
             name=name,
@@ -75,7 +76,12 @@ class Service:
                 request_timeout_ms=settings.kafka_request_timeout_ms,
                 auth=settings.kafka_auth,
             ),
-            db=Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max),
+            db=Database(
+                settings.database_url,
+                min_size=settings.db_pool_min,
+                max_size=settings.db_pool_max,
+                session_locks=session_locks,
+            ),
             migrations=migrations,
         )
 
