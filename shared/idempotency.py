@@ -36,6 +36,18 @@ async def claim(conn: asyncpg.Connection, schema: str, handler: str, event_id: u
     return row is not None
 
 
+def claim_statement(schema: str, handler: str, event_id: uuid.UUID) -> str:
+    """`claim` as one literal statement, so that the batch unit sends it together with its savepoint
+    (shared/unit_of_work.py); its status is "INSERT 0 1" for the first claim. The event id is a UUID
+    (written back from its parsed form) and the handler a name from the code, its quotes doubled."""
+    event = uuid.UUID(str(event_id))
+    name = handler.replace("'", "''")
+    return (
+        f'INSERT INTO "{schema}".processed_events (event_id, handler)'
+        f" VALUES ('{event}'::uuid, '{name}') ON CONFLICT DO NOTHING"
+    )
+
+
 @asynccontextmanager
 async def once(
     pool: asyncpg.Pool, schema: str, handler: str, event_id: uuid.UUID

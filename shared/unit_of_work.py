@@ -11,9 +11,10 @@ do their work again, publishing the very same event ids, which consumers dedupe.
 The unit lives in a context variable for the batch's duration, so `shared.idempotency.once` and
 `shared.kafka.Publisher` find it without being handed it. Handlers of one batch run concurrently:
 their claimed blocks take turns on the one connection (a lock), each in a savepoint of its own, so a
-block that fails takes back only its own writes. A handler that does slow I/O inside its claim
-(a call to another system) must not hold the batch's connection meanwhile: its subscription runs
-without a unit (`Service.subscribe(..., unit_of_work=False)`), as before.
+block that fails takes back only its own writes; the savepoint and the claim are one round trip. A
+handler that does slow I/O inside its claim (a call to another system) must not hold the batch's
+connection meanwhile: its subscription runs without a unit (`Service.subscribe(..., unit_of_work=False)`),
+as before. Writes that need no claim join the batch through `writes(pool)`.
 
 The connection is taken from the pool on the first claim only: a batch whose handlers claim nothing
 (the forwarder's, which lock per complaint on connections of their own) holds none. Within one
@@ -67,14 +68,31 @@ class BatchUnit:
     async def claimed(
         self, pool: asyncpg.Pool, schema: str, handler: str, event_id: uuid.UUID
     ) -> AsyncIterator[asyncpg.Connection | None]:
-        """`once(...)` inside a batch: the batch's connection in a savepoint, or None for a redelivery."""
-        from shared.idempotency import claim  # idempotency.once delegates here: import at use
+        """`once(...)` inside a batch: the batch's connection in a savepoint, or None for a redelivery.
+
+        The savepoint and the claim travel as one statement (one round trip), and a block that ends
+        well leaves its savepoint open (released with the batch's COMMIT) rather than paying a second
+        one; a block that raises is rolled back to its own savepoint."""
+        from shared.idempotency import claim_statement  # idempotency.once delegates here: import at use
 
         async with self._lock:
             conn = await self._connection(pool)
-            async with conn.transaction():  # a savepoint inside the batch's transaction
-                self.claims += 1
-                yield conn if await claim(conn, schema, handler, event_id) else None
+            self.claims += 1
+            savepoint = f"aduan_claim_{self.claims}"
+            status = await conn.execute(f"SAVEPOINT {savepoint}; {claim_statement(schema, handler, event_id)}")
+            try:
+                yield conn if status == "INSERT 0 1" else None
+            except BaseException:
+                await conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                raise
+
+    @asynccontextmanager
+    async def joined(self, pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+        """The batch's connection for writes that are idempotent by themselves (`writes(...)`): no claim and
+        no savepoint; they commit with the batch. A failing one aborts the batch's transaction, so the
+        whole batch is rolled back and redelivered."""
+        async with self._lock:
+            yield await self._connection(pool)
 
     async def _connection(self, pool: asyncpg.Pool) -> asyncpg.Connection:
         if self._conn is None:
@@ -131,6 +149,19 @@ class BatchUnit:
             if self._turn is not None:
                 turn, self._turn = self._turn, None
                 turn.release()
+
+
+@asynccontextmanager
+async def writes(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Pool | asyncpg.Connection]:
+    """Where a write that needs no claim goes (an upsert or a keyed insert, the same however often it
+    runs): inside a consumed batch, the batch's transaction, so it costs one round trip and commits
+    with the batch; outside one, the pool (its own autocommit statement)."""
+    unit = current()
+    if unit is None:
+        yield pool
+        return
+    async with unit.joined(pool) as conn:
+        yield conn
 
 
 @asynccontextmanager

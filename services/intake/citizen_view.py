@@ -24,6 +24,7 @@ from services.intake.timeline import Timeline
 from shared.db import Database
 from shared.events import Envelope, Forwarded, RoutedComplaint, StatusChanged, TriageRequest, utcnow
 from shared.logging import get_logger
+from shared.unit_of_work import writes
 
 log = get_logger(__name__)
 PROGRESS_PATIENCE = timedelta(minutes=2)
@@ -94,7 +95,9 @@ class CitizenView:
         if envelope.complaint_id is None:
             return
         for wait in (*PROGRESS_WAITS_S, None):
-            if await store.record_progress(self.db.pool, envelope.complaint_id, stage, progress.RANK[stage], **facts):
+            async with writes(self.db.pool) as conn:
+                known = await store.record_progress(conn, envelope.complaint_id, stage, progress.RANK[stage], **facts)
+            if known:
                 return
             if wait is None or utcnow() - envelope.occurred_at >= PROGRESS_PATIENCE:
                 break

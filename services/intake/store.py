@@ -13,7 +13,6 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 SCHEMA = "intake"
-TRACKING_NUMBER_KEY = "complaints_tracking_number_key"
 
 
 async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correlation_id: str) -> Complaint | None:
@@ -24,35 +23,39 @@ async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correl
     """
     prefix = tracking.prefix_of(complaint.tracking_number)
     for number in tracking.numbers(complaint.complaint_id, prefix=prefix):
-        try:
-            async with conn.transaction():  # a savepoint: a collision must not abort the caller's transaction
-                inserted = await conn.fetchval(
-                    """INSERT INTO intake.complaints
-                           (complaint_id, tracking_number, channel, channel_message_id, received_at, correlation_id,
-                            anonymous, confidential)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                       ON CONFLICT (channel, channel_message_id) DO NOTHING RETURNING 1""",
-                    complaint.complaint_id,
-                    number,
-                    complaint.channel.value,
-                    complaint.channel_message_id,
-                    complaint.received_at,
-                    correlation_id,
-                    complaint.anonymous,
-                    complaint.confidential,
-                )
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name != TRACKING_NUMBER_KEY:
-                return None  # the complaint id itself is known: accepted before under another channel key
-            log.error("tracking number held by another complaint; taking a longer one", taken=number)
-            continue
-        if inserted is None:
-            return None
-        return (
-            complaint
-            if number == complaint.tracking_number
-            else complaint.model_copy(update={"tracking_number": number})
+        # ON CONFLICT without a target: no unique key can abort the caller's (the batch's) transaction,
+        # so no savepoint is needed; which key it was is asked only when the insert did nothing
+        inserted = await conn.fetchval(
+            """INSERT INTO intake.complaints
+                   (complaint_id, tracking_number, channel, channel_message_id, received_at, correlation_id,
+                    anonymous, confidential)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT DO NOTHING RETURNING 1""",
+            complaint.complaint_id,
+            number,
+            complaint.channel.value,
+            complaint.channel_message_id,
+            complaint.received_at,
+            correlation_id,
+            complaint.anonymous,
+            complaint.confidential,
         )
+        if inserted is not None:
+            return (
+                complaint
+                if number == complaint.tracking_number
+                else complaint.model_copy(update={"tracking_number": number})
+            )
+        known = await conn.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM intake.complaints
+                              WHERE complaint_id = $1 OR (channel = $2 AND channel_message_id = $3))""",
+            complaint.complaint_id,
+            complaint.channel.value,
+            complaint.channel_message_id,
+        )
+        if known:
+            return None  # this channel message, or this complaint under another channel key, came before
+        log.error("tracking number held by another complaint; taking a longer one", taken=number)
     raise RuntimeError(f"every tracking number of complaint {complaint.complaint_id} is taken")
 
 

@@ -36,6 +36,7 @@ from shared.events import (
     TriageRequest,
 )
 from shared.pii import mask, mask_names
+from shared.unit_of_work import writes
 
 TEXTS_PATH = Path(__file__).with_name("timeline.toml")
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -204,24 +205,26 @@ class Timeline:
     async def _step(self, envelope: Envelope[Any], step: str, at: datetime | None = None, **facts: str | None) -> None:
         if envelope.complaint_id is None:
             return
-        await store.add_step(
-            self.db.pool,
-            store.Step(
-                complaint_id=envelope.complaint_id,
-                event_id=envelope.event_id,
-                step=step,
-                at=at or envelope.occurred_at,
-                **facts,
-            ),
+        new = store.Step(
+            complaint_id=envelope.complaint_id,
+            event_id=envelope.event_id,
+            step=step,
+            at=at or envelope.occurred_at,
+            **facts,
         )
+        async with writes(self.db.pool) as conn:
+            await store.add_step(conn, new)
 
     async def on_accepted(self, envelope: Envelope[Complaint]) -> None:
-        await store.record_public(self.db.pool, envelope.payload.complaint_id, **public_facts(envelope.payload))
+        facts = public_facts(envelope.payload)
+        async with writes(self.db.pool) as conn:
+            await store.record_public(conn, envelope.payload.complaint_id, **facts)
 
     async def on_routed(self, envelope: Envelope[RoutedComplaint]) -> None:
         decision = envelope.payload.decision
         if envelope.complaint_id is not None:
-            await store.record_urusan(self.db.pool, envelope.complaint_id, decision.urusan)
+            async with writes(self.db.pool) as conn:
+                await store.record_urusan(conn, envelope.complaint_id, decision.urusan)
         await self._step(envelope, "routed", agency_code=decision.agency_code)
 
     async def on_triage(self, envelope: Envelope[TriageRequest]) -> None:
@@ -244,14 +247,15 @@ class Timeline:
         if envelope.complaint_id is None:
             return
         alert = envelope.payload
-        await store.record_deadline(
-            self.db.pool,
-            envelope.complaint_id,
-            clock=alert.clock,
-            kind=alert.kind.value,
-            due_at=alert.due_at,
-            announced_at=envelope.occurred_at,
-        )
+        async with writes(self.db.pool) as conn:
+            await store.record_deadline(
+                conn,
+                envelope.complaint_id,
+                clock=alert.clock,
+                kind=alert.kind.value,
+                due_at=alert.due_at,
+                announced_at=envelope.occurred_at,
+            )
 
     async def linked_duplicate(
         self,

@@ -94,3 +94,48 @@ async def test_a_database_error_fails_the_batch(db: Database) -> None:
             assert conn is not None
             await conn.execute("INSERT INTO no_such_table VALUES (1)")
     assert await _claimed(db) == 0
+
+
+async def test_a_block_that_fails_takes_back_only_its_own_claim_and_writes(db: Database) -> None:
+    """The claim's savepoint on the real server: a handler that catches its own block's failure (here a
+    database error, which aborts the transaction up to that savepoint) loses its writes and its claim;
+    the blocks before and after it commit with the batch, and a claim repeated in the batch is refused."""
+    first, failing, after = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    async def note(event_id: uuid.UUID, text: str) -> bool:
+        async with once(db.pool, SCHEMA, "h", event_id) as conn:
+            if conn is None:
+                return False
+            await conn.execute(f"INSERT INTO {SCHEMA}.notes VALUES ($1, $2)", event_id, text)
+            return True
+
+    async with unit_of_work.batch_unit():
+        assert await note(first, "first")
+        with pytest.raises(asyncpg.NotNullViolationError):
+            await note(failing, None)  # type: ignore[arg-type]
+        assert await note(after, "after")
+        assert not await note(first, "again")
+    assert await _claimed(db) == 2
+    rows = await db.pool.fetch(f"SELECT event_id, text FROM {SCHEMA}.notes ORDER BY text")
+    assert [(r["event_id"], r["text"]) for r in rows] == [(after, "after"), (first, "first")]
+    assert await db.pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.processed_events WHERE event_id = $1", failing) == 0
+
+
+async def test_writes_join_the_batch_and_stand_alone_outside_one(db: Database) -> None:
+    """`writes(pool)`: inside a batch the batch's connection (seen by nobody before the COMMIT and gone
+    with a rollback), outside one the pool itself."""
+    kept, dropped, alone = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with unit_of_work.batch_unit():
+        async with unit_of_work.writes(db.pool) as conn:
+            await conn.execute(f"INSERT INTO {SCHEMA}.notes VALUES ($1, 'kept')", kept)
+        assert await db.pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.notes") == 0
+    with pytest.raises(RuntimeError):
+        async with unit_of_work.batch_unit():
+            async with unit_of_work.writes(db.pool) as conn:
+                await conn.execute(f"INSERT INTO {SCHEMA}.notes VALUES ($1, 'dropped')", dropped)
+            raise RuntimeError("the batch failed")
+    async with unit_of_work.writes(db.pool) as conn:
+        assert conn is db.pool
+        await conn.execute(f"INSERT INTO {SCHEMA}.notes VALUES ($1, 'alone')", alone)
+    rows = await db.pool.fetch(f"SELECT text FROM {SCHEMA}.notes ORDER BY text")
+    assert [r["text"] for r in rows] == ["alone", "kept"]

@@ -4,6 +4,7 @@ the order (acknowledgements, then COMMIT), the rollback on any failure, and what
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
@@ -13,6 +14,10 @@ from shared import unit_of_work
 from shared.idempotency import once
 
 SCHEMA = "svc"
+CLAIM = re.compile(
+    r"SAVEPOINT (?P<name>\w+); INSERT INTO \"svc\"\.processed_events \(event_id, handler\)"
+    r" VALUES \('(?P<event>[0-9a-f-]{36})'::uuid, '(?P<handler>[^']*)'\) ON CONFLICT DO NOTHING"
+)
 
 
 class FakeDatabase:
@@ -26,34 +31,24 @@ class FakeDatabase:
 
 
 class FakeTransaction:
-    def __init__(self, conn: FakeConnection, nested: bool) -> None:
+    """The batch's (or a lone claim's) transaction; savepoints are the unit's own statements."""
+
+    def __init__(self, conn: FakeConnection) -> None:
         self.conn = conn
-        self.nested = nested
 
     async def start(self) -> None:
-        self.conn.db.log.append("SAVEPOINT" if self.nested else "BEGIN")
-        if not self.nested:
-            self.conn.pending = set()
-            self.conn.in_tx = True
+        self.conn.db.log.append("BEGIN")
+        self.conn.pending = set()
 
     async def commit(self) -> None:
-        if self.nested:
-            self.conn.db.log.append("RELEASE")
-            return
         self.conn.db.log.append("COMMIT")
         self.conn.db.committed |= self.conn.pending
-        self.conn.in_tx = False
 
     async def rollback(self) -> None:
-        self.conn.db.log.append("ROLLBACK TO SAVEPOINT" if self.nested else "ROLLBACK")
-        if self.nested:
-            self.conn.pending -= self.conn.since_savepoint
-        else:
-            self.conn.pending = set()
-            self.conn.in_tx = False
+        self.conn.db.log.append("ROLLBACK")
+        self.conn.pending = set()
 
     async def __aenter__(self) -> FakeTransaction:
-        self.conn.since_savepoint = set()
         await self.start()
         return self
 
@@ -64,22 +59,36 @@ class FakeTransaction:
 class FakeConnection:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
-        self.in_tx = False
         self.pending: set[tuple[uuid.UUID, str]] = set()
-        self.since_savepoint: set[tuple[uuid.UUID, str]] = set()
+        self.savepoints: dict[str, frozenset[tuple[uuid.UUID, str]]] = {}
 
     def transaction(self) -> FakeTransaction:
-        return FakeTransaction(self, nested=self.in_tx)
+        return FakeTransaction(self)
 
     async def fetchval(self, sql: str, event_id: uuid.UUID, handler: str) -> Any:
         assert "processed_events" in sql
+        return 1 if self._claim(event_id, handler) else None
+
+    async def execute(self, sql: str) -> str:
+        """The batch unit's two statements: a named savepoint with the literal claim, and the rollback to one."""
+        if sql.startswith("ROLLBACK TO SAVEPOINT "):
+            name = sql.removeprefix("ROLLBACK TO SAVEPOINT ")
+            self.db.log.append("ROLLBACK TO SAVEPOINT")
+            self.pending = set(self.savepoints[name])
+            return "ROLLBACK"
+        found = CLAIM.fullmatch(sql)
+        assert found is not None, sql
+        self.db.log.append("SAVEPOINT")
+        self.savepoints[found["name"]] = frozenset(self.pending)
+        return "INSERT 0 1" if self._claim(uuid.UUID(found["event"]), found["handler"]) else "INSERT 0 0"
+
+    def _claim(self, event_id: uuid.UUID, handler: str) -> bool:
         key = (event_id, handler)
         if key in self.db.committed or key in self.pending:
-            return None
+            return False
         self.pending.add(key)
-        self.since_savepoint.add(key)
         self.db.log.append(f"claim {handler}")
-        return 1
+        return True
 
 
 class FakePool:
