@@ -59,6 +59,7 @@ class BatchUnit:
         self._acks: list[Awaitable[object]] = []
         self._turn: asyncio.Lock | None = None
         self.claims = 0
+        self._failed_write: BaseException | None = None
 
     def track(self, ack: Awaitable[object]) -> None:
         """An acknowledgement to await before the batch commits."""
@@ -90,9 +91,15 @@ class BatchUnit:
     async def joined(self, pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
         """The batch's connection for writes that are idempotent by themselves (`writes(...)`): no claim and
         no savepoint; they commit with the batch. A failing one aborts the batch's transaction, so the
-        whole batch is rolled back and redelivered."""
+        whole batch is rolled back and redelivered, even when its handler catches the error (PostgreSQL
+        would answer the COMMIT of an aborted transaction with a silent rollback)."""
         async with self._lock:
-            yield await self._connection(pool)
+            conn = await self._connection(pool)
+            try:
+                yield conn
+            except BaseException as exc:
+                self._failed_write = self._failed_write or exc
+                raise
 
     async def _connection(self, pool: asyncpg.Pool) -> asyncpg.Connection:
         if self._conn is None:
@@ -122,6 +129,8 @@ class BatchUnit:
         failed = [o for o in outcomes if isinstance(o, BaseException)]
         if failed:
             raise failed[0]
+        if self._failed_write is not None:
+            raise RuntimeError("a write of the batch failed; the batch is rolled back") from self._failed_write
         if self._tx is not None:
             async with self._lock:
                 await self._tx.commit()

@@ -252,3 +252,23 @@ async def test_batches_on_one_pool_take_turns_so_they_cannot_deadlock_each_other
     await asyncio.gather(*tasks)
     assert db.log.count("BEGIN") == 2 and db.log.count("COMMIT") == 2
     assert db.log.index("COMMIT") < db.log.index("BEGIN", 1)
+
+
+async def test_a_failed_write_outside_a_claim_rolls_the_batch_back_even_when_its_handler_catches_it() -> None:
+    db = FakeDatabase()
+    pool = FakePool(db)
+    kept = uuid.uuid4()
+    with pytest.raises(RuntimeError, match="a write of the batch failed"):
+        async with unit_of_work.batch_unit():
+            await handler(pool, "good", kept)
+            with pytest.raises(ValueError):
+                async with unit_of_work.writes(pool) as conn:  # type: ignore[arg-type]
+                    assert conn is not pool
+                    raise ValueError("the upsert failed")
+    assert db.log[-1] == "ROLLBACK" and db.committed == set()
+
+
+async def test_outside_a_batch_writes_go_to_the_pool() -> None:
+    pool = FakePool(FakeDatabase())
+    async with unit_of_work.writes(pool) as conn:  # type: ignore[arg-type]
+        assert conn is pool
