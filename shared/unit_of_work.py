@@ -80,7 +80,11 @@ class BatchUnit:
             conn = await self._connection(pool)
             self.claims += 1
             savepoint = f"aduan_claim_{self.claims}"
-            status = await conn.execute(f"SAVEPOINT {savepoint}; {claim_statement(schema, handler, event_id)}")
+            try:
+                status = await conn.execute(f"SAVEPOINT {savepoint}; {claim_statement(schema, handler, event_id)}")
+            except BaseException as exc:  # the transaction may be aborted with no savepoint to return to
+                self._failed_write = self._failed_write or exc
+                raise
             try:
                 yield conn if status == "INSERT 0 1" else None
             except BaseException:
