@@ -10,6 +10,7 @@ free text of library messages and exceptions, is masked of NIK, phone, e-mail an
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import structlog
 from pydantic import BaseModel, ConfigDict
@@ -43,6 +45,9 @@ PERSONAL_KEYS = frozenset(
 )
 # structlog's internal keys on the way through the stdlib formatter
 _INTERNAL = frozenset({"_record", "_from_structlog"})
+# an id (complaint, event, correlation) is kept whole: its digit runs can look like a phone number or a
+# NIK to the masker ("08123456-5ae4-…" became "[TELEPON]ae4-…"), and a UUID carries no personal data
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class LogFields(BaseModel):
@@ -62,8 +67,10 @@ def scrub(text: str) -> str:
 
 
 def _redact(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
     if isinstance(value, str):
-        return mask(value)
+        return value if _UUID.fullmatch(value) else mask(value)
     if isinstance(value, BaseModel):  # a whole model (a Complaint) must not slip through as its repr
         return _redact(value.model_dump(mode="json"))
     if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= 9:

@@ -288,6 +288,31 @@ def test_bound_blocks_nest_and_restore(logs: Logs) -> None:
     assert back["complaint_id"] == str(cid) and back["correlation_id"] == "outer"
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "08123456-5ae4-4929-8d20-be06bc176812",  # masked as a phone number before
+        "62812345-1234-4234-8234-123456789012",  # masked as a NIK before
+        uuid.UUID("08123456-5ae4-4929-8d20-be06bc176812"),
+    ],
+)
+def test_ids_whose_digits_look_like_a_phone_or_a_nik_are_kept_whole(logs: Logs, value: object) -> None:
+    logs.start()
+    with bound(complaint_id=value, correlation_id=value):
+        get_logger("t").info("complaint accepted", tracking_number="LPG-1")
+    (line,) = logs.lines()
+    assert line["complaint_id"] == line["correlation_id"] == str(value)
+
+
+def test_only_a_whole_id_is_kept_a_phone_number_in_a_field_is_still_masked(logs: Logs) -> None:
+    logs.start()
+    with bound(complaint_id="08123456-5ae4-4929-8d20-be06bc176812", correlation_id="081234567890"):
+        get_logger("t").info("complaint accepted", tracking_number="08123456-5ae4-4929-8d20-be06bc176812 081234567890")
+    (line,) = logs.lines()
+    assert line["complaint_id"] == "08123456-5ae4-4929-8d20-be06bc176812"
+    assert "081234567890" not in json.dumps(line)
+
+
 def test_bound_values_are_cleared_even_when_the_block_raises(logs: Logs) -> None:
     logs.start()
     log = get_logger("t")
