@@ -97,7 +97,12 @@ class NotifierHandlers:
             if conn is None:
                 return
             info = await store.upsert_complaint(
-                conn, c.complaint_id, c.tracking_number, channel=c.channel.value, reply_handle=c.reply_handle
+                conn,
+                c.complaint_id,
+                c.tracking_number,
+                channel=c.channel.value,
+                reply_handle=c.reply_handle,
+                seen=("accepted", c.received_at),
             )
             await self._lifecycle(
                 conn, c.complaint_id, c.tracking_number, "accepted", c.received_at, info, envelope.correlation_id
@@ -131,6 +136,7 @@ class NotifierHandlers:
         async with once(self.db.pool, store.SCHEMA, "routed", envelope.event_id) as conn:
             if conn is None:
                 return
+            at = utcnow()
             info = await store.upsert_complaint(
                 conn,
                 c.complaint_id,
@@ -139,10 +145,9 @@ class NotifierHandlers:
                 reply_handle=c.reply_handle,
                 agency_code=decision.agency_code,
                 urusan=decision.urusan,
+                seen=("routed", at),
             )
-            await self._lifecycle(
-                conn, c.complaint_id, c.tracking_number, "routed", utcnow(), info, envelope.correlation_id
-            )
+            await self._lifecycle(conn, c.complaint_id, c.tracking_number, "routed", at, info, envelope.correlation_id)
             if info.get("reply_handle"):
                 await self._tell_citizen(
                     envelope,
@@ -162,6 +167,7 @@ class NotifierHandlers:
         async with once(self.db.pool, store.SCHEMA, "forwarded", envelope.event_id) as conn:
             if conn is None:
                 return
+            at = utcnow()
             info = await store.upsert_complaint(
                 conn,
                 envelope.complaint_id,
@@ -169,9 +175,10 @@ class NotifierHandlers:
                 agency_code=f.agency_code,
                 lapor_tracking_id=f.lapor_tracking_id,
                 forward_outcome=f.outcome.value,
+                seen=("forwarded", at),
             )
             await self._lifecycle(
-                conn, envelope.complaint_id, f.tracking_number, "forwarded", utcnow(), info, envelope.correlation_id
+                conn, envelope.complaint_id, f.tracking_number, "forwarded", at, info, envelope.correlation_id
             )
 
     async def on_status(self, envelope: Envelope[StatusChanged]) -> None:
@@ -184,7 +191,11 @@ class NotifierHandlers:
             if conn is None:
                 return
             info = await store.upsert_complaint(
-                conn, envelope.complaint_id, change.tracking_number, agency_code=change.agency_code
+                conn,
+                envelope.complaint_id,
+                change.tracking_number,
+                agency_code=change.agency_code,
+                seen=(event, change.changed_at),
             )
             await self._lifecycle(
                 conn,
@@ -222,7 +233,7 @@ class NotifierHandlers:
         agency_code, urusan = info.get("agency_code"), info.get("urusan")
         now = utcnow()
         rows = {r["clock"]: r for r in await store.deadlines_of(conn, complaint_id)}
-        seen = await store.note_event(conn, complaint_id, event, at)
+        seen = info["events_seen"]  # with this event (upsert_complaint noted it)
         history: list[tuple[Any, ...]] = []
 
         def note(row: dict[str, Any], kind: str, when: datetime, **detail: Any) -> None:
@@ -290,6 +301,7 @@ class NotifierHandlers:
             row = rows[name]
             row["next_alert_at"] = self._plan(row, now).next_at
             await store.update_deadline(conn, row)
+        opening: list[store.NewClock] = []
         for d in clocks_started_by(self.policy, event, at, agency_code, urusan=urusan):
             if d.clock in rows:
                 continue  # opened before (a clock runs once per complaint; a reopen restarts it)
@@ -312,19 +324,15 @@ class NotifierHandlers:
             # its stop event may have come first (another topic, another consumer): then it opens already stopped
             stop = _earliest_stop(self.policy.clocks[d.clock].stops_on, seen, d.started_at)
             stopped_at, stopped_by = stop if stop is not None else (None, None)
-            if await store.insert_deadline(
-                conn,
-                complaint_id,
-                tracking_number,
-                d,
-                None if stop else next_at,
-                stopped_at,
-                stopped_by,
-                correlation_id,
-            ):
+            opening.append(store.NewClock(d, None if stop else next_at, stopped_at, stopped_by))
+        opened = await store.insert_deadlines(conn, complaint_id, tracking_number, opening, correlation_id)
+        for c in opening:
+            if c.deadline.clock in opened:
+                d, fresh = c.deadline, {"cycle": 0, "due_at": c.deadline.due_at, "clock": c.deadline.clock}
                 note(fresh, "started", at, warn_at=d.warn_at.isoformat())
-                if stopped_at is not None:
-                    note(fresh, "met" if stopped_at <= d.due_at else "stopped_late", stopped_at, stopped_by=stopped_by)
+                if c.stopped_at is not None:
+                    kind = "met" if c.stopped_at <= d.due_at else "stopped_late"
+                    note(fresh, kind, c.stopped_at, stopped_by=c.stopped_by)
         await store.add_history(conn, history)
         if history:
             log.info(

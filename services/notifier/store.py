@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -58,13 +58,18 @@ async def upsert_complaint(
     urusan: str | None = None,
     lapor_tracking_id: str | None = None,
     forward_outcome: str | None = None,
+    seen: tuple[str, datetime],
 ) -> dict[str, Any]:
-    """What the notifier knows of a complaint, each field kept once known; returns the merged row."""
+    """What the notifier knows of a complaint, each field kept once known, and when each lifecycle event
+    was first seen (`seen`: this event and its time, kept only if the event is new to the complaint);
+    returns the merged row, `events_seen` as a dict of ISO times. One statement."""
+    event, at = seen
     row = await conn.fetchrow(
         """INSERT INTO notifier.complaints (complaint_id, tracking_number, channel, reply_handle, agency_code,
-                                            urusan, lapor_tracking_id, forward_outcome)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                            urusan, lapor_tracking_id, forward_outcome, events_seen)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, jsonb_build_object($9::text, $10::text))
            ON CONFLICT (complaint_id) DO UPDATE SET
+               events_seen = EXCLUDED.events_seen || complaints.events_seen,
                channel = COALESCE(EXCLUDED.channel, complaints.channel),
                reply_handle = COALESCE(EXCLUDED.reply_handle, complaints.reply_handle),
                agency_code = COALESCE(EXCLUDED.agency_code, complaints.agency_code),
@@ -81,8 +86,16 @@ async def upsert_complaint(
         urusan,
         lapor_tracking_id,
         forward_outcome,
+        event,
+        at.isoformat(),
     )
-    return dict(row)
+    info = dict(row)
+    info["events_seen"] = _events(info["events_seen"])
+    return info
+
+
+def _events(seen: Any) -> dict[str, str]:
+    return json.loads(seen) if isinstance(seen, str) else dict(seen or {})
 
 
 async def complaint(conn: asyncpg.Connection | asyncpg.Pool, complaint_id: uuid.UUID) -> dict[str, Any] | None:
@@ -123,47 +136,49 @@ async def deadlines_of(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> lis
     return [dict(r) for r in rows]
 
 
-async def insert_deadline(
+class NewClock(NamedTuple):
+    """A clock to open: its deadline, when its first alert is due, and its stop if that came first."""
+
+    deadline: Deadline
+    next_alert_at: datetime | None
+    stopped_at: datetime | None = None
+    stopped_by: str | None = None
+
+
+async def insert_deadlines(
     conn: asyncpg.Connection,
     complaint_id: uuid.UUID,
     tracking_number: str,
-    d: Deadline,
-    next_alert_at: datetime | None,
-    stopped_at: datetime | None = None,
-    stopped_by: str | None = None,
+    clocks: Sequence[NewClock],
     correlation_id: str | None = None,
-) -> bool:
-    row = await conn.fetchval(
+) -> set[str]:
+    """Open the complaint's `clocks` in one statement; returns the names of those it opened (a clock
+    already there, opened before, is left as it is)."""
+    if not clocks:
+        return set()
+    rows = await conn.fetch(
         """INSERT INTO notifier.deadlines (complaint_id, clock, tracking_number, agency_code, urusan, started_at,
                                            warn_at, due_at, next_alert_at, stopped_at, stopped_by, correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-           ON CONFLICT (complaint_id, clock) DO NOTHING RETURNING true""",
+           SELECT $1, clock, $2, agency_code, urusan, started_at, warn_at, due_at, next_alert_at, stopped_at,
+                  stopped_by, $3
+           FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+                       $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+                AS c(clock, agency_code, urusan, started_at, warn_at, due_at, next_alert_at, stopped_at, stopped_by)
+           ON CONFLICT (complaint_id, clock) DO NOTHING RETURNING clock""",
         complaint_id,
-        d.clock,
         tracking_number,
-        d.agency_code,
-        d.urusan,
-        d.started_at,
-        d.warn_at,
-        d.due_at,
-        next_alert_at,
-        stopped_at,
-        stopped_by,
         correlation_id,
+        [c.deadline.clock for c in clocks],
+        [c.deadline.agency_code for c in clocks],
+        [c.deadline.urusan for c in clocks],
+        [c.deadline.started_at for c in clocks],
+        [c.deadline.warn_at for c in clocks],
+        [c.deadline.due_at for c in clocks],
+        [c.next_alert_at for c in clocks],
+        [c.stopped_at for c in clocks],
+        [c.stopped_by for c in clocks],
     )
-    return row is not None
-
-
-async def note_event(conn: asyncpg.Connection, complaint_id: uuid.UUID, event: str, at: datetime) -> dict[str, str]:
-    """Remember when `event` was first seen for the complaint; return every event seen so far (ISO times)."""
-    seen = await conn.fetchval(
-        """UPDATE notifier.complaints SET events_seen = jsonb_build_object($2::text, $3::text) || events_seen
-           WHERE complaint_id = $1 RETURNING events_seen""",
-        complaint_id,
-        event,
-        at.isoformat(),
-    )
-    return json.loads(seen) if isinstance(seen, str) else dict(seen or {})
+    return {r["clock"] for r in rows}
 
 
 async def update_deadline(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
