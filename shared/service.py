@@ -211,6 +211,7 @@ def run(build: Callable[[], Service]) -> None:
         port=service.settings.http_port,
         log_config=None,  # keep our structured logging
         loop="uvloop",  # libuv's loop: docs/BENCHMARKS.md
+        http="httptools",  # the C HTTP parser, not h11: docs/BENCHMARKS.md
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=int(service.settings.shutdown_grace_s),
