@@ -8,6 +8,8 @@ replicas starting together do not race.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -18,9 +20,28 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 
-async def _keep_session(conn: asyncpg.Connection) -> None:
-    """A pool's reset for services that leave no session state behind: nothing to run. asyncpg has
-    already rolled back an open transaction and dropped the listeners before it calls this."""
+_may_hold_locks: set[int] = set()  # server pids of this process's connections inside a `session_lock` block
+
+
+@contextmanager
+def session_lock(conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy) -> Iterator[None]:
+    """Around a block that takes a session advisory lock on `conn` and unlocks it itself: a block that
+    ends before its unlock (an error, a cancellation) leaves the connection marked, and its pool's
+    reset then runs pg_advisory_unlock_all() on it before anyone else may use it."""
+    pid = conn.get_server_pid()
+    _may_hold_locks.add(pid)
+    yield
+    _may_hold_locks.discard(pid)  # reached only when the block ended normally, after its unlock
+
+
+async def _unlock_if_held(conn: asyncpg.Connection) -> None:
+    """The pools' reset: one statement on a connection whose `session_lock` block did not get to its own
+    unlock, and none otherwise. asyncpg has already rolled back an open transaction and dropped the
+    listeners before it calls this."""
+    pid = conn.get_server_pid()
+    if pid in _may_hold_locks:
+        await conn.execute("SELECT pg_advisory_unlock_all()")
+        _may_hold_locks.discard(pid)
 
 
 class Database:
@@ -28,19 +49,19 @@ class Database:
 
     A released connection is not reset with asyncpg's default query (RESET ALL, CLOSE ALL, UNLISTEN *,
     pg_advisory_unlock_all(): one more round trip per use of the pool, 15 per complaint across the
-    services, docs/BENCHMARKS.md) unless `session_locks`: only the forwarder takes session advisory
-    locks, which a connection must not keep when a block fails before its unlock. Every other SET is
-    `SET LOCAL` or undone by its own statement (migrations), and nothing LISTENs."""
+    services, docs/BENCHMARKS.md). Every SET is `SET LOCAL` or undone by its own statement
+    (migrations), and nothing LISTENs. Session advisory locks (the migrations', the forwarder's per
+    complaint) are taken inside `session_lock`, so a connection released before its unlock is unlocked
+    by the reset; the others cost nothing."""
 
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 5, session_locks: bool = False) -> None:
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 5) -> None:
         self.url = url
         self._sizes = (min_size, max_size)
-        self._reset = None if session_locks else _keep_session
         self._pool: asyncpg.Pool | None = None
 
     async def connect(self) -> None:
         self._pool = await asyncpg.create_pool(
-            self.url, min_size=self._sizes[0], max_size=self._sizes[1], command_timeout=30, reset=self._reset
+            self.url, min_size=self._sizes[0], max_size=self._sizes[1], command_timeout=30, reset=_unlock_if_held
         )
 
     @property
@@ -72,26 +93,27 @@ async def apply_migrations(pool: asyncpg.Pool, schema: str, directory: Path) -> 
         raise RuntimeError(f"no migrations found in {directory}")
     applied: list[str] = []
     async with pool.acquire() as conn:
-        await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(schema))
-        try:
-            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            await conn.execute(
-                f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
-                " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            # Every schema keeps the ids of the events its handlers processed (shared/idempotency.py).
-            await conn.execute(f'SET search_path TO "{schema}"; {PROCESSED_EVENTS_DDL}; RESET search_path')
-            done = {r["name"] for r in await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
-            for file in files:
-                if file.name in done:
-                    continue
-                async with conn.transaction():
-                    await conn.execute(f'SET LOCAL search_path TO "{schema}"')
-                    await conn.execute(file.read_text())
-                    await conn.execute(f'INSERT INTO "{schema}".schema_migrations (name) VALUES ($1)', file.name)
-                applied.append(file.name)
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", _lock_key(schema))
+        with session_lock(conn):
+            await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(schema))
+            try:
+                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                await conn.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
+                    " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                # Every schema keeps the ids of the events its handlers processed (shared/idempotency.py).
+                await conn.execute(f'SET search_path TO "{schema}"; {PROCESSED_EVENTS_DDL}; RESET search_path')
+                done = {r["name"] for r in await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
+                for file in files:
+                    if file.name in done:
+                        continue
+                    async with conn.transaction():
+                        await conn.execute(f'SET LOCAL search_path TO "{schema}"')
+                        await conn.execute(file.read_text())
+                        await conn.execute(f'INSERT INTO "{schema}".schema_migrations (name) VALUES ($1)', file.name)
+                    applied.append(file.name)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", _lock_key(schema))
     if applied:
         log.info("migrations applied", schema=schema, migrations=applied)
     return applied

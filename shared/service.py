@@ -57,9 +57,8 @@ class Service:
     subscriptions: list[tuple[str, type[BaseModel], str]] = field(default_factory=list)
 
     @classmethod
-    def create(cls, name: str, settings: ServiceSettings, migrations: Path, *, session_locks: bool = False) -> Service:
-        """A service with its broker and database built from its settings; handlers are added next.
-        `session_locks`: the service's handlers take session advisory locks (shared/db.py)."""
+    def create(cls, name: str, settings: ServiceSettings, migrations: Path) -> Service:
+        """A service with its broker and database built from its settings; handlers are added next."""
         set_hash_key(settings.pii_hash_key.get_secret_value() if settings.pii_hash_key else None)
         return cls(
             name=name,
@@ -80,7 +79,6 @@ class Service:
                 settings.database_url,
                 min_size=settings.db_pool_min,
                 max_size=settings.db_pool_max,
-                session_locks=session_locks,
             ),
             migrations=migrations,
         )

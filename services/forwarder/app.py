@@ -44,8 +44,7 @@ def guard_for(settings: ForwarderSettings) -> LaporGuard:
 def build(settings: ForwarderSettings | None = None) -> Service:
     settings = settings or ForwarderSettings()
     topics = settings.topics
-    # each forward holds its complaint's session advisory lock (store.locked)
-    service = Service.create(NAME, settings, Path(__file__).parent / "migrations", session_locks=True)
+    service = Service.create(NAME, settings, Path(__file__).parent / "migrations")
     lapor = adapter_for(settings)
     handlers = ForwarderHandlers(service.publisher, service.db, lapor, settings, guard_for(settings))
     service.subscribe(topics.routed, RoutedComplaint, "routed")(handlers.on_routed)

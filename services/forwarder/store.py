@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 
 from services.forwarder.forward import QueuedMessage
+from shared.db import session_lock
 
 SCHEMA = "forwarder"
 Conn = asyncpg.Connection | asyncpg.Pool
@@ -38,16 +39,17 @@ async def locked(
     pool: asyncpg.Pool, complaint_id: uuid.UUID, *, take_lock: bool = True
 ) -> AsyncIterator[asyncpg.Connection]:
     """A connection holding the complaint's advisory lock until the block ends. A crash (or a
-    cancelled handler) cannot leave it held: it dies with the session, and asyncpg's pool resets
-    released connections with pg_advisory_unlock_all()."""
+    cancelled handler) cannot leave it held: it dies with the session, and a connection released
+    before its unlock is unlocked by the pool's reset (shared.db.session_lock)."""
     key = report_lock_key(complaint_id)
     async with pool.acquire() as conn:
-        if take_lock:  # else the block's first statement takes it (open_report(lock_key=...))
-            await conn.execute("SELECT pg_advisory_lock($1)", key)
-        try:
-            yield conn
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", key)
+        with session_lock(conn):
+            if take_lock:  # else the block's first statement takes it (open_report(lock_key=...))
+                await conn.execute("SELECT pg_advisory_lock($1)", key)
+            try:
+                yield conn
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", key)
 
 
 @dataclass(frozen=True)
