@@ -55,6 +55,8 @@ class LogFields(BaseModel):
 
     common: frozenset[str]
     events: dict[str, frozenset[str]]
+    # a field whose whole value matches its pattern is an identifier that names no person: kept whole
+    identifiers: dict[str, re.Pattern[str]] = {}
 
 
 @cache
@@ -102,7 +104,14 @@ def allow_listed(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict
 
 
 def redact_personal_data(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v if k in _INTERNAL else _redact(v)) for k, v in event_dict.items()}
+    identifiers = log_fields().identifiers
+    return {
+        k: (v if k in _INTERNAL or _is_identifier(identifiers.get(k), v) else _redact(v)) for k, v in event_dict.items()
+    }
+
+
+def _is_identifier(pattern: re.Pattern[str] | None, value: Any) -> bool:
+    return pattern is not None and isinstance(value, str) and pattern.fullmatch(value) is not None
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:

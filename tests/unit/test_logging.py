@@ -313,6 +313,21 @@ def test_only_a_whole_id_is_kept_a_phone_number_in_a_field_is_still_masked(logs:
     assert "081234567890" not in json.dumps(line)
 
 
+@pytest.mark.parametrize("report", ["1764700812345678", "3171234567890001", "LPR-2026-000123"])
+def test_a_lapor_report_number_is_logged_whole_though_its_digits_look_like_a_nik(logs: Logs, report: str) -> None:
+    logs.start()
+    get_logger("t").info("forwarded to LAPOR!", attempts=1, lapor_tracking_id=report)
+    (line,) = logs.lines()
+    assert line["lapor_tracking_id"] == report
+
+
+def test_an_identifier_field_that_holds_free_text_is_still_masked(logs: Logs) -> None:
+    logs.start()
+    get_logger("t").info("forwarded to LAPOR!", attempts=1, lapor_tracking_id="hubungi 081234567890")
+    (line,) = logs.lines()
+    assert "081234567890" not in json.dumps(line)
+
+
 def test_bound_values_are_cleared_even_when_the_block_raises(logs: Logs) -> None:
     logs.start()
     log = get_logger("t")
