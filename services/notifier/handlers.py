@@ -326,13 +326,15 @@ class NotifierHandlers:
             stopped_at, stopped_by = stop if stop is not None else (None, None)
             opening.append(store.NewClock(d, None if stop else next_at, stopped_at, stopped_by))
         opened = await store.insert_deadlines(conn, complaint_id, tracking_number, opening, correlation_id)
-        for c in opening:
-            if c.deadline.clock in opened:
-                d, fresh = c.deadline, {"cycle": 0, "due_at": c.deadline.due_at, "clock": c.deadline.clock}
-                note(fresh, "started", at, warn_at=d.warn_at.isoformat())
-                if c.stopped_at is not None:
-                    kind = "met" if c.stopped_at <= d.due_at else "stopped_late"
-                    note(fresh, kind, c.stopped_at, stopped_by=c.stopped_by)
+        for clock in opening:
+            d = clock.deadline
+            if d.clock not in opened:
+                continue  # opened meanwhile by another transaction (another replica), which noted it
+            fresh = {"cycle": 0, "due_at": d.due_at, "clock": d.clock}
+            note(fresh, "started", at, warn_at=d.warn_at.isoformat())
+            if clock.stopped_at is not None:
+                kind = "met" if clock.stopped_at <= d.due_at else "stopped_late"
+                note(fresh, kind, clock.stopped_at, stopped_by=clock.stopped_by)
         await store.add_history(conn, history)
         if history:
             log.info(
