@@ -25,21 +25,11 @@ CREATE TABLE IF NOT EXISTS processed_events (
 """
 
 
-async def claim(conn: asyncpg.Connection, schema: str, handler: str, event_id: uuid.UUID) -> bool:
-    """True when this transaction is the first to process the event; False for a redelivery."""
-    row = await conn.fetchval(
-        f'INSERT INTO "{schema}".processed_events (event_id, handler) VALUES ($1, $2)'
-        " ON CONFLICT DO NOTHING RETURNING 1",
-        event_id,
-        handler,
-    )
-    return row is not None
-
-
 def claim_statement(schema: str, handler: str, event_id: uuid.UUID) -> str:
-    """`claim` as one literal statement, so that the batch unit sends it together with its savepoint
-    (shared/unit_of_work.py); its status is "INSERT 0 1" for the first claim. The event id is a UUID
-    (written back from its parsed form) and the handler a name from the code, its quotes doubled."""
+    """The claim of an event as one literal statement, sent together with the BEGIN or the savepoint
+    before it (one round trip); its status is "INSERT 0 1" for the first claim, "INSERT 0 0" for a
+    redelivery. The event id is a UUID (written back from its parsed form) and the handler a name
+    from the code, its quotes doubled."""
     event = uuid.UUID(str(event_id))
     name = handler.replace("'", "''")
     return (
@@ -62,5 +52,20 @@ async def once(
         async with unit.claimed(pool, schema, handler, event_id) as conn:
             yield conn
         return
-    async with pool.acquire() as conn, conn.transaction():
-        yield conn if await claim(conn, schema, handler, event_id) else None
+    async with pool.acquire() as conn:
+        # BEGIN and the claim in one round trip; asyncpg refuses a `conn.transaction()` inside the block
+        # ("cannot use Connection.transaction() in a manually started transaction")
+        try:
+            status = await conn.execute(f"BEGIN; {claim_statement(schema, handler, event_id)}")
+        except BaseException:
+            if conn.is_in_transaction():
+                await conn.execute("ROLLBACK")
+            raise
+        try:
+            yield conn if status == "INSERT 0 1" else None
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        # a statement of the block failed and the block caught it: PostgreSQL answers COMMIT with ROLLBACK
+        if await conn.execute("COMMIT") != "COMMIT":
+            raise RuntimeError("a write of the claimed block failed; its transaction was rolled back")

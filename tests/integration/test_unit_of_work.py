@@ -139,3 +139,44 @@ async def test_writes_join_the_batch_and_stand_alone_outside_one(db: Database) -
         await conn.execute(f"INSERT INTO {SCHEMA}.notes VALUES ($1, 'alone')", alone)
     rows = await db.pool.fetch(f"SELECT text FROM {SCHEMA}.notes ORDER BY text")
     assert [r["text"] for r in rows] == ["alone", "kept"]
+
+
+async def test_outside_a_batch_a_claim_commits_with_its_writes_and_a_failed_block_leaves_neither(db: Database) -> None:
+    done, failed = uuid.uuid4(), uuid.uuid4()
+    async with once(db.pool, SCHEMA, "alone", done) as conn:
+        assert conn is not None
+        await conn.execute(f"INSERT INTO {SCHEMA}.notes VALUES ($1, 'done')", done)
+    async with once(db.pool, SCHEMA, "alone", done) as conn:
+        assert conn is None  # a redelivery
+    with pytest.raises(ValueError):
+        async with once(db.pool, SCHEMA, "alone", failed) as conn:
+            assert conn is not None
+            await conn.execute(f"INSERT INTO {SCHEMA}.notes VALUES ($1, 'failed')", failed)
+            raise ValueError("the send failed")
+    claimed = await db.pool.fetch(f"SELECT event_id FROM {SCHEMA}.processed_events WHERE handler = 'alone'")
+    assert [r["event_id"] for r in claimed] == [done]
+    assert [r["text"] for r in await db.pool.fetch(f"SELECT text FROM {SCHEMA}.notes")] == ["done"]
+
+
+async def test_outside_a_batch_a_write_that_failed_inside_the_block_fails_the_claim_even_when_caught(
+    db: Database,
+) -> None:
+    """PostgreSQL answers the COMMIT of an aborted transaction with a silent ROLLBACK: `once` raises."""
+    event = uuid.uuid4()
+    with pytest.raises(RuntimeError, match="rolled back"):
+        async with once(db.pool, SCHEMA, "alone", event) as conn:
+            assert conn is not None
+            with pytest.raises(asyncpg.UniqueViolationError):
+                await conn.execute(f"INSERT INTO {SCHEMA}.notes VALUES ($1, 'a'), ($1, 'b')", event)
+    assert await db.pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.processed_events WHERE event_id = $1", event) == 0
+    # and the connection went back to the pool clean: the next claim works
+    async with once(db.pool, SCHEMA, "alone", event) as conn:
+        assert conn is not None
+
+
+async def test_outside_a_batch_a_nested_transaction_in_the_block_is_refused(db: Database) -> None:
+    with pytest.raises(asyncpg.InterfaceError, match="manually started transaction"):
+        async with once(db.pool, SCHEMA, "alone", uuid.uuid4()) as conn:
+            assert conn is not None
+            async with conn.transaction():
+                pass

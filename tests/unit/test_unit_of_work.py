@@ -15,7 +15,7 @@ from shared.idempotency import once
 
 SCHEMA = "svc"
 CLAIM = re.compile(
-    r"SAVEPOINT (?P<name>\w+); INSERT INTO \"svc\"\.processed_events \(event_id, handler\)"
+    r"(?:SAVEPOINT (?P<name>\w+)|BEGIN); INSERT INTO \"svc\"\.processed_events \(event_id, handler\)"
     r" VALUES \('(?P<event>[0-9a-f-]{36})'::uuid, '(?P<handler>[^']*)'\) ON CONFLICT DO NOTHING"
 )
 
@@ -65,21 +65,27 @@ class FakeConnection:
     def transaction(self) -> FakeTransaction:
         return FakeTransaction(self)
 
-    async def fetchval(self, sql: str, event_id: uuid.UUID, handler: str) -> Any:
-        assert "processed_events" in sql
-        return 1 if self._claim(event_id, handler) else None
+    def is_in_transaction(self) -> bool:
+        return self.db.log[-1:] != ["COMMIT"]
 
     async def execute(self, sql: str) -> str:
-        """The batch unit's two statements: a named savepoint with the literal claim, and the rollback to one."""
+        """What `once` and the batch unit send: a BEGIN or a named savepoint with the literal claim, the
+        rollback to a savepoint, and a lone claim's COMMIT or ROLLBACK."""
         if sql.startswith("ROLLBACK TO SAVEPOINT "):
             name = sql.removeprefix("ROLLBACK TO SAVEPOINT ")
             self.db.log.append("ROLLBACK TO SAVEPOINT")
             self.pending = set(self.savepoints[name])
             return "ROLLBACK"
+        if sql in ("COMMIT", "ROLLBACK"):
+            await (FakeTransaction(self).commit() if sql == "COMMIT" else FakeTransaction(self).rollback())
+            return sql
         found = CLAIM.fullmatch(sql)
         assert found is not None, sql
-        self.db.log.append("SAVEPOINT")
-        self.savepoints[found["name"]] = frozenset(self.pending)
+        if found["name"] is None:
+            await FakeTransaction(self).start()
+        else:
+            self.db.log.append("SAVEPOINT")
+            self.savepoints[found["name"]] = frozenset(self.pending)
         return "INSERT 0 1" if self._claim(uuid.UUID(found["event"]), found["handler"]) else "INSERT 0 0"
 
     def _claim(self, event_id: uuid.UUID, handler: str) -> bool:
