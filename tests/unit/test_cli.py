@@ -171,4 +171,7 @@ def test_free_ports_are_distinct_and_bindable() -> None:
     assert set(ports) == set(stack.DEFAULT_PORTS) and len(set(ports.values())) == len(ports)
     for port in ports.values():
         with socket.socket() as s:
+            # as the servers bind (uvicorn, Kafka, PostgreSQL): a client's outgoing connection that took
+            # the same ephemeral port meanwhile does not stop a listener, only another listener does
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port))
