@@ -39,14 +39,17 @@ class FakeTransaction:
     async def start(self) -> None:
         self.conn.db.log.append("BEGIN")
         self.conn.pending = set()
+        self.conn.in_transaction = True
 
     async def commit(self) -> None:
         self.conn.db.log.append("COMMIT")
         self.conn.db.committed |= self.conn.pending
+        self.conn.in_transaction = False
 
     async def rollback(self) -> None:
         self.conn.db.log.append("ROLLBACK")
         self.conn.pending = set()
+        self.conn.in_transaction = False
 
     async def __aenter__(self) -> FakeTransaction:
         await self.start()
@@ -61,12 +64,13 @@ class FakeConnection:
         self.db = db
         self.pending: set[tuple[uuid.UUID, str]] = set()
         self.savepoints: dict[str, frozenset[tuple[uuid.UUID, str]]] = {}
+        self.in_transaction = False
 
     def transaction(self) -> FakeTransaction:
         return FakeTransaction(self)
 
     def is_in_transaction(self) -> bool:
-        return self.db.log[-1:] != ["COMMIT"]
+        return self.in_transaction
 
     async def execute(self, sql: str) -> str:
         """What `once` and the batch unit send: a BEGIN or a named savepoint with the literal claim, the
