@@ -95,8 +95,8 @@ class Publisher:
             "acks": "all",
             "enable_idempotence": True,
             "request_timeout_ms": request_timeout_ms,
-            # Wait a moment for the records of concurrent handlers, so that they travel to
-            # the broker in one request instead of one request each.
+            # Wait a moment for the records of concurrent handlers and batches, so that they travel
+            # to the broker in one request instead of one request each (ADUAN_KAFKA_LINGER_MS).
             "linger_ms": linger_ms,
             **auth.aiokafka(),
         }

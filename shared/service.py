@@ -73,6 +73,7 @@ class Service:
                 settings.kafka_bootstrap_servers,
                 f"aduan-{name}",
                 request_timeout_ms=settings.kafka_request_timeout_ms,
+                linger_ms=settings.kafka_linger_ms,
                 auth=settings.kafka_auth,
             ),
             db=Database(

@@ -28,6 +28,9 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "ADUAN_DATABASE_URL"),
     )
     kafka_request_timeout_ms: int = Field(default=15_000, ge=1_000)
+    # how long the producer waits to gather records into one request (docs/BENCHMARKS.md): fewer requests
+    # for the broker to handle, at the price of as much latency per publish
+    kafka_linger_ms: int = Field(default=20, ge=0, le=1_000)
     topic_prefix: str = ""
     group_id: str = "aduan"  # each service sets its own; see consumer_group()
     log_level: str = "INFO"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from services.forwarder.settings import ForwarderSettings
 from services.intake.settings import IntakeSettings
 from services.routing.settings import RoutingSettings
+from shared.service import Service
 
 
 def test_conventional_connection_variables_configure_every_service(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,6 +24,15 @@ def test_conventional_connection_variables_configure_every_service(monkeypatch: 
     assert settings.database_url == "postgresql://u:p@db:5432/aduan"
     assert settings.topics.accepted == "staging.complaints.accepted"
     assert settings.consumer_group("inbound") == "staging.aduan-intake.inbound"
+
+
+def test_the_producer_of_a_service_gathers_records_for_as_long_as_its_setting_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ADUAN_KAFKA_LINGER_MS", "7")
+    service = Service.create("routing", RoutingSettings(), tmp_path)
+    assert service.publisher._config["linger_ms"] == 7
+    assert Service.create("routing", RoutingSettings(kafka_linger_ms=0), tmp_path).publisher._config["linger_ms"] == 0
 
 
 def test_forwarder_retry_delays_come_from_json(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,6 +48,7 @@ def test_forwarder_retry_delays_come_from_json(monkeypatch: pytest.MonkeyPatch) 
         (ForwarderSettings, "lapor_timeout_s", 0),
         (IntakeSettings, "database_url", "mysql://nope"),
         (IntakeSettings, "topic_prefix", "bad prefix/"),
+        (RoutingSettings, "kafka_linger_ms", -1),
     ],
 )
 def test_bad_values_are_refused_naming_the_setting(factory, field, value) -> None:  # type: ignore[no-untyped-def]
