@@ -96,7 +96,7 @@ class NotifierHandlers:
         async with once(self.db.pool, store.SCHEMA, "accepted", envelope.event_id) as conn:
             if conn is None:
                 return
-            info = await store.upsert_complaint(
+            info, clocks = await store.upsert_complaint(
                 conn,
                 c.complaint_id,
                 c.tracking_number,
@@ -105,7 +105,14 @@ class NotifierHandlers:
                 seen=("accepted", c.received_at),
             )
             await self._lifecycle(
-                conn, c.complaint_id, c.tracking_number, "accepted", c.received_at, info, envelope.correlation_id
+                conn,
+                c.complaint_id,
+                c.tracking_number,
+                "accepted",
+                c.received_at,
+                info,
+                clocks,
+                envelope.correlation_id,
             )
             if c.reply_handle:
                 await self._tell_citizen(
@@ -137,7 +144,7 @@ class NotifierHandlers:
             if conn is None:
                 return
             at = utcnow()
-            info = await store.upsert_complaint(
+            info, clocks = await store.upsert_complaint(
                 conn,
                 c.complaint_id,
                 c.tracking_number,
@@ -147,7 +154,9 @@ class NotifierHandlers:
                 urusan=decision.urusan,
                 seen=("routed", at),
             )
-            await self._lifecycle(conn, c.complaint_id, c.tracking_number, "routed", at, info, envelope.correlation_id)
+            await self._lifecycle(
+                conn, c.complaint_id, c.tracking_number, "routed", at, info, clocks, envelope.correlation_id
+            )
             if info.get("reply_handle"):
                 await self._tell_citizen(
                     envelope,
@@ -168,7 +177,7 @@ class NotifierHandlers:
             if conn is None:
                 return
             at = utcnow()
-            info = await store.upsert_complaint(
+            info, clocks = await store.upsert_complaint(
                 conn,
                 envelope.complaint_id,
                 f.tracking_number,
@@ -178,7 +187,7 @@ class NotifierHandlers:
                 seen=("forwarded", at),
             )
             await self._lifecycle(
-                conn, envelope.complaint_id, f.tracking_number, "forwarded", at, info, envelope.correlation_id
+                conn, envelope.complaint_id, f.tracking_number, "forwarded", at, info, clocks, envelope.correlation_id
             )
 
     async def on_status(self, envelope: Envelope[StatusChanged]) -> None:
@@ -190,7 +199,7 @@ class NotifierHandlers:
         async with once(self.db.pool, store.SCHEMA, "status", envelope.event_id) as conn:
             if conn is None:
                 return
-            info = await store.upsert_complaint(
+            info, clocks = await store.upsert_complaint(
                 conn,
                 envelope.complaint_id,
                 change.tracking_number,
@@ -204,6 +213,7 @@ class NotifierHandlers:
                 event,
                 change.changed_at,
                 info,
+                clocks,
                 envelope.correlation_id,
             )
             kind = _CITIZEN_ON_STATUS.get(event)
@@ -226,13 +236,15 @@ class NotifierHandlers:
         event: str,
         at: datetime,
         info: dict[str, Any],
+        clocks: list[dict[str, Any]],
         correlation_id: str | None = None,
     ) -> None:
-        """Apply one lifecycle event to the complaint's clocks, in this order: re-time clocks for a newly known
-        agency/urusan, stop, pause, resume, restart, start. Each change is written to the history."""
+        """Apply one lifecycle event to the complaint's clocks (`clocks`: its rows, locked), in this order:
+        re-time clocks for a newly known agency/urusan, stop, pause, resume, restart, start. Each change is
+        written to the history."""
         agency_code, urusan = info.get("agency_code"), info.get("urusan")
         now = utcnow()
-        rows = {r["clock"]: r for r in await store.deadlines_of(conn, complaint_id)}
+        rows = {r["clock"]: r for r in clocks}
         seen = info["events_seen"]  # with this event (upsert_complaint noted it)
         history: list[tuple[Any, ...]] = []
 
@@ -298,9 +310,8 @@ class NotifierHandlers:
                 note(row, "restarted", at)
                 changed.add(name)
         for name in changed:
-            row = rows[name]
-            row["next_alert_at"] = self._plan(row, now).next_at
-            await store.update_deadline(conn, row)
+            rows[name]["next_alert_at"] = self._plan(rows[name], now).next_at
+        await store.update_deadlines(conn, [rows[name] for name in sorted(changed)])
         opening: list[store.NewClock] = []
         for d in clocks_started_by(self.policy, event, at, agency_code, urusan=urusan):
             if d.clock in rows:

@@ -59,25 +59,31 @@ async def upsert_complaint(
     lapor_tracking_id: str | None = None,
     forward_outcome: str | None = None,
     seen: tuple[str, datetime],
-) -> dict[str, Any]:
+) -> Known:
     """What the notifier knows of a complaint, each field kept once known, and when each lifecycle event
     was first seen (`seen`: this event and its time, kept only if the event is new to the complaint);
-    returns the merged row, `events_seen` as a dict of ISO times. One statement."""
+    returns the merged row, `events_seen` as a dict of ISO times, and every clock of the complaint, locked
+    for the rest of the transaction (after the complaint's row). One statement."""
     event, at = seen
     row = await conn.fetchrow(
-        """INSERT INTO notifier.complaints (complaint_id, tracking_number, channel, reply_handle, agency_code,
-                                            urusan, lapor_tracking_id, forward_outcome, events_seen)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, jsonb_build_object($9::text, $10::text))
-           ON CONFLICT (complaint_id) DO UPDATE SET
-               events_seen = EXCLUDED.events_seen || complaints.events_seen,
-               channel = COALESCE(EXCLUDED.channel, complaints.channel),
-               reply_handle = COALESCE(EXCLUDED.reply_handle, complaints.reply_handle),
-               agency_code = COALESCE(EXCLUDED.agency_code, complaints.agency_code),
-               urusan = COALESCE(EXCLUDED.urusan, complaints.urusan),
-               lapor_tracking_id = COALESCE(EXCLUDED.lapor_tracking_id, complaints.lapor_tracking_id),
-               forward_outcome = COALESCE(EXCLUDED.forward_outcome, complaints.forward_outcome),
-               updated_at = now()
-           RETURNING *""",
+        """WITH c AS (
+               INSERT INTO notifier.complaints (complaint_id, tracking_number, channel, reply_handle, agency_code,
+                                                urusan, lapor_tracking_id, forward_outcome, events_seen)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, jsonb_build_object($9::text, $10::text))
+               ON CONFLICT (complaint_id) DO UPDATE SET
+                   events_seen = EXCLUDED.events_seen || complaints.events_seen,
+                   channel = COALESCE(EXCLUDED.channel, complaints.channel),
+                   reply_handle = COALESCE(EXCLUDED.reply_handle, complaints.reply_handle),
+                   agency_code = COALESCE(EXCLUDED.agency_code, complaints.agency_code),
+                   urusan = COALESCE(EXCLUDED.urusan, complaints.urusan),
+                   lapor_tracking_id = COALESCE(EXCLUDED.lapor_tracking_id, complaints.lapor_tracking_id),
+                   forward_outcome = COALESCE(EXCLUDED.forward_outcome, complaints.forward_outcome),
+                   updated_at = now()
+               RETURNING *)
+           SELECT c.*,
+                  ARRAY(SELECT d FROM notifier.deadlines d WHERE d.complaint_id = c.complaint_id
+                        ORDER BY d.clock FOR UPDATE) AS aduan_clocks
+           FROM c""",
         complaint_id,
         tracking_number,
         channel,
@@ -90,8 +96,16 @@ async def upsert_complaint(
         at.isoformat(),
     )
     info = dict(row)
+    clocks = [dict(d) for d in info.pop("aduan_clocks")]
     info["events_seen"] = _events(info["events_seen"])
-    return info
+    return Known(info, clocks)
+
+
+class Known(NamedTuple):
+    """A complaint as the notifier knows it (`notifier.complaints`), and its clocks (`notifier.deadlines`)."""
+
+    info: dict[str, Any]
+    clocks: list[dict[str, Any]]
 
 
 def _events(seen: Any) -> dict[str, str]:
@@ -126,14 +140,6 @@ async def mark_ombudsman(conn: asyncpg.Connection, complaint_id: uuid.UUID, at: 
 
 # ---------------------------------------------------------------------------------------------
 # deadlines
-
-
-async def deadlines_of(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Every clock of a complaint, locked for the rest of the transaction."""
-    rows = await conn.fetch(
-        "SELECT * FROM notifier.deadlines WHERE complaint_id = $1 ORDER BY clock FOR UPDATE", complaint_id
-    )
-    return [dict(r) for r in rows]
 
 
 class NewClock(NamedTuple):
@@ -181,12 +187,8 @@ async def insert_deadlines(
     return {r["clock"] for r in rows}
 
 
-async def update_deadline(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
-    """Write back the mutable fields of a deadline row read by deadlines_of / due_for_alert."""
-    await update_deadlines(conn, [row])
-
-
 async def update_deadlines(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Write back the mutable fields of deadline rows read by upsert_complaint / due_for_alert: one round trip."""
     if rows:
         sets = ", ".join(f"{f} = ${i}" for i, f in enumerate(_DEADLINE_FIELDS, start=3))
         await conn.executemany(

@@ -7,6 +7,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
+from services.notifier import store
 from services.notifier.app import build
 from services.notifier.settings import NotifierSettings
 from shared.events import ComplaintStatus, EventType, StatusChanged, new_envelope, utcnow
@@ -120,3 +121,27 @@ async def test_a_stop_that_arrives_before_the_start_opens_the_clock_already_met(
     alerts = await read_topic(infra.kafka, topics.sla_alerts, expect=100, timeout=4)
     assert "follow_up" in {a["payload"]["clock"] for a in alerts}  # the scan ran over this complaint ...
     assert {a["payload"]["clock"] for a in alerts} <= {"follow_up", "decision"}  # ... and raised no false alarm
+
+
+async def test_the_complaints_upsert_returns_its_clocks_locked_until_the_transaction_ends(
+    notifier, infra, topics, database_url
+):  # type: ignore[no-untyped-def]
+    event = accepted_event()
+    await publish_events(infra.kafka, topics.accepted, event)
+    opened = await eventually(lambda: _deadlines(database_url, event.complaint_id))
+    lock_nowait = "SELECT clock FROM notifier.deadlines WHERE complaint_id = $1 FOR UPDATE NOWAIT"
+    writer, other = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
+    try:
+        async with writer.transaction():
+            known = await store.upsert_complaint(
+                writer, event.complaint_id, event.payload.tracking_number, seen=("routed", utcnow())
+            )
+            assert sorted(c["clock"] for c in known.clocks) == sorted(opened)
+            assert {c["due_at"] for c in known.clocks} == {r["due_at"] for r in opened.values()}
+            assert set(known.info["events_seen"]) == {"accepted", "routed"}
+            with pytest.raises(asyncpg.LockNotAvailableError):
+                await other.fetch(lock_nowait, event.complaint_id)
+        assert len(await other.fetch(lock_nowait, event.complaint_id)) == len(opened)
+    finally:
+        await writer.close()
+        await other.close()
