@@ -192,6 +192,13 @@ def parse_envelope(body: bytes, payload_type: type[P]) -> Envelope[P]:
 Record = ConsumerRecord  # one Kafka record as aiokafka delivers it
 
 
+async def _undecoded(_: Any) -> None:
+    """FastStream's decoder for a subscription: none. `consume` reads the raw records and
+    `parse_envelope` validates each one; FastStream's own decoding of every record (a message
+    object and a JSON parse) would be thrown away."""
+    return None
+
+
 def subscribe(
     broker: KafkaBroker,
     publisher: Publisher,
@@ -233,6 +240,7 @@ def subscribe(
             batch=True,
             max_records=max_records,
             batch_timeout_ms=100,
+            decoder=_undecoded,
         )
         async def consume(message: KafkaMessage) -> None:
             nonlocal failures
