@@ -76,12 +76,18 @@ async def record_rejected(
 
 async def record_reporter(conn: asyncpg.Connection, complaint: Complaint, new_handle: str) -> str:
     """Keep the reporter's identity and the original text; the reply handle (the first one minted wins,
-    so a redelivery publishes the same handle)."""
+    so a redelivery publishes the same handle). One statement, unless the row is a concurrent
+    transaction's that committed meanwhile (the statement's snapshot predates it): then a second one."""
     reporter = complaint.reporter
-    await conn.execute(
-        """INSERT INTO intake.reporters
-               (complaint_id, reply_handle, name, phone, email, original_title, original_body)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (complaint_id) DO NOTHING""",
+    handle = await conn.fetchval(
+        """WITH minted AS (
+               INSERT INTO intake.reporters
+                   (complaint_id, reply_handle, name, phone, email, original_title, original_body)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (complaint_id) DO NOTHING
+               RETURNING reply_handle)
+           SELECT reply_handle FROM minted
+           UNION ALL
+           SELECT reply_handle FROM intake.reporters WHERE complaint_id = $1""",
         complaint.complaint_id,
         new_handle,
         reporter.name if reporter else None,
@@ -90,9 +96,11 @@ async def record_reporter(conn: asyncpg.Connection, complaint: Complaint, new_ha
         complaint.original_title,
         complaint.original_body,
     )
-    return await conn.fetchval(
-        "SELECT reply_handle FROM intake.reporters WHERE complaint_id = $1", complaint.complaint_id
-    )
+    if handle is None:
+        handle = await conn.fetchval(
+            "SELECT reply_handle FROM intake.reporters WHERE complaint_id = $1", complaint.complaint_id
+        )
+    return handle
 
 
 async def contact_of(pool: asyncpg.Pool | asyncpg.Connection, reply_handle: str) -> asyncpg.Record | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
+import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from services.intake import store
 from services.intake.app import build
 from services.intake.tracking import numbers
 from shared.events import (
@@ -26,6 +29,7 @@ from shared.events import (
     new_envelope,
     utcnow,
 )
+from tests.factories import complaint
 from tests.intake_support import gateways, intake_settings
 from tests.support import eventually, publish_events, read_topic, running
 
@@ -265,3 +269,27 @@ async def test_a_tracking_number_collision_keeps_both_complaints(intake, infra, 
         [taken, longer],
     )
     assert [r["tracking_number"] for r in rows] == [taken, longer]
+
+
+async def test_a_reporters_reply_handle_is_the_first_one_minted_even_against_a_concurrent_writer(intake, database_url):  # type: ignore[no-untyped-def]
+    stored = complaint()
+    first, second = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
+    try:
+        await store.record_accepted(first, stored, "corr-1")
+        assert await store.record_reporter(first, stored, "rh_first") == "rh_first"
+        assert await store.record_reporter(first, stored, "rh_again") == "rh_first"  # a redelivery
+
+        racer = complaint()
+        await store.record_accepted(first, racer, "corr-2")
+        tx = first.transaction()
+        await tx.start()
+        assert await store.record_reporter(first, racer, "rh_winner") == "rh_winner"  # not committed yet
+        waiting = asyncio.create_task(store.record_reporter(second, racer, "rh_loser"))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # the insert waits on the uncommitted row
+        await tx.commit()
+        # the waiting statement's snapshot predates the commit: the winner's handle is read again
+        assert await asyncio.wait_for(waiting, 10) == "rh_winner"
+    finally:
+        await first.close()
+        await second.close()
