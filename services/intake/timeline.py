@@ -202,7 +202,16 @@ class Timeline:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def _step(self, envelope: Envelope[Any], step: str, at: datetime | None = None, **facts: str | None) -> None:
+    async def _step(
+        self,
+        envelope: Envelope[Any],
+        step: str,
+        at: datetime | None = None,
+        *,
+        urusan: str | None = None,
+        **facts: str | None,
+    ) -> None:
+        """The event's step on the complaint's timeline (with `urusan`: routing's, for GeoReport too)."""
         if envelope.complaint_id is None:
             return
         new = store.Step(
@@ -213,7 +222,10 @@ class Timeline:
             **facts,
         )
         async with writes(self.db.pool) as conn:
-            await store.add_step(conn, new)
+            if urusan is None:
+                await store.add_step(conn, new)
+            else:
+                await store.add_routed_step(conn, new, urusan)
 
     async def on_accepted(self, envelope: Envelope[Complaint]) -> None:
         facts = public_facts(envelope.payload)
@@ -222,10 +234,7 @@ class Timeline:
 
     async def on_routed(self, envelope: Envelope[RoutedComplaint]) -> None:
         decision = envelope.payload.decision
-        if envelope.complaint_id is not None:
-            async with writes(self.db.pool) as conn:
-                await store.record_urusan(conn, envelope.complaint_id, decision.urusan)
-        await self._step(envelope, "routed", agency_code=decision.agency_code)
+        await self._step(envelope, "routed", urusan=decision.urusan, agency_code=decision.agency_code)
 
     async def on_triage(self, envelope: Envelope[TriageRequest]) -> None:
         await self._step(envelope, "in_triage")

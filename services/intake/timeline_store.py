@@ -27,11 +27,13 @@ class Step:
     duplicate_of: str | None = None
 
 
-async def add_step(pool: Pool, step: Step) -> None:
-    await pool.execute(
-        """INSERT INTO intake.timeline
+_STEP_INSERT = """INSERT INTO intake.timeline
                (complaint_id, event_id, step, at, agency_code, lapor_tracking_id, note, duplicate_of)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (complaint_id, event_id) DO NOTHING""",
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (complaint_id, event_id) DO NOTHING"""
+
+
+def _step_args(step: Step) -> tuple[object, ...]:
+    return (
         step.complaint_id,
         step.event_id,
         step.step,
@@ -40,6 +42,23 @@ async def add_step(pool: Pool, step: Step) -> None:
         step.lapor_tracking_id,
         step.note,
         step.duplicate_of,
+    )
+
+
+async def add_step(pool: Pool, step: Step) -> None:
+    await pool.execute(_STEP_INSERT, *_step_args(step))
+
+
+async def add_routed_step(pool: Pool, step: Step, urusan: str) -> None:
+    """A routing decision: its step, and its urusan for GeoReport (the latest decision wins: a re-route may
+    change it), in one statement."""
+    await pool.execute(
+        f"""WITH urusan AS (
+               INSERT INTO intake.public_requests (complaint_id, urusan) VALUES ($1, $9)
+               ON CONFLICT (complaint_id) DO UPDATE SET urusan = EXCLUDED.urusan)
+           {_STEP_INSERT}""",
+        *_step_args(step),
+        urusan,
     )
 
 
@@ -97,14 +116,4 @@ async def record_public(
         address,
         lat,
         lon,
-    )
-
-
-async def record_urusan(pool: Pool, complaint_id: uuid.UUID, urusan: str) -> None:
-    """Routing's urusan (the latest decision wins: a re-route may change it)."""
-    await pool.execute(
-        """INSERT INTO intake.public_requests (complaint_id, urusan) VALUES ($1, $2)
-           ON CONFLICT (complaint_id) DO UPDATE SET urusan = EXCLUDED.urusan""",
-        complaint_id,
-        urusan,
     )

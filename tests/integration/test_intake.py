@@ -10,7 +10,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from services.intake import store
+from services.intake import store, timeline_store
 from services.intake.app import build
 from services.intake.tracking import numbers
 from shared.events import (
@@ -293,3 +293,23 @@ async def test_a_reporters_reply_handle_is_the_first_one_minted_even_against_a_c
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_routing_decision_is_one_timeline_step_and_its_latest_urusan_is_kept(intake, database_url):  # type: ignore[no-untyped-def]
+    stored = complaint()
+    conn = await asyncpg.connect(database_url)
+    try:
+        await store.record_accepted(conn, stored, "corr-r")
+        first = timeline_store.Step(stored.complaint_id, uuid.uuid4(), "routed", utcnow(), agency_code="kab-a")
+        await timeline_store.add_routed_step(conn, first, "pekerjaan_umum")
+        await timeline_store.add_routed_step(conn, first, "pekerjaan_umum")  # a redelivery: no second step
+        again = timeline_store.Step(stored.complaint_id, uuid.uuid4(), "routed", utcnow(), agency_code="kab-b")
+        await timeline_store.add_routed_step(conn, again, "perhubungan")  # a re-route
+        steps = await timeline_store.steps_of(conn, stored.complaint_id)
+        assert [(s["step"], s["agency_code"]) for s in steps] == [("routed", "kab-a"), ("routed", "kab-b")]
+        urusan = await conn.fetchval(
+            "SELECT urusan FROM intake.public_requests WHERE complaint_id = $1", stored.complaint_id
+        )
+        assert urusan == "perhubungan"
+    finally:
+        await conn.close()
