@@ -5,7 +5,8 @@ step once.
    calls fail: 5xx, 429 with Retry-After, connection resets, answers lost after the report was made,
    malformed answers, slow applies that make the report appear only after the forwarder looked), with
    LAPOR!'s lifecycle running 100,000 times faster than real time; the forwarder process is SIGKILLed
-   mid-batch and started again. Then LAPOR! holds exactly 1,000 reports, no reference twice, and every
+   mid-batch and started again. A complaint whose retries all failed is parked, and the operator's
+   `aduan dlq replay` sends it. Then LAPOR! holds exactly 1,000 reports, no reference twice, and every
    status step LAPOR! took for them is on complaints.status exactly once, in LAPOR!'s order.
 2. Two deliveries of one complaint at the same moment (the routed event and a retry record, on two
    forwarder replicas) make one report.
@@ -33,6 +34,7 @@ from aiokafka.partitioner import murmur2
 from prometheus_client import REGISTRY
 
 from aduan import stack
+from aduan.replay import dlq_replay
 from services.forwarder.app import build
 from services.forwarder.guard import BreakerState
 from services.forwarder.settings import ForwarderSettings
@@ -103,6 +105,15 @@ async def _created(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> int:
     )
 
 
+async def _settled(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> int:
+    """Complaints whose forward is over for now: the report made, or parked for an operator."""
+    return await pool.fetchval(
+        """SELECT count(*) FROM forwarder.reports
+           WHERE state IN ('created', 'parked') AND complaint_id = ANY($1::uuid[])""",
+        ids,
+    )
+
+
 async def _not_created(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
     """What became of the complaints without a report, for the failure message (a missing row: never handled)."""
     rows = await pool.fetch(
@@ -142,8 +153,24 @@ async def test_a_thousand_complaints_through_faults_and_a_sigkill_give_one_repor
         await restart(forwarder_stack.procs["forwarder"])
         assert killed_at < N, "the kill came too late to interrupt anything"
 
-        assert await eventually(lambda: _at_least(_created(pool, ids), N), timeout=240, interval=0.5), (
-            f"created {await _created(pool, ids)} of {N}; not created: {await _not_created(pool, ids)}"
+        # Every complaint settles: its report made, or parked when its retries ran out. With ≥ 30 % of the calls
+        # failing (lookups too), all twelve tries of the four rounds fail now and then for one complaint (about
+        # one run in ten): it is parked with its reason, never lost, and the operator's replay sends it.
+        assert await eventually(lambda: _at_least(_settled(pool, ids), N), timeout=240, interval=0.5), (
+            f"settled {await _settled(pool, ids)} of {N}; not created: {await _not_created(pool, ids)}"
+        )
+        parked = await _not_created(pool, ids)
+        assert len(parked) <= N // 100, parked
+        assert all(p["state"] == "parked" and p["parked_reason"] for p in parked), parked
+        if parked:
+            sent, skipped = await dlq_replay(
+                infra.kafka, database_url, topics, complaint_ids=[p["complaint_id"] for p in parked]
+            )
+            # (One a redelivery revived meanwhile is skipped as no longer parked: the count below says the rest.)
+            assert set(sent) <= {p["complaint_id"] for p in parked} and sent, (sent, skipped)
+        assert await eventually(lambda: _at_least(_created(pool, ids), N), timeout=120, interval=0.5), (
+            f"created {await _created(pool, ids)} of {N} after replaying {len(parked)}; "
+            f"not created: {await _not_created(pool, ids)}"
         )
         forwarded_at = time.monotonic() - started
         stats = (await sim.get("/_sim/stats")).json()
