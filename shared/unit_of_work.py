@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
@@ -57,6 +57,7 @@ class BatchUnit:
         self._conn: asyncpg.Connection | None = None
         self._tx: asyncpg.transaction.Transaction | None = None
         self._acks: list[Awaitable[object]] = []
+        self._send_now: dict[int, Callable[[], None]] = {}
         self._turn: asyncio.Lock | None = None
         self.claims = 0
         self._failed_write: BaseException | None = None
@@ -64,6 +65,18 @@ class BatchUnit:
     def track(self, ack: Awaitable[object]) -> None:
         """An acknowledgement to await before the batch commits."""
         self._acks.append(ack)
+
+    def send_now_at_end(self, producer: object, send_now: Callable[[], None]) -> None:
+        """At the batch's end, before its acknowledgements are awaited, call `send_now` once for `producer`:
+        what the producer still holds back for its linger then goes to the broker at once. The batch's
+        handlers are done, so nothing more of it can join those records; waiting out the linger would
+        only add to the batch's latency and to how long it holds its turn."""
+        self._send_now.setdefault(id(producer), send_now)
+
+    def _flush(self) -> None:
+        senders, self._send_now = self._send_now, {}
+        for send_now in senders.values():
+            send_now()
 
     @asynccontextmanager
     async def claimed(
@@ -128,6 +141,7 @@ class BatchUnit:
     async def commit(self) -> None:
         """Every acknowledgement, then COMMIT. Raises (and leaves the rollback to `rollback`) on any failure."""
         self.open = False
+        self._flush()
         acks, self._acks = self._acks, []
         outcomes = await asyncio.gather(*acks, return_exceptions=True)
         failed = [o for o in outcomes if isinstance(o, BaseException)]
@@ -143,6 +157,7 @@ class BatchUnit:
 
     async def rollback(self) -> None:
         self.open = False
+        self._flush()
         acks, self._acks = self._acks, []
         await asyncio.gather(*acks, return_exceptions=True)  # nothing left dangling; outcomes do not matter now
         try:

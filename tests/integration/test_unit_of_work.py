@@ -4,6 +4,7 @@ acknowledgements of what was published; a failed batch leaves no claim and publi
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -67,6 +68,21 @@ async def test_claims_and_writes_commit_with_the_batch_after_the_acknowledgement
         assert await db.pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.notes") == 20
         records = await read_topic(infra.kafka, topics.rejected, expect=20, settle=0.5)  # type: ignore[attr-defined]
         assert len(records) == 20
+
+
+async def test_a_batch_does_not_wait_out_its_producers_linger(infra: object, topics: Topics) -> None:
+    """What the batch published goes to the broker when its handlers are done, not when the producer's
+    linger runs out: with a linger of 10 s, a batch of five publishes commits in a fraction of it. This
+    also pins the aiokafka internals `send_lingering` reaches into (shared/kafka.py)."""
+    async with Publisher(infra.kafka, "uow-test", linger_ms=10_000) as publisher:  # type: ignore[attr-defined]
+        started = time.monotonic()
+        async with unit_of_work.batch_unit():
+            for n in range(5):
+                await publisher.publish(topics.rejected, _event(1_000 + n))  # type: ignore[arg-type]
+        took = time.monotonic() - started
+    assert took < 5.0, f"the batch waited {took:.1f} s for the linger"
+    records = await read_topic(infra.kafka, topics.rejected, expect=5, settle=0.5)  # type: ignore[attr-defined]
+    assert len(records) == 5
 
 
 async def test_a_failed_batch_leaves_no_claim_and_the_redelivery_publishes_again(

@@ -282,3 +282,25 @@ async def test_outside_a_batch_writes_go_to_the_pool() -> None:
     pool = FakePool(FakeDatabase())
     async with unit_of_work.writes(pool) as conn:  # type: ignore[arg-type]
         assert conn is pool
+
+
+async def test_the_batch_sends_what_its_producers_hold_back_once_each_before_awaiting_its_acknowledgements() -> None:
+    db = FakeDatabase()
+    pool = FakePool(db)
+    first, second = object(), object()
+    async with unit_of_work.batch_unit() as unit:
+        await handler(pool, "h", uuid.uuid4())
+        for producer, name in ((first, "first"), (second, "second"), (first, "first again")):
+            unit.send_now_at_end(producer, lambda name=name: db.log.append(f"send {name}"))  # type: ignore[misc]
+        assert not any(entry.startswith("send") for entry in db.log)  # only once the handlers are done
+    assert db.log.count("send first") == 1 and "send second" in db.log and "send first again" not in db.log
+    assert db.log.index("send second") < db.log.index("ack h") < db.log.index("COMMIT")
+
+
+async def test_a_failed_batch_still_sends_what_its_producers_hold_back() -> None:
+    db = FakeDatabase()
+    with pytest.raises(ValueError):
+        async with unit_of_work.batch_unit() as unit:
+            unit.send_now_at_end(object(), lambda: db.log.append("send"))
+            raise ValueError("a handler failed")
+    assert db.log == ["send"]  # the acknowledgements it waits for come sooner, whatever their outcome
