@@ -35,8 +35,9 @@ status: setup
 BENCH ?= burst
 RATE ?= 100
 SECONDS ?= 30
+WARMUP ?= 10
 bench: setup  ## make bench N=5000 | make bench BENCH=steady RATE=100 SECONDS=30 | BENCH=intake | BENCH=scale-out N=3000
-	@$(ADUAN) bench $(BENCH) $(if $(filter steady,$(BENCH)),--rate $(RATE) --seconds $(SECONDS),$(if $(filter intake,$(BENCH)),,--n $(N)))
+	@$(ADUAN) bench $(BENCH) $(if $(filter steady,$(BENCH)),--rate $(RATE) --seconds $(SECONDS) --warmup $(WARMUP),$(if $(filter intake,$(BENCH)),,--n $(N)))
 
 eval: setup  ## routing accuracy on ../shared/data (when present)
 	@$(ADUAN) eval-routing

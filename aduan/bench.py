@@ -7,7 +7,10 @@ notifier run as separate processes and do their real work. Each complaint is tim
 acceptance (the broker's acknowledgement, or intake's 2xx answer) to the complaints.forwarded event
 announcing its LAPOR! report (the record's create time).
 
-- burst: N complaints sent at once; steady: open-loop sending at R complaints/s for S seconds.
+- burst: N complaints sent at once; steady: open-loop sending at R complaints/s for W seconds of
+  warm-up and then S seconds measured. The warm-up's complaints count for lost and duplicates, and their
+  latencies are reported apart (`warmup_p50_ms`, `warmup_p99_ms`): a freshly started pipeline opens its
+  connections, fetches metadata for each agency topic and fills its caches on its first complaints.
 - While it runs: accepted/routed/forwarded per second, consumer lag per group (sampled each second),
   a progress line on stderr; at the end each process's peak RSS.
 - Two baselines in the same run, each N messages of the same size through three hops as separate
@@ -40,7 +43,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from aduan import stack
 from aduan.bench_load import Load, Sent, inbound_envelope, keys_of_forwarded, load_mix
-from aduan.bench_monitor import LagSampler, Progress, StageWatch, progress_line, sampled_rss
+from aduan.bench_monitor import LagSampler, Progress, StageWatch, progress_line, sampled_rss, wait_leaders
 from aduan.bench_plot import write_plot
 from aduan.bench_reference import claims_ddl
 from aduan.bench_stats import latency_summary, percentile, rate_per_second, send_offsets, throughput
@@ -334,6 +337,7 @@ def bench_pipeline(
 ) -> PipelineRun:
     topics = Topics(f"bench-{run}-{replicas}.")
     stack.create_topics(infra.kafka, topics.prefix)
+    asyncio.run(wait_leaders(infra.kafka, topics.prefix))
     local = _pipeline_stack(infra, topics, replicas)
     local.start()
     try:
@@ -349,13 +353,23 @@ def bench_pipeline(
     return result
 
 
-def pipeline_figures(result: PipelineRun) -> dict[str, Any]:
-    """The JSON figures of one pipeline run (pure: no I/O)."""
+def pipeline_figures(result: PipelineRun, *, warmup_s: float = 0.0) -> dict[str, Any]:
+    """The JSON figures of one pipeline run (pure: no I/O). The percentiles are those of the complaints
+    accepted `warmup_s` seconds or more after the first; those before it have figures of their own."""
     latencies = result.latencies()
     accepted = [s.accepted_at for s in result.sent.values()]
     first = min(accepted, default=result.started)
     last = max((result.forwarded_at[k] for k in latencies), default=first)
-    summary = latency_summary(list(latencies.values()))
+    measured = [v for k, v in latencies.items() if result.sent[k].accepted_at >= first + warmup_s]
+    summary = latency_summary(measured)
+    if warmup_s > 0:
+        warm = latency_summary([v for k, v in latencies.items() if result.sent[k].accepted_at < first + warmup_s])
+        summary |= {
+            "warmup_s": warmup_s,
+            "measured_complaints": len(measured),
+            "warmup_p50_ms": warm["p50_ms"],
+            "warmup_p99_ms": warm["p99_ms"],
+        }
     stages = {
         f"{stage}_per_s": round(throughput(len(stamps), min(stamps), max(stamps)), 1) if len(stamps) > 1 else 0.0
         for stage, stamps in result.stamps.items()
@@ -437,20 +451,21 @@ def run_bench(
     *,
     rate: float | None = None,
     seconds: float | None = None,
+    warmup: float = 0.0,
     timeout: float = 600.0,
 ) -> int:
-    """burst (n complaints at once) or steady (rate/s for seconds), beside both baselines."""
+    """burst (n complaints at once) or steady (rate/s for warmup + seconds), beside both baselines."""
     if mode == "steady":
-        if not rate or not seconds or rate <= 0 or seconds <= 0:
-            raise ValueError("steady needs --rate and --seconds, both positive")
-        total = round(rate * seconds)
+        if not rate or not seconds or rate <= 0 or seconds <= 0 or warmup < 0:
+            raise ValueError("steady needs --rate and --seconds, both positive, and --warmup ≥ 0")
+        total = round(rate * (warmup + seconds))
     else:
-        total, rate = n, None
+        total, rate, warmup = n, None, 0.0
     machine = _machine()
     infra = stack.infra_up()
     run = uuid.uuid4().hex[:8]
     try:
-        how = f"at {rate:g}/s for {seconds:g} s" if rate else "at once"
+        how = f"at {rate:g}/s for {seconds:g} s after {warmup:g} s of warm-up" if rate else "at once"
         print(f"pipeline: {total} complaints {how} (Kafka and HTTP, mixed channels) …", flush=True)
         pipeline = bench_pipeline(infra, total, run, timeout, rate=rate)
         baseline_n = total
@@ -460,7 +475,7 @@ def run_bench(
         reference, reference_sim = bench_reference(infra, baseline_n, run, timeout)
     finally:
         stack.infra_down(infra)
-    figures: dict[str, Any] = {"mode": mode, **pipeline_figures(pipeline)}
+    figures: dict[str, Any] = {"mode": mode, **pipeline_figures(pipeline, warmup_s=warmup)}
     if mode == "steady":
         figures = {"mode": mode, "rate": rate, "seconds": seconds, **figures}
         figures["behind_schedule_max_ms"] = round(pipeline.behind_schedule_ms, 1)
@@ -491,7 +506,14 @@ def baseline_figures(
 
 
 def report(figures: dict[str, Any], out: Path) -> str:
-    steady = f"   rate {figures['rate']}/s  p95 {figures['p95_ms']} ms" if figures["mode"] == "steady" else ""
+    steady = ""
+    if figures["mode"] == "steady":
+        steady = f"   rate {figures['rate']}/s  p95 {figures['p95_ms']} ms"
+        if figures.get("warmup_s"):
+            steady += (
+                f"\n  warm-up (the first {figures['warmup_s']:g} s, not in the percentiles above):"
+                f" p50 {figures['warmup_p50_ms']} ms  p99 {figures['warmup_p99_ms']} ms"
+            )
     stages = "  ".join(f"{k} {v}" for k, v in figures["stages"].items())
     ref_p99 = figures["reference_p99_ms"]
     rss = "  ".join(f"{k} {v}" for k, v in figures["peak_rss_mib"].items())

@@ -6,7 +6,7 @@
   aduan demo                   the whole pipeline on the sample complaints, with a summary
   aduan test [pytest args]     infrastructure up, then the test suite
   aduan bench [burst] --n N    throughput and latency beside a raw relay and a batched reference
-  aduan bench steady --rate R --seconds S   open-loop latency at R complaints/s
+  aduan bench steady --rate R --seconds S [--warmup W]   open-loop latency at R complaints/s
   aduan bench intake | scale-out   intake's HTTP edge; routing and forwarder with 1 and 2 processes
   aduan replay-dlq             send parked forwards through the forwarder again
   aduan dlq list|replay        the parked forwards; replay one (--id) or all (--all)
@@ -132,7 +132,10 @@ def _bench(args: argparse.Namespace) -> int:
         if not args.rate or not args.seconds or args.rate <= 0 or args.seconds <= 0:
             print("aduan bench steady: give --rate R and --seconds S, both positive", file=sys.stderr)
             return 2
-        return run_bench("steady", rate=args.rate, seconds=args.seconds, timeout=args.timeout)
+        if args.warmup < 0:
+            print("aduan bench steady: --warmup must be ≥ 0", file=sys.stderr)
+            return 2
+        return run_bench("steady", rate=args.rate, seconds=args.seconds, warmup=args.warmup, timeout=args.timeout)
     return run_bench("burst", args.n if args.n is not None else 5000, timeout=args.timeout)
 
 
@@ -296,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=None, help="complaints per run (burst 5000, scale-out and forwarder 3000)")
     p.add_argument("--rate", type=float, default=None, help="steady: complaints/s sent; intake: open-loop rate (300)")
     p.add_argument("--seconds", type=float, default=None, help="steady: how long to send; intake: each phase (10)")
+    p.add_argument(
+        "--warmup", type=float, default=10.0, help="steady: seconds sent at the rate before the measured ones (10)"
+    )
     p.add_argument("--timeout", type=float, default=600.0, help="seconds each run may take")
     p.add_argument("--concurrency", type=int, default=32, help="bench forwarder: calls in flight")
     p.set_defaults(func=_bench)

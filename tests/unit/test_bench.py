@@ -122,6 +122,17 @@ def test_the_figures_have_the_documented_keys() -> None:
     assert figures["max_lag"] == {"aduan-routing.accepted": 5}
 
 
+def test_a_warm_up_is_left_out_of_the_percentiles_and_counted_for_loss() -> None:
+    run = _run()
+    for i in range(5):  # the first half second: slow, as a freshly started pipeline is
+        run.forwarded_at[f"cid:{i}"] = 1000.0 + i * 0.1 + 2.0
+    figures = pipeline_figures(run, warmup_s=0.5)
+    assert figures["p50_ms"] == pytest.approx(200.0) and figures["p99_ms"] == pytest.approx(200.0)
+    assert figures["warmup_p50_ms"] == pytest.approx(2000.0) and figures["warmup_s"] == 0.5
+    assert figures["measured_complaints"] == 4 and figures["complaints"] == 10 and figures["lost"] == 1
+    assert pipeline_figures(run)["p99_ms"] == pytest.approx(2000.0)  # without a warm-up, every complaint counts
+
+
 def test_the_timeline_and_its_plot(tmp_path: Path) -> None:
     series = timeline(_run())
     assert series["sent_per_s"] == [10, 0]

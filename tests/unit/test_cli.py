@@ -89,7 +89,11 @@ def test_eval_routing_with_missing_data_says_so(tmp_path: Path, capsys: pytest.C
         (["bench", "pipeline", "--n", "17"], {"mode": "burst", "n": 17, "timeout": 600.0}),
         (
             ["bench", "steady", "--rate", "20", "--seconds", "3"],
-            {"mode": "steady", "rate": 20.0, "seconds": 3.0, "timeout": 600.0},
+            {"mode": "steady", "rate": 20.0, "seconds": 3.0, "warmup": 10.0, "timeout": 600.0},
+        ),
+        (
+            ["bench", "steady", "--rate", "20", "--seconds", "3", "--warmup", "0"],
+            {"mode": "steady", "rate": 20.0, "seconds": 3.0, "warmup": 0.0, "timeout": 600.0},
         ),
     ],
 )
@@ -110,6 +114,8 @@ def test_bench_modes_pass_their_arguments(
 def test_bench_steady_without_a_rate_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["bench", "steady", "--seconds", "3"]) == 2
     assert "--rate" in capsys.readouterr().err
+    assert cli.main(["bench", "steady", "--rate", "20", "--seconds", "3", "--warmup", "-1"]) == 2
+    assert "--warmup" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
