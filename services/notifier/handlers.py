@@ -246,19 +246,12 @@ class NotifierHandlers:
         now = utcnow()
         rows = {r["clock"]: r for r in clocks}
         seen = info["events_seen"]  # with this event (upsert_complaint noted it)
-        history: list[tuple[Any, ...]] = []
+        history: list[store.ClockNote] = []
 
-        def note(row: dict[str, Any], kind: str, when: datetime, **detail: Any) -> None:
+        def note(row: dict[str, Any], kind: str, when: datetime, *, if_opened: bool = False, **detail: Any) -> None:
             history.append(
-                (
-                    complaint_id,
-                    tracking_number,
-                    row["clock"],
-                    row["cycle"],
-                    kind,
-                    when,
-                    row["due_at"],
-                    {"event": event, **detail},
+                store.ClockNote(
+                    row["clock"], row["cycle"], kind, when, row["due_at"], {"event": event, **detail}, if_opened
                 )
             )
 
@@ -311,7 +304,6 @@ class NotifierHandlers:
                 changed.add(name)
         for name in changed:
             rows[name]["next_alert_at"] = self._plan(rows[name], now).next_at
-        await store.update_deadlines(conn, [rows[name] for name in sorted(changed)])
         opening: list[store.NewClock] = []
         for d in clocks_started_by(self.policy, event, at, agency_code, urusan=urusan):
             if d.clock in rows:
@@ -336,24 +328,24 @@ class NotifierHandlers:
             stop = _earliest_stop(self.policy.clocks[d.clock].stops_on, seen, d.started_at)
             stopped_at, stopped_by = stop if stop is not None else (None, None)
             opening.append(store.NewClock(d, None if stop else next_at, stopped_at, stopped_by))
-        opened = await store.insert_deadlines(conn, complaint_id, tracking_number, opening, correlation_id)
-        for clock in opening:
+        for clock in opening:  # noted only if this statement opens it: another replica may have meanwhile
             d = clock.deadline
-            if d.clock not in opened:
-                continue  # opened meanwhile by another transaction (another replica), which noted it
             fresh = {"cycle": 0, "due_at": d.due_at, "clock": d.clock}
-            note(fresh, "started", at, warn_at=d.warn_at.isoformat())
+            note(fresh, "started", at, if_opened=True, warn_at=d.warn_at.isoformat())
             if clock.stopped_at is not None:
                 kind = "met" if clock.stopped_at <= d.due_at else "stopped_late"
-                note(fresh, kind, clock.stopped_at, stopped_by=clock.stopped_by)
-        await store.add_history(conn, history)
-        if history:
-            log.info(
-                "deadlines changed",
-                tracking_number=tracking_number,
-                lifecycle=event,
-                clocks={h[2]: h[4] for h in history},
-            )
+                note(fresh, kind, clock.stopped_at, if_opened=True, stopped_by=clock.stopped_by)
+        opened = await store.write_clocks(
+            conn,
+            complaint_id=complaint_id,
+            tracking_number=tracking_number,
+            changed=[rows[name] for name in sorted(changed)],
+            opening=opening,
+            notes=history,
+            correlation_id=correlation_id,
+        )
+        if noted := {n.clock: n.kind for n in history if not n.if_opened or n.clock in opened}:
+            log.info("deadlines changed", tracking_number=tracking_number, lifecycle=event, clocks=noted)
 
     def _plan(self, row: dict[str, Any], now: datetime) -> Plan:
         return plan(store.deadline_of(row), self._state(row), now, self.policy, self.chain)

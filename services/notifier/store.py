@@ -151,38 +151,102 @@ class NewClock(NamedTuple):
     stopped_by: str | None = None
 
 
-async def insert_deadlines(
+_FIELD_TYPES = {
+    "agency_code": "text",
+    "urusan": "text",
+    "stopped_by": "text",
+    "escalation_level": "integer",
+    "cycle": "integer",
+}  # the other fields of _DEADLINE_FIELDS are timestamptz
+
+
+class ClockNote(NamedTuple):
+    """A step for the history; `if_opened`: only when the clock was opened by this statement."""
+
+    clock: str
+    cycle: int
+    kind: str
+    at: datetime
+    due_at: datetime | None
+    detail: dict[str, Any]
+    if_opened: bool = False
+
+
+def _write_clocks_sql() -> str:
+    fields = ", ".join(f"{f} = u.{f}" for f in _DEADLINE_FIELDS)
+    arrays = ", ".join(f"${i}::{_FIELD_TYPES.get(f, 'timestamptz')}[]" for i, f in enumerate(_DEADLINE_FIELDS, start=5))
+    n = 5 + len(_DEADLINE_FIELDS)  # the first parameter after the updates
+    o = [f"${i}" for i in range(n, n + 9)]
+    h = [f"${i}" for i in range(n + 9, n + 16)]
+    return f"""
+        WITH updated AS (
+            UPDATE notifier.deadlines d SET {fields}
+            FROM unnest($4::text[], {arrays}) AS u(clock, {", ".join(_DEADLINE_FIELDS)})
+            WHERE d.complaint_id = $1 AND d.clock = u.clock
+        ), opened AS (
+            INSERT INTO notifier.deadlines (complaint_id, clock, tracking_number, agency_code, urusan, started_at,
+                                            warn_at, due_at, next_alert_at, stopped_at, stopped_by, correlation_id)
+            SELECT $1, clock, $2, agency_code, urusan, started_at, warn_at, due_at, next_alert_at, stopped_at,
+                   stopped_by, $3
+            FROM unnest({o[0]}::text[], {o[1]}::text[], {o[2]}::text[], {o[3]}::timestamptz[], {o[4]}::timestamptz[],
+                        {o[5]}::timestamptz[], {o[6]}::timestamptz[], {o[7]}::timestamptz[], {o[8]}::text[])
+                 AS c(clock, agency_code, urusan, started_at, warn_at, due_at, next_alert_at, stopped_at, stopped_by)
+            ON CONFLICT (complaint_id, clock) DO NOTHING RETURNING clock
+        ), noted AS (
+            INSERT INTO notifier.deadline_history (complaint_id, tracking_number, clock, cycle, kind, at, due_at,
+                                                   detail)
+            SELECT $1, $2, clock, cycle, kind, at, due_at, detail::jsonb
+            FROM unnest({h[0]}::text[], {h[1]}::integer[], {h[2]}::text[], {h[3]}::timestamptz[],
+                        {h[4]}::timestamptz[], {h[5]}::text[], {h[6]}::boolean[])
+                 WITH ORDINALITY AS n(clock, cycle, kind, at, due_at, detail, if_opened, ord)
+            WHERE NOT if_opened OR clock IN (SELECT clock FROM opened)
+            ORDER BY ord
+        )
+        SELECT clock FROM opened"""
+
+
+_WRITE_CLOCKS = _write_clocks_sql()
+
+
+async def write_clocks(
     conn: asyncpg.Connection,
+    *,
     complaint_id: uuid.UUID,
     tracking_number: str,
-    clocks: Sequence[NewClock],
+    changed: Sequence[dict[str, Any]],
+    opening: Sequence[NewClock],
+    notes: Sequence[ClockNote],
     correlation_id: str | None = None,
 ) -> set[str]:
-    """Open the complaint's `clocks` in one statement; returns the names of those it opened (a clock
-    already there, opened before, is left as it is)."""
-    if not clocks:
+    """One lifecycle event's writes to one complaint's clocks, in one statement: the `changed` rows (read by
+    upsert_complaint) written back, the `opening` clocks opened (one already there is left as it is) and the
+    `notes` added to the history in their order, those `if_opened` only for a clock this statement opened.
+    Returns the names of the clocks it opened."""
+    if not (changed or opening or notes):
         return set()
     rows = await conn.fetch(
-        """INSERT INTO notifier.deadlines (complaint_id, clock, tracking_number, agency_code, urusan, started_at,
-                                           warn_at, due_at, next_alert_at, stopped_at, stopped_by, correlation_id)
-           SELECT $1, clock, $2, agency_code, urusan, started_at, warn_at, due_at, next_alert_at, stopped_at,
-                  stopped_by, $3
-           FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
-                       $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[])
-                AS c(clock, agency_code, urusan, started_at, warn_at, due_at, next_alert_at, stopped_at, stopped_by)
-           ON CONFLICT (complaint_id, clock) DO NOTHING RETURNING clock""",
+        _WRITE_CLOCKS,
         complaint_id,
         tracking_number,
         correlation_id,
-        [c.deadline.clock for c in clocks],
-        [c.deadline.agency_code for c in clocks],
-        [c.deadline.urusan for c in clocks],
-        [c.deadline.started_at for c in clocks],
-        [c.deadline.warn_at for c in clocks],
-        [c.deadline.due_at for c in clocks],
-        [c.next_alert_at for c in clocks],
-        [c.stopped_at for c in clocks],
-        [c.stopped_by for c in clocks],
+        [r["clock"] for r in changed],
+        *([r[f] for r in changed] for f in _DEADLINE_FIELDS),
+        [c.deadline.clock for c in opening],
+        [c.deadline.agency_code for c in opening],
+        [c.deadline.urusan for c in opening],
+        [c.deadline.started_at for c in opening],
+        [c.deadline.warn_at for c in opening],
+        [c.deadline.due_at for c in opening],
+        [c.next_alert_at for c in opening],
+        [c.stopped_at for c in opening],
+        [c.stopped_by for c in opening],
+        [n.clock for n in notes],
+        [n.cycle for n in notes],
+        [n.kind for n in notes],
+        [n.at for n in notes],
+        [n.due_at for n in notes],
+        [json.dumps(n.detail) for n in notes],
+        [n.if_opened for n in notes],
     )
     return {r["clock"] for r in rows}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import asyncpg
@@ -9,6 +10,7 @@ import pytest
 
 from services.notifier import store
 from services.notifier.app import build
+from services.notifier.deadlines import Deadline
 from services.notifier.settings import NotifierSettings
 from shared.events import ComplaintStatus, EventType, StatusChanged, new_envelope, utcnow
 from tests.factories import accepted_event, complaint
@@ -145,3 +147,52 @@ async def test_the_complaints_upsert_returns_its_clocks_locked_until_the_transac
     finally:
         await writer.close()
         await other.close()
+
+
+async def test_one_statement_writes_an_events_clocks_and_notes_only_what_it_opened(notifier, database_url):  # type: ignore[no-untyped-def]
+    """store.write_clocks: clocks opened, a changed row written back, and the history in its order, a
+    clock's `started` noted only by the statement that opened it (not by a second opening, as another
+    replica's would be)."""
+    complaint_id, now = uuid.uuid4(), utcnow()
+
+    def clock(name: str, days: int) -> store.NewClock:
+        due = now + timedelta(days=days)
+        return store.NewClock(Deadline(name, now, due, due - timedelta(days=1), "kota-metro", None), due)
+
+    def started(name: str) -> store.ClockNote:
+        return store.ClockNote(name, 0, "started", now, None, {"event": "accepted"}, if_opened=True)
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        write = {"conn": conn, "complaint_id": complaint_id, "tracking_number": "LPG-TEST-1"}
+        opened = await store.write_clocks(
+            **write,
+            changed=[],
+            opening=[clock("verification", 3), clock("decision", 14)],
+            notes=[started("verification"), started("decision")],
+        )
+        assert opened == {"verification", "decision"}
+        row = dict((await _deadlines(database_url, complaint_id))["verification"])
+        later = row["due_at"] + timedelta(days=2)
+        row.update(due_at=later, urusan="kesehatan")
+        again = await store.write_clocks(
+            **write,
+            changed=[row],
+            opening=[clock("verification", 3)],
+            notes=[store.ClockNote("verification", 0, "rescheduled", now, later, {}), started("verification")],
+        )
+        assert again == set()
+        clocks = await _deadlines(database_url, complaint_id)
+        assert clocks["verification"]["due_at"] == later and clocks["verification"]["urusan"] == "kesehatan"
+        assert clocks["decision"]["urusan"] is None
+        steps = await conn.fetch(
+            "SELECT clock, kind FROM notifier.deadline_history WHERE complaint_id = $1 ORDER BY id", complaint_id
+        )
+        assert [(s["clock"], s["kind"]) for s in steps] == [
+            ("verification", "started"),
+            ("decision", "started"),
+            ("verification", "rescheduled"),
+        ]
+        assert await store.write_clocks(**write, changed=[], opening=[], notes=[]) == set()
+    finally:
+        await conn.close()
