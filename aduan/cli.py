@@ -144,7 +144,7 @@ def _operator_auth() -> KafkaAuth:
     _SSL_CAFILE, as for a service (on Strimzi: the KafkaUser aduan-ops); PLAINTEXT locally."""
     from shared.settings import ServiceSettings
 
-    return ServiceSettings().kafka_auth()
+    return ServiceSettings().kafka_auth
 
 
 def _replay(args: argparse.Namespace) -> int:

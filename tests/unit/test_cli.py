@@ -181,3 +181,33 @@ def test_free_ports_are_distinct_and_bindable() -> None:
             # the same ephemeral port meanwhile does not stop a listener, only another listener does
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port))
+
+
+def test_the_dlq_replay_tools_take_the_operators_kafka_credentials_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from types import SimpleNamespace
+
+    from shared.kafka_auth import KafkaAuth
+
+    monkeypatch.setenv("ADUAN_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("ADUAN_KAFKA_SASL_USERNAME", "aduan-ops")
+    monkeypatch.setenv("ADUAN_KAFKA_SASL_PASSWORD", "s3cret")
+    monkeypatch.setattr(cli.stack, "infra_up", lambda: SimpleNamespace(kafka="broker:9093", database_url="pg://x"))
+    seen: list[KafkaAuth] = []
+
+    def replay_dlq(kafka: str, *, prefix: str, limit: int | None, auth: KafkaAuth) -> int:
+        seen.append(auth)
+        return 2
+
+    async def dlq_replay(*_: object, complaint_ids: object, auth: KafkaAuth) -> tuple[list[str], list[str]]:
+        seen.append(auth)
+        return ["a"], []
+
+    monkeypatch.setattr("aduan.replay.replay_dlq", replay_dlq)
+    monkeypatch.setattr("aduan.replay.dlq_replay", dlq_replay)
+    assert cli.main(["replay-dlq"]) == 0
+    assert cli.main(["dlq", "replay", "--all"]) == 0
+    expected = KafkaAuth("SASL_SSL", "SCRAM-SHA-512", "aduan-ops", "s3cret", "")
+    assert seen == [expected, expected]
+    assert "2 parked forwards" in capsys.readouterr().out
