@@ -256,6 +256,7 @@ class NotifierHandlers:
             )
 
         changed: set[str] = set()
+        row: dict[str, Any] | None
         for row in rows.values():
             if row["stopped_at"] is None and (row["agency_code"], row["urusan"]) != (agency_code, urusan):
                 d = reschedule(self.policy, store.deadline_of(row), agency_code=agency_code, urusan=urusan)
