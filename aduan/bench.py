@@ -43,7 +43,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from aduan import stack
 from aduan.bench_load import Load, Sent, inbound_envelope, keys_of_forwarded, load_mix
-from aduan.bench_monitor import LagSampler, Progress, StageWatch, progress_line, sampled_rss
+from aduan.bench_monitor import LagSampler, Progress, StageWatch, progress_line, sampled_rss, wait_leaders
 from aduan.bench_plot import write_plot
 from aduan.bench_reference import claims_ddl
 from aduan.bench_stats import latency_summary, percentile, rate_per_second, send_offsets, throughput
@@ -337,6 +337,7 @@ def bench_pipeline(
 ) -> PipelineRun:
     topics = Topics(f"bench-{run}-{replicas}.")
     stack.create_topics(infra.kafka, topics.prefix)
+    asyncio.run(wait_leaders(infra.kafka, topics.prefix))
     local = _pipeline_stack(infra, topics, replicas)
     local.start()
     try:

@@ -5,6 +5,8 @@
   complaint the moment its report was announced `created`, repeats counted.
 - `LagSampler` asks the broker each second for every consumer group of the run: committed offsets
   (AIOKafkaAdminClient.list_consumer_group_offsets) against the end offsets of its topic.
+- `wait_leaders` waits, before the services start, until every partition of the run's topics answers at
+  its leader.
 - `peak_rss_kib` reads a process's VmHWM from /proc.
 - `Progress` writes one line to stderr, rewritten each second.
 """
@@ -22,6 +24,7 @@ from typing import Any, TextIO
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from aduan.bench_stats import group_lag
 
@@ -126,6 +129,35 @@ class LagSampler:
             end_offsets = await ends.end_offsets(partitions) if partitions else {}
             lag[group.removeprefix(self.prefix)] = group_lag(committed, end_offsets)
         return lag
+
+
+async def wait_leaders(bootstrap: str, prefix: str, *, timeout: float = 60.0) -> None:
+    """Until every partition of the run's topics (`prefix`) answers an offset lookup at its leader. A
+    consumer started before the leaders of a new topic have taken over retries its offset lookups
+    (NotLeaderForPartitionError), and the first sends would wait for it."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            await consumer._client.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in sorted(await consumer.topics())
+                if topic.startswith(prefix)
+                for p in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
+            try:
+                if partitions:
+                    await asyncio.wait_for(consumer.end_offsets(partitions), 5)
+                    return
+            except (KafkaError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the partitions of {prefix}* have no leaders after {timeout:.0f} s")
+            await asyncio.sleep(0.2)
+    finally:
+        await consumer.stop()
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

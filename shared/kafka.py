@@ -19,11 +19,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import (
     InvalidProducerEpoch,
-    KafkaError,
     OutOfOrderSequenceNumber,
     ProducerFenced,
     TopicAlreadyExistsError,
@@ -354,13 +353,8 @@ async def park(publisher: Publisher, parked_topic: str, record: Record, reason: 
     )
 
 
-async def _wait_for_leaders(
-    admin: AIOKafkaAdminClient, bootstrap_servers: str, auth: KafkaAuth, names: list[str], timeout: float = 30.0
-) -> None:
-    """A new topic takes a moment to get partition leaders; producing before that fails. The metadata
-    names a leader a moment before the leader serves the partition, and a consumer that starts in that
-    moment retries its offset lookups (NotLeaderForPartitionError): so wait until every new partition
-    answers one."""
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], timeout: float = 30.0) -> None:
+    """A new topic takes a moment to get partition leaders; producing before that fails."""
     deadline = time.monotonic() + timeout
     while True:
         described = await admin.describe_topics(names)
@@ -368,24 +362,10 @@ async def _wait_for_leaders(
             t["error_code"] == 0 and t["partitions"] and all(p["leader"] >= 0 for p in t["partitions"])
             for t in described
         ):
-            break
+            return
         if time.monotonic() > deadline:
             raise TimeoutError(f"topics without leaders after {timeout:.0f} s: {names}")
         await asyncio.sleep(0.1)
-    partitions = [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, **auth.aiokafka())
-    await probe.start()
-    try:
-        while True:
-            try:
-                await asyncio.wait_for(probe.end_offsets(partitions), max(1.0, deadline - time.monotonic()))
-                return
-            except (KafkaError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"topics whose leaders do not answer after {timeout:.0f} s: {names}") from None
-                await asyncio.sleep(0.1)
-    finally:
-        await probe.stop()
 
 
 async def delete_topics(bootstrap_servers: str, names: list[str], *, auth: KafkaAuth = PLAINTEXT) -> None:
@@ -419,7 +399,7 @@ async def ensure_topics(
                 # 36: another replica created it meanwhile
                 if code not in (0, TopicAlreadyExistsError.errno):
                     raise RuntimeError(f"could not create topic {name}: error code {code}")
-            await _wait_for_leaders(admin, bootstrap_servers, auth, [s.name for s in missing])
+            await _wait_for_leaders(admin, [s.name for s in missing])
         return [s.name for s in missing]
     finally:
         await admin.close()
