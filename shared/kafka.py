@@ -82,7 +82,9 @@ def send_lingering(producer: AIOKafkaProducer) -> None:
         return
     for queued in batches.values():
         for batch in queued:
-            batch._builder.close()
+            builder = getattr(batch, "_builder", None)
+            if builder is not None:
+                builder.close()
     if not waiter.done():
         waiter.set_result(None)
 
