@@ -25,6 +25,7 @@ Figures go to stdout and var/bench/<mode>-<time>.json, the plot beside it as .pn
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import platform
@@ -41,7 +42,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from aduan import stack
+from aduan import scratch_db, stack
 from aduan.bench_load import Load, Sent, inbound_envelope, keys_of_forwarded, load_mix
 from aduan.bench_monitor import LagSampler, Progress, StageWatch, progress_line, sampled_rss, wait_leaders
 from aduan.bench_plot import write_plot
@@ -338,11 +339,14 @@ def bench_pipeline(
     topics = Topics(f"bench-{run}-{replicas}.")
     stack.create_topics(infra.kafka, topics.prefix)
     asyncio.run(wait_leaders(infra.kafka, topics.prefix))
-    local = _pipeline_stack(infra, topics, replicas)
+    # the services on a database of the run's own: their figures must not depend on what earlier runs left
+    database_url = asyncio.run(scratch_db.create(infra.database_url, "aduan_bench")) or infra.database_url
+    local = _pipeline_stack(dataclasses.replace(infra, database_url=database_url), topics, replicas)
     local.start()
     try:
         time.sleep(2)  # every consumer has joined its group
-        # channel message ids of their own: intake keeps every id it accepted, in any earlier run too
+        # channel message ids of the run's own: on the shared database (no right to create one), intake
+        # keeps every id it accepted in any earlier run
         result = asyncio.run(_pipeline_run(local, infra, topics, f"{run}-{replicas}", total, rate, timeout))
         result.rss_mib = sampled_rss({name: p.popen.pid for name, p in local.procs.items() if p.popen is not None})
         result.sim = httpx.get(local.url("lapor-sim") + "/_sim/stats", timeout=10).json()
@@ -350,6 +354,8 @@ def bench_pipeline(
     finally:
         local.stop()
         stack.drop_topics(infra.kafka, topics.prefix)
+        if database_url != infra.database_url:
+            asyncio.run(scratch_db.drop(infra.database_url, database_url))
     return result
 
 

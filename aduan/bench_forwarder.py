@@ -28,11 +28,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from aduan import stack
+from aduan import scratch_db, stack
 from services.forwarder.forward import report_for
 from shared.events import (
     Channel,
@@ -133,22 +132,12 @@ async def _forwarded_span(bootstrap: str, topic: str, n: int, timeout: float) ->
     return len(stamps), repeated, span
 
 
-async def _database(admin_url: str, name: str, *, drop: bool) -> str:
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' if drop else f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return f"{admin_url.rpartition('/')[0]}/{name}"
-
-
 def run_bench_forwarder(n: int = 3000, concurrency: int = 32, latency_ms: int = 20, timeout: float = 300.0) -> int:
     infra = stack.infra_up()
     run = uuid.uuid4().hex[:8]
     topics = Topics(f"bench-fwd-{run}.")
     ports = {**stack.DEFAULT_PORTS, "lapor-sim": _free_port(), "forwarder": _free_port()}
-    database = f"aduan_bench_{run}"
-    database_url = asyncio.run(_database(infra.database_url, database, drop=False))
+    database_url = asyncio.run(scratch_db.create(infra.database_url, "aduan_bench_fwd")) or infra.database_url
     env = {
         "ADUAN_SIM_FAULTS": f"latency_ms={latency_ms}",
         "ADUAN_SIM_LIFECYCLE": "auto=false",
@@ -192,7 +181,8 @@ def run_bench_forwarder(n: int = 3000, concurrency: int = 32, latency_ms: int = 
     finally:
         local.stop(("lapor-sim", "forwarder"))
         stack.drop_topics(infra.kafka, topics.prefix)
-        asyncio.run(_database(infra.database_url, database, drop=True))
+        if database_url != infra.database_url:
+            asyncio.run(scratch_db.drop(infra.database_url, database_url))
     per_s = (created - 1) / span if span else 0.0
     figures = {
         "complaints": n,

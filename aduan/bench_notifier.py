@@ -22,7 +22,6 @@ import secrets
 import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import asyncpg
 import httpx
 
 from aduan import stack
+from aduan.scratch_db import scratch_database
 from services.notifier import store
 from services.notifier.deadlines import load_policy
 from services.notifier.delivery import Deliverer
@@ -252,11 +252,7 @@ async def bench_delivery(url: str, n: int, concurrency: int) -> dict[str, Any]:
 
 async def _main(total: int, due: int, n: int, concurrency: int) -> dict[str, Any]:
     infra = stack.infra_up()
-    name = f"aduan_bench_notifier_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(infra.database_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = infra.database_url.rpartition("/")[0] + f"/{name}"
-    try:
+    async with scratch_database(infra.database_url, "aduan_bench_notifier") as url:
         await (c := await asyncpg.connect(url)).execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
         await c.close()
         # delivery first: the 1,000,000-row fill leaves autovacuum busy for a while afterwards
@@ -265,9 +261,6 @@ async def _main(total: int, due: int, n: int, concurrency: int) -> dict[str, Any
         delivery = await bench_delivery(url, n, concurrency)
         print(f"due scan: {total:,} open deadlines, {due:,} due …", flush=True)
         scan = await bench_scan(url, total, due)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     return {
         "scan": scan,
         "delivery": delivery,

@@ -16,10 +16,10 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
 
 from aduan import stack
+from aduan.scratch_db import scratch_database
 from shared.kafka import delete_topics, ensure_topics
 from shared.topics import Topics
 from tests.stuck import StuckReport
@@ -74,34 +74,10 @@ def infra() -> Iterator[stack.Infra]:
         stack.infra_down(local)
 
 
-@contextlib.asynccontextmanager
-async def _fresh_database(infra: stack.Infra) -> AsyncIterator[str]:
-    """A new database on the given server, dropped afterwards (the given one if we may not create)."""
-    name = f"aduan_test_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(infra.database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    except asyncpg.InsufficientPrivilegeError:
-        await admin.close()
-        yield infra.database_url
-        return
-    await admin.close()
-    base, _, _ = infra.database_url.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        # a connection of its own: a fault test may have restarted the server meanwhile
-        admin = await asyncpg.connect(infra.database_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
 @pytest.fixture(scope="session")
 async def database_url(infra: stack.Infra) -> AsyncIterator[str]:
     """A fresh database for this session."""
-    async with _fresh_database(infra) as url:
+    async with scratch_database(infra.database_url, "aduan_test") as url:
         yield url
 
 
@@ -109,7 +85,7 @@ async def database_url(infra: stack.Infra) -> AsyncIterator[str]:
 async def own_database_url(infra: stack.Infra) -> AsyncIterator[str]:
     """A database of this test's own, for a test that must not see the rows earlier tests left
     (the notifier's scan, for one, announces every overdue clock in the database)."""
-    async with _fresh_database(infra) as url:
+    async with scratch_database(infra.database_url, "aduan_test") as url:
         yield url
 
 

@@ -13,6 +13,7 @@ from aduan.bench_monitor import peak_rss_kib, progress_line
 from aduan.bench_plot import write_plot
 from aduan.bench_reference import report_of, transform
 from aduan.bench_stats import group_lag, latency_summary, percentile, rate_per_second, send_offsets, throughput
+from aduan.scratch_db import with_database
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -150,3 +151,12 @@ def test_progress_line_and_own_peak_rss() -> None:
 
     assert (peak_rss_kib(os.getpid()) or 0) > 1000
     assert peak_rss_kib(2**22 + 12345) is None
+
+
+def test_a_scratch_database_url_keeps_everything_but_the_database_name() -> None:
+    url = "postgresql://aduan:s3cr%2Ft@db.example:5433/aduan?sslmode=require&application_name=x"
+    assert (
+        with_database(url, "aduan_bench_1a2b3c4d")
+        == "postgresql://aduan:s3cr%2Ft@db.example:5433/aduan_bench_1a2b3c4d?sslmode=require&application_name=x"
+    )
+    assert with_database("postgresql://u@h/d", "e") == "postgresql://u@h/e"
