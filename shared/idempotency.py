@@ -3,6 +3,11 @@
 A handler claims the event's id in its own schema's `processed_events` table inside the same
 transaction as its writes. A redelivered event finds its id already there and changes nothing;
 a crash before commit leaves no claim behind, so the redelivery does the work again.
+
+A claim is needed only while its event can still come again: `prune` drops the claims older than that
+(shared/service.py runs it every `claims_prune_interval_s`, keeping claims as long as Kafka may still
+deliver a record of the topics the service consumes), so the table and its index stay the size of a few
+weeks of traffic rather than growing forever.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import asyncpg
 
@@ -69,3 +75,23 @@ async def once(
         # a statement of the block failed and the block caught it: PostgreSQL answers COMMIT with ROLLBACK
         if await conn.execute("COMMIT") != "COMMIT":
             raise RuntimeError("a write of the claimed block failed; its transaction was rolled back")
+
+
+async def prune(pool: asyncpg.Pool, schema: str, *, older_than: timedelta, batch: int = 5_000) -> int:
+    """Delete the claims of `schema` made more than `older_than` ago, `batch` rows per statement (each its
+    own short transaction, so no long lock and no huge WAL burst); return how many went. Replicas may prune
+    at once: each skips the rows another one is deleting."""
+    total = 0
+    while True:
+        status = await pool.execute(
+            f"""DELETE FROM "{schema}".processed_events WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM "{schema}".processed_events
+                    WHERE processed_at < now() - $1::interval
+                    LIMIT $2 FOR UPDATE SKIP LOCKED))""",
+            older_than,
+            batch,
+        )
+        deleted = int(status.split()[-1])
+        total += deleted
+        if deleted < batch:
+            return total

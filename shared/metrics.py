@@ -8,7 +8,8 @@ from Strimzi's Kafka Exporter (`kafka_consumergroup_lag`, `kafka_topic_partition
 
 Three gauges/counters are set by the services that own the state: the forwarder's LAPOR! circuit
 breaker (`BREAKER_STATE`) and the reporter's messages it passes to LAPOR! (`REPORTER_MESSAGES`), and
-the notifier's alert deliveries (`ALERT_DELIVERIES`).
+the notifier's alert deliveries (`ALERT_DELIVERIES`). Every service counts the idempotency claims its
+retention job dropped (`CLAIMS_PRUNED`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ BREAKER_STATE = Gauge("aduan_lapor_breaker_state", "LAPOR! circuit breaker: 0 cl
 # the reporter's messages for LAPOR! (complaints.responses, complaints.follow_ups): queued, sent, waiting
 # (for the agency's follow-up), refused, skipped_duplicate / skipped_empty (follow-ups not passed on)
 REPORTER_MESSAGES = Counter("aduan_reporter_messages_total", "The reporter's messages for LAPOR!", ["outcome"])
+CLAIMS_PRUNED = Counter("aduan_claims_pruned_total", "Idempotency claims past their redelivery horizon, dropped")
 ALERT_DELIVERIES = Counter("aduan_alert_deliveries_total", "SLA alerts delivered to people", ["channel", "outcome"])
 
 

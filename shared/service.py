@@ -13,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,8 +28,10 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from shared.db import Database, apply_migrations
 from shared.events import Envelope
+from shared.idempotency import prune
 from shared.kafka import Publisher, Record, make_broker, subscribe
 from shared.logging import configure_logging, get_logger
+from shared.metrics import CLAIMS_PRUNED
 from shared.pii import set_hash_key
 from shared.settings import ServiceSettings
 
@@ -60,7 +63,7 @@ class Service:
     def create(cls, name: str, settings: ServiceSettings, migrations: Path) -> Service:
         """A service with its broker and database built from its settings; handlers are added next."""
         set_hash_key(settings.pii_hash_key.get_secret_value() if settings.pii_hash_key else None)
-        return cls(
+        service = cls(
             name=name,
             settings=settings,
             broker=make_broker(
@@ -83,6 +86,24 @@ class Service:
             ),
             migrations=migrations,
         )
+        service.every(settings.claims_prune_interval_s, service.prune_claims, f"{name}.claims-prune")
+        return service
+
+    def claims_kept_for(self) -> timedelta:
+        """How long this service keeps an idempotency claim: as long as Kafka may still redeliver a record
+        of a topic it consumes, or longer if `claims_retention_days` asks for it."""
+        consumed = [topic for topic, _, _ in self.subscriptions]
+        horizon = timedelta(milliseconds=self.settings.topics.readable_for_ms(consumed))
+        return max(horizon, timedelta(days=self.settings.claims_retention_days))
+
+    async def prune_claims(self) -> int:
+        """Drop this service's claims that no redelivery can need any more (shared/idempotency.py)."""
+        kept_for = self.claims_kept_for()
+        pruned = await prune(self.db.pool, self.name, older_than=kept_for)
+        if pruned:
+            CLAIMS_PRUNED.inc(pruned)
+            log.info("idempotency claims pruned", claims=pruned, kept_days=kept_for.days)
+        return pruned
 
     def subscribe(
         self,

@@ -50,6 +50,10 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str = ""
     kafka_sasl_password: SecretStr = SecretStr("")
     kafka_ssl_cafile: str = ""  # the cluster CA (Strimzi: <cluster>-cluster-ca-cert), for SSL / SASL_SSL
+    # idempotency claims are kept as long as Kafka may still redeliver a record of a topic the service
+    # consumes (shared/idempotency.py `prune`); this may ask for longer, never for shorter
+    claims_retention_days: int = Field(default=0, ge=0)
+    claims_prune_interval_s: float = Field(default=3600.0, gt=0)
     # key of every personal-data fingerprint (logs, request digests): HMAC, not a bare hash (shared/pii.py)
     pii_hash_key: SecretStr | None = None
 

@@ -7,6 +7,7 @@ prefix every name (`ADUAN_TOPIC_PREFIX`), e.g. to run isolated test pipelines on
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from shared.agencies import AGENCIES, agency_topic
@@ -39,6 +40,12 @@ FORWARD_DLQ = "complaints.forward.dlq"
 SLA_ALERTS = "sla.alerts"
 CITIZEN_OUTBOUND = "citizen.outbound"  # messages for reporters, addressed by reply handle (intake sends them)
 PARKED = "aduan.parked"  # events a consumer could not read (unknown schema_version, bad JSON)
+
+
+# Kafka deletes a log segment only once its newest record is past the topic's retention, and it rolls a new
+# segment at the latest after `segment.ms` (7 days, the broker's default, which these topics keep): a record
+# can still be read for up to its retention plus that long after it was written.
+SEGMENT_ROLL_MS = 7 * DAY_MS
 
 
 def forward_retry(attempt: int) -> str:
@@ -143,6 +150,14 @@ class Topics:
 
     def specs(self) -> tuple[TopicSpec, ...]:
         return tuple(TopicSpec(self.name(t.name), t.partitions, t.retention_ms, t.cleanup_policy) for t in ALL_TOPICS)
+
+    def readable_for_ms(self, names: Iterable[str]) -> int:
+        """How long after it was written a record of any of the topics `names` may still be read (so
+        redelivered): the longest of their retentions plus a segment's roll time. A name not declared here
+        counts as the longest retention of all."""
+        retention = {s.name: s.retention_ms for s in self.specs()}
+        longest = max(retention.values())
+        return max((retention.get(n, longest) for n in names), default=longest) + SEGMENT_ROLL_MS
 
 
 # The Lampung bodies with a topic of their own (shared/kafka_access.py gives each a Kafka user).
