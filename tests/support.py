@@ -8,10 +8,12 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from shared.db import Database, apply_migrations
 from shared.events import Envelope
 from shared.kafka import Publisher
 from shared.service import Service
@@ -68,3 +70,17 @@ async def publish_events(bootstrap: str, topic: str, *events: Envelope[Any]) -> 
     async with Publisher(bootstrap, "test-publisher") as publisher:
         for event in events:
             await publisher.publish(topic, event)
+
+
+@asynccontextmanager
+async def schema_of_its_own(database_url: str, schema: str, ddl: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """A schema migrated with `ddl` (and the processed-events table every schema gets), dropped afterwards."""
+    (tmp_path / "0001_init.sql").write_text(ddl)
+    database = Database(database_url)
+    await database.connect()
+    await apply_migrations(database.pool, schema, tmp_path)
+    try:
+        yield database
+    finally:
+        await database.pool.execute(f"DROP SCHEMA {schema} CASCADE")
+        await database.close()

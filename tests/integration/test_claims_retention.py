@@ -18,6 +18,7 @@ from shared.idempotency import once, prune
 from shared.service import Service
 from shared.settings import ServiceSettings
 from shared.topics import DAY_MS, SEGMENT_ROLL_MS
+from tests.support import schema_of_its_own
 
 pytestmark = pytest.mark.integration
 SCHEMA = "claims_test"
@@ -25,13 +26,8 @@ SCHEMA = "claims_test"
 
 @pytest.fixture
 async def db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
-    (tmp_path / "0001_init.sql").write_text("CREATE TABLE notes (n int);")
-    database = Database(database_url)
-    await database.connect()
-    await apply_migrations(database.pool, SCHEMA, tmp_path)
-    yield database
-    await database.pool.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
-    await database.close()
+    async with schema_of_its_own(database_url, SCHEMA, "CREATE TABLE notes (n int);", tmp_path) as database:
+        yield database
 
 
 async def _backdated_claim(pool: asyncpg.Pool, schema: str, event_id: uuid.UUID, *, days_ago: int) -> None:

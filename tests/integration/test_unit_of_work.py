@@ -13,12 +13,12 @@ import asyncpg
 import pytest
 
 from shared import unit_of_work
-from shared.db import Database, apply_migrations
+from shared.db import Database
 from shared.events import EventType, Rejection, new_envelope
 from shared.idempotency import once
 from shared.kafka import Publisher
 from shared.topics import Topics
-from tests.support import read_topic
+from tests.support import read_topic, schema_of_its_own
 
 pytestmark = pytest.mark.integration
 SCHEMA = "uow_test"
@@ -26,13 +26,10 @@ SCHEMA = "uow_test"
 
 @pytest.fixture
 async def db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
-    (tmp_path / "0001_init.sql").write_text("CREATE TABLE notes (event_id uuid PRIMARY KEY, text text NOT NULL);")
-    database = Database(database_url)
-    await database.connect()
-    await apply_migrations(database.pool, SCHEMA, tmp_path)
-    yield database
-    await database.pool.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
-    await database.close()
+    async with schema_of_its_own(
+        database_url, SCHEMA, "CREATE TABLE notes (event_id uuid PRIMARY KEY, text text NOT NULL);", tmp_path
+    ) as database:
+        yield database
 
 
 def _event(n: int) -> object:
