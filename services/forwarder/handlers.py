@@ -440,7 +440,16 @@ class ForwarderHandlers:
 
     async def send_waiting_responses(self) -> int:
         """Send the messages that wait for the agency's follow-up (now that LAPOR! shows it) and those
-        without a definite answer; return how many went. Run after each status sync round."""
+        without a definite answer; return how many went. Run after each status sync round. Those on a
+        report LAPOR! closed are refused first: they can no longer go."""
+        for closed in await store.refuse_on_closed_reports(self.db.pool):
+            metrics.REPORTER_MESSAGES.labels("refused").inc(closed["messages"])
+            with bound(complaint_id=closed["complaint_id"], correlation_id=closed["correlation_id"]):
+                log.warning(
+                    "reporter messages refused; the LAPOR! report is closed",
+                    lapor_tracking_id=closed["lapor_tracking_id"],
+                    messages=closed["messages"],
+                )
         sent = 0
         for item in await store.responses_due(self.db.pool, limit=200):
             with bound(complaint_id=item["complaint_id"], correlation_id=item["correlation_id"]):

@@ -397,6 +397,27 @@ async def refuse_responses(conn: Conn, reference: str, error: str) -> None:
     )
 
 
+CLOSED_REPORT = "the LAPOR! report was closed before it took the message"
+
+
+async def refuse_on_closed_reports(conn: Conn) -> list[asyncpg.Record]:
+    """The reporter's messages on reports LAPOR! closed: a closed report takes no response (it is the
+    last step of its lifecycle), so they are refused with the reason instead of waiting for ever.
+    Return how many per report. A message in a call of doubtful outcome (`reference` set) is left to
+    its lookup: LAPOR! may have it."""
+    return await conn.fetch(
+        """WITH refused AS (
+               UPDATE forwarder.responses m SET state = 'refused', last_error = $1
+               FROM forwarder.reports r
+               WHERE m.complaint_id = r.complaint_id AND r.lapor_status = 'closed'
+                 AND m.state IN ('pending', 'waiting') AND m.reference IS NULL
+               RETURNING m.complaint_id, r.lapor_tracking_id, r.correlation_id)
+           SELECT complaint_id, lapor_tracking_id, correlation_id, count(*) AS messages
+           FROM refused GROUP BY complaint_id, lapor_tracking_id, correlation_id""",
+        CLOSED_REPORT,
+    )
+
+
 async def responses_due(conn: Conn, limit: int) -> list[asyncpg.Record]:
     """Reports with messages to send now: waiting ones once LAPOR! shows the agency's follow-up, and
     those never answered for sure (not tried, a lost answer, a 5xx) unless the report is closed."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 
 from aduan.replay import dlq_list, dlq_replay, replay
 from services.forwarder.app import build
@@ -409,6 +410,49 @@ async def test_messages_that_waited_go_as_one_response_once_the_agency_followed_
     assert report["responses"][0]["reference"] == f"resp-{early.event_id}"
     assert report["status"] == "reopened"
     assert await _message_states(database_url, event.complaint_id) == ["sent", "sent"]
+
+
+async def test_messages_on_a_report_lapor_closed_are_refused_with_the_reason_not_kept_waiting(
+    forwarder, simulator, infra, topics, database_url
+):
+    closing, open_one = routed_event(), routed_event()
+    await publish_events(infra.kafka, topics.routed, closing, open_one)
+    forwarded = await read_topic(infra.kafka, topics.forwarded, expect=2)
+    lapor = {f["complaint_id"]: f["payload"]["lapor_tracking_id"] for f in forwarded}
+    for event in (closing, open_one):
+        simulator.state.advance(lapor[str(event.complaint_id)], "verified", None)
+    # Before the agency's follow-up LAPOR! answers 409: both reporters' messages wait.
+    await publish_events(
+        infra.kafka, topics.follow_ups, _follow_up(closing, "Masih rusak."), _follow_up(open_one, "Tolong cepat.")
+    )
+    for event in (closing, open_one):
+        assert await eventually(lambda e=event: _is(database_url, e.complaint_id, ["waiting"]), timeout=20)
+    refused_before = _reporter_messages("refused")
+
+    simulator.state.advance(lapor[str(closing.complaint_id)], "closed", None)
+    await forwarder.handlers.sync_status_once()  # sees `closed`; the round then refuses what waited on it
+    assert await _message_states(database_url, closing.complaint_id) == ["refused"]
+    assert await _message_states(database_url, open_one.complaint_id) == ["waiting"]  # its report is open
+    assert _reporter_messages("refused") == refused_before + 1
+
+    # A message written after the close: LAPOR! refuses it (409), and the next round refuses it for good.
+    await publish_events(infra.kafka, topics.follow_ups, _follow_up(closing, "Kenapa ditutup?", minutes=3))
+    assert await eventually(lambda: _is(database_url, closing.complaint_id, ["refused", "waiting"]), timeout=20)
+    await forwarder.handlers.sync_status_once()
+    assert await _message_states(database_url, closing.complaint_id) == ["refused", "refused"]
+    conn = await asyncpg.connect(database_url)
+    try:
+        reasons = await conn.fetch(
+            "SELECT last_error FROM forwarder.responses WHERE complaint_id = $1", closing.complaint_id
+        )
+    finally:
+        await conn.close()
+    assert {r["last_error"] for r in reasons} == {"the LAPOR! report was closed before it took the message"}
+    assert simulator.state.get(lapor[str(closing.complaint_id)])["responses"] == []
+
+
+def _reporter_messages(outcome: str) -> float:
+    return REGISTRY.get_sample_value("aduan_reporter_messages_total", {"outcome": outcome}) or 0.0
 
 
 async def test_a_response_whose_answer_was_lost_is_looked_up_not_sent_twice(
