@@ -403,8 +403,8 @@ CLOSED_REPORT = "the LAPOR! report was closed before it took the message"
 async def refuse_on_closed_reports(conn: Conn) -> list[asyncpg.Record]:
     """The reporter's messages on reports LAPOR! closed: a closed report takes no response (it is the
     last step of its lifecycle), so they are refused with the reason instead of waiting for ever.
-    Return how many per report. A message in a call of doubtful outcome (`reference` set) is left to
-    its lookup: LAPOR! may have it."""
+    Return how many per report. A message in a call of doubtful outcome (`reference` set) is looked
+    up first (`responses_due`): LAPOR! may have it."""
     return await conn.fetch(
         """WITH refused AS (
                UPDATE forwarder.responses m SET state = 'refused', last_error = $1
@@ -420,13 +420,16 @@ async def refuse_on_closed_reports(conn: Conn) -> list[asyncpg.Record]:
 
 async def responses_due(conn: Conn, limit: int) -> list[asyncpg.Record]:
     """Reports with messages to send now: waiting ones once LAPOR! shows the agency's follow-up, and
-    those never answered for sure (not tried, a lost answer, a 5xx) unless the report is closed."""
+    those never answered for sure (not tried, a lost answer, a 5xx) unless the report is closed; on a
+    closed report still those of a call whose outcome is unknown, to be looked up (LAPOR! may have them;
+    if not, they are refused with the others)."""
     # driven from the unsent messages (a partial index), not from every report
     return await conn.fetch(
         """SELECT DISTINCT r.complaint_id, r.lapor_tracking_id, r.correlation_id
            FROM forwarder.responses m JOIN forwarder.reports r USING (complaint_id)
            WHERE m.state IN ('pending', 'waiting') AND m.body IS NOT NULL AND r.lapor_tracking_id IS NOT NULL
-             AND (r.lapor_status = 'followed_up' OR (m.state = 'pending' AND r.lapor_status IS DISTINCT FROM 'closed'))
+             AND (r.lapor_status = 'followed_up'
+                  OR (m.state = 'pending' AND (r.lapor_status IS DISTINCT FROM 'closed' OR m.reference IS NOT NULL)))
            LIMIT $1""",
         limit,
     )
