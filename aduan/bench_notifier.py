@@ -24,7 +24,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import asyncpg
@@ -41,6 +41,7 @@ from services.notifier.recipients import parse_recipients
 from services.notifier.settings import NotifierSettings
 from shared.db import Database, apply_migrations
 from shared.events import utcnow
+from shared.kafka import Publisher
 
 BENCH_DIR = stack.VAR / "bench"
 MIGRATIONS = Path(stack.ROOT / "services" / "notifier" / "migrations")
@@ -118,10 +119,10 @@ async def bench_scan(url: str, total: int, due: int) -> dict[str, Any]:
             settings = NotifierSettings(database_url=url, scan_batch=500)
             publisher = CountingPublisher()
             handlers = NotifierHandlers(
-                publisher,
+                cast(Publisher, publisher),  # a stand-in: NotifierHandlers calls only `publish`
                 db,
                 load_policy(),
-                settings,  # type: ignore[arg-type]
+                settings,
                 recipients=parse_recipients(_RECIPIENTS),
                 messages=load_messages(),
             )
@@ -218,18 +219,18 @@ async def bench_delivery(url: str, n: int, concurrency: int) -> dict[str, Any]:
         # baseline: the same bodies, bare POSTs, same concurrency, same sink (the sink refuses unsigned ones with
         # a 401 after reading them: the same HTTP work, minus signing, leasing and recording)
         gate = asyncio.Semaphore(concurrency)
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency * 2)) as http:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency * 2)) as session:
 
             async def post(i: int) -> int:
                 data = json.dumps({**body, "n": i}).encode()
-                async with gate, http.post(hook, data=data, headers={"Content-Type": "application/json"}) as r:
+                async with gate, session.post(hook, data=data, headers={"Content-Type": "application/json"}) as r:
                     await r.read()
                     return r.status
 
             t = time.perf_counter()
             codes = await asyncio.gather(*(post(i) for i in range(n)))
             bare_s = time.perf_counter() - t
-            async with http.get(base + "/_sim/stats") as r:
+            async with session.get(base + "/_sim/stats") as r:
                 stats = await r.json()
         return {
             "messages": n,

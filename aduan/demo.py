@@ -319,6 +319,7 @@ async def collect(
     async with httpx.AsyncClient(timeout=10) as http:
         sim = (await http.get(f"{sim_url}/_sim/stats")).json()
 
+    created = {number for number, r in reports.items() if r["state"] == "created"}
     # every channel intake registers has its row, so one the samples do not cover shows as sent 0
     per_channel: dict[str, Counter[str]] = {channel: Counter() for channel in registered_channels()}
     for s in samples:
@@ -326,7 +327,7 @@ async def collect(
         c["sent"] += 1
         c["accepted"] += bool(s.tracking_number)
         c["rejected"] += bool(s.rejected_reasons)
-        c["forwarded"] += bool(s.tracking_number and reports.get(s.tracking_number, {}).get("state") == "created")
+        c["forwarded"] += bool(s.tracking_number and s.tracking_number in created)
     per_agency = Counter(f"{r['level']:<8} {r['agency_code']}" for r in routed.values())
     agree = [s for s in accepted if s.tracking_number in routed and s.expect.get("region_code")]
     region_ok = sum(routed[s.tracking_number]["region_code"] == s.expect["region_code"] for s in agree)

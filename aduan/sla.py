@@ -40,7 +40,7 @@ def due(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sla", help="SLA deadlines as the notifier computes them")
     sla_sub = p.add_subparsers(dest="sla_command", required=True)
     d = sla_sub.add_parser("due", help="print when a clock started at START is due (ISO 8601, local offset)")

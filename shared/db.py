@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeAlias
 
 import asyncpg
 
@@ -19,12 +20,14 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 
+# One connection: asyncpg.connect()'s own, or one a pool lends (`pool.acquire()`), a proxy and no subclass of it
+Connection: TypeAlias = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 _may_hold_locks: set[int] = set()  # server pids of this process's connections inside a `session_lock` block
 
 
 @contextmanager
-def session_lock(conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy) -> Iterator[None]:
+def session_lock(conn: Connection) -> Iterator[None]:
     """Around a block that takes a session advisory lock on `conn` and unlocks it itself: a block that
     ends before its unlock (an error, a cancellation) leaves the connection marked, and its pool's
     reset then runs pg_advisory_unlock_all() on it before anyone else may use it."""

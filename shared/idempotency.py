@@ -47,7 +47,7 @@ def claim_statement(schema: str, handler: str, event_id: uuid.UUID) -> str:
 @asynccontextmanager
 async def once(
     pool: asyncpg.Pool, schema: str, handler: str, event_id: uuid.UUID
-) -> AsyncIterator[asyncpg.Connection | None]:
+) -> AsyncIterator[asyncpg.pool.PoolConnectionProxy | None]:
     """`async with once(...) as conn:` yields a connection in an open transaction, or None if the
     event was processed before. Everything the block writes commits together with the claim.
 

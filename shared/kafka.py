@@ -17,7 +17,7 @@ import functools
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -179,8 +179,8 @@ class Publisher:
 
     async def _replace(self, broken: AIOKafkaProducer, exc: Exception) -> None:
         async with self._lock:
-            if self._producer is not broken:
-                return  # another publish replaced it already
+            if self._producer is None or self._producer is not broken:
+                return  # another publish replaced it already (or the publisher was stopped)
             log.warning("idempotent producer failed fatally; replacing it", error=repr(exc))
             with contextlib.suppress(Exception):
                 await broken.stop()
@@ -211,7 +211,7 @@ def parse_envelope(body: bytes, payload_type: type[P]) -> Envelope[P]:
     return envelope
 
 
-Record = ConsumerRecord  # one Kafka record as aiokafka delivers it
+Record: TypeAlias = ConsumerRecord  # one Kafka record as aiokafka delivers it
 
 
 async def _undecoded(_: Any) -> None:

@@ -211,7 +211,7 @@ class Service:
                 *self.routes,
             ],
             lifespan=lifespan,
-            exception_handlers=dict(self.exception_handlers),  # type: ignore[arg-type]
+            exception_handlers=dict(self.exception_handlers),
         )
 
 

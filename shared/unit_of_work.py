@@ -54,7 +54,7 @@ class BatchUnit:
         self.open = True
         self._lock = asyncio.Lock()
         self._pool: asyncpg.Pool | None = None
-        self._conn: asyncpg.Connection | None = None
+        self._conn: asyncpg.pool.PoolConnectionProxy | None = None
         self._tx: asyncpg.transaction.Transaction | None = None
         self._acks: list[Awaitable[object]] = []
         self._send_now: dict[int, Callable[[], None]] = {}
@@ -81,7 +81,7 @@ class BatchUnit:
     @asynccontextmanager
     async def claimed(
         self, pool: asyncpg.Pool, schema: str, handler: str, event_id: uuid.UUID
-    ) -> AsyncIterator[asyncpg.Connection | None]:
+    ) -> AsyncIterator[asyncpg.pool.PoolConnectionProxy | None]:
         """`once(...)` inside a batch: the batch's connection in a savepoint, or None for a redelivery.
 
         The savepoint and the claim travel as one statement (one round trip), and a block that ends
@@ -105,7 +105,7 @@ class BatchUnit:
                 raise
 
     @asynccontextmanager
-    async def joined(self, pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    async def joined(self, pool: asyncpg.Pool) -> AsyncIterator[asyncpg.pool.PoolConnectionProxy]:
         """The batch's connection for writes that are idempotent by themselves (`writes(...)`): no claim and
         no savepoint; they commit with the batch. A failing one aborts the batch's transaction, so the
         whole batch is rolled back and redelivered, even when its handler catches the error (PostgreSQL
@@ -118,7 +118,7 @@ class BatchUnit:
                 self._failed_write = self._failed_write or exc
                 raise
 
-    async def _connection(self, pool: asyncpg.Pool) -> asyncpg.Connection:
+    async def _connection(self, pool: asyncpg.Pool) -> asyncpg.pool.PoolConnectionProxy:
         if self._conn is None:
             turn = _turn(pool)
             await turn.acquire()
@@ -180,7 +180,7 @@ class BatchUnit:
 
 
 @asynccontextmanager
-async def writes(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Pool | asyncpg.Connection]:
+async def writes(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Pool | asyncpg.pool.PoolConnectionProxy]:
     """Where a write that needs no claim goes (an upsert or a keyed insert, the same however often it
     runs): inside a consumed batch, the batch's transaction, so it costs one round trip and commits
     with the batch; outside one, the pool (its own autocommit statement)."""

@@ -126,7 +126,7 @@ class Gateways:
     async def email_mime(self, message: bytes, *, recipient: str = "aduan@lampungprov.go.id") -> httpx.Response:
         """Mailgun's raw-MIME forward: multipart/form-data, the whole message in the `body-mime` field."""
         fields = mailgun_fields(self.secrets.email_secret, {"recipient": recipient})
-        form = {name: (None, value) for name, value in fields.items()}
+        form: dict[str, tuple[None, str | bytes]] = {name: (None, value) for name, value in fields.items()}
         form["body-mime"] = (None, message)
         return await self.http.post("/v1/channels/email", files=form)
 

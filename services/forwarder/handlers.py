@@ -53,7 +53,7 @@ from services.forwarder.lapor_api import (
 )
 from services.forwarder.settings import ForwarderSettings
 from shared import metrics
-from shared.db import Database
+from shared.db import Connection, Database
 from shared.events import (
     Envelope,
     EventType,
@@ -169,7 +169,7 @@ class ForwarderHandlers:
 
     async def _record_created(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         envelope: Envelope[Any],
         routed: RoutedComplaint,
         receipt: LaporReceipt,
@@ -204,7 +204,7 @@ class ForwarderHandlers:
         )
 
     async def _create_once(
-        self, conn: asyncpg.Connection, routed: RoutedComplaint, row: store.ReportRow
+        self, conn: Connection, routed: RoutedComplaint, row: store.ReportRow
     ) -> tuple[LaporReceipt, int]:
         """Inline tries, under the complaint's lock. Look before creating while a doubt is open."""
         complaint_id = routed.complaint.complaint_id
@@ -257,7 +257,7 @@ class ForwarderHandlers:
 
     async def _retry_or_park(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         envelope: Envelope[Any],
         routed: RoutedComplaint,
         level_done: int,
@@ -293,7 +293,7 @@ class ForwarderHandlers:
 
     async def _park(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         envelope: Envelope[Any],
         routed: RoutedComplaint,
         reason: str,
@@ -319,7 +319,7 @@ class ForwarderHandlers:
 
     async def _reroute(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         envelope: Envelope[Any],
         routed: RoutedComplaint,
         row: store.ReportRow,
@@ -393,7 +393,7 @@ class ForwarderHandlers:
                 # first if it may have been applied), so LAPOR! being down holds up no other message.
                 log.warning("reporter messages not sent yet; LAPOR! failed", error_type=type(exc).__name__)
 
-    async def _send_responses(self, conn: asyncpg.Connection, complaint_id: uuid.UUID, tracking_id: str) -> int:
+    async def _send_responses(self, conn: Connection, complaint_id: uuid.UUID, tracking_id: str) -> int:
         """Send the complaint's messages LAPOR! does not have yet as one response, oldest first; return
         how many went. Under the complaint's lock, so two senders (the consumer and the status sync,
         two replicas) never send the same message. A response whose call may have been applied is

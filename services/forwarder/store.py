@@ -15,15 +15,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import asyncpg
 
 from services.forwarder.forward import QueuedMessage
-from shared.db import session_lock
+from shared.db import Connection, session_lock
 
 SCHEMA = "forwarder"
-Conn = asyncpg.Connection | asyncpg.Pool
+Conn: TypeAlias = asyncpg.Pool | Connection
 
 
 def _lock_key(kind: str, key: uuid.UUID) -> int:
@@ -35,9 +35,7 @@ def report_lock_key(complaint_id: uuid.UUID) -> int:
 
 
 @asynccontextmanager
-async def locked(
-    pool: asyncpg.Pool, complaint_id: uuid.UUID, *, take_lock: bool = True
-) -> AsyncIterator[asyncpg.Connection]:
+async def locked(pool: asyncpg.Pool, complaint_id: uuid.UUID, *, take_lock: bool = True) -> AsyncIterator[Connection]:
     """A connection holding the complaint's advisory lock until the block ends. A crash (or a
     cancelled handler) cannot leave it held: it dies with the session, and a connection released
     before its unlock is unlocked by the pool's reset (shared.db.session_lock)."""
@@ -113,7 +111,7 @@ async def open_report(
         correlation_id,
         *extra,
     )
-    return ReportRow(**dict(row))
+    return ReportRow(**dict(cast(asyncpg.Record, row)))  # INSERT ... ON CONFLICT DO UPDATE RETURNING: one row
 
 
 async def get_report(conn: Conn, complaint_id: uuid.UUID) -> ReportRow | None:
@@ -131,6 +129,7 @@ async def begin_create(conn: Conn, complaint_id: uuid.UUID) -> tuple[int, dateti
            WHERE r.complaint_id = $1 RETURNING r.attempts, before.doubt_at AS previous""",
         complaint_id,
     )
+    row = cast(asyncpg.Record, row)  # open_report made the row, under the same lock; none is ever deleted
     return row["attempts"], row["previous"]
 
 
@@ -291,7 +290,7 @@ async def reroute_state(conn: Conn, event_id: uuid.UUID) -> str | None:
 
 
 async def record_reroute(
-    conn: Conn, event_id: uuid.UUID, complaint_id: uuid.UUID, replaces: uuid.UUID, agency_code: str
+    conn: Connection, event_id: uuid.UUID, complaint_id: uuid.UUID, replaces: uuid.UUID, agency_code: str
 ) -> None:
     async with conn.transaction():
         await conn.execute(

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 from urllib.parse import quote
 
 import asyncpg
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from services.intake.settings import IntakeSettings
+from shared.db import Connection
 from shared.events import Attachment, derived_id
 from shared.logging import get_logger
 from shared.pii import keyed_digest
@@ -98,7 +100,7 @@ def signer_for(settings: IntakeSettings, *, fallback_key: str) -> Signer:
 
 
 async def keep(
-    conn: asyncpg.Pool | asyncpg.Connection,
+    conn: asyncpg.Pool | Connection,
     *,
     owner: uuid.UUID,
     message_key: str,
@@ -115,6 +117,7 @@ async def keep(
         owner,
         ids,
     )
+    row = cast(asyncpg.Record, row)  # an aggregate without GROUP BY: always one row
     count, total = int(row["n"]), int(row["bytes"])
     kept: list[tuple[uuid.UUID, Content]] = []
     for attachment, file in zip(ids, files, strict=True):

@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from services.intake import attachments, mime
+from shared.db import Connection
 from shared.events import Channel, complaint_id_for
 
 MIME_FIELDS = ("body-mime", "mime")
@@ -39,7 +40,7 @@ def message_id_of(parsed: mime.ParsedEmail, raw: bytes) -> str:
 
 
 async def read(
-    conn: asyncpg.Pool | asyncpg.Connection,
+    conn: asyncpg.Pool | Connection,
     raw: bytes,
     *,
     channel_message_id: str | None = None,

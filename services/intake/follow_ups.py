@@ -16,15 +16,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import asyncpg
-
 from services.intake import email_raw, linking, store
 from services.intake.attachments import Signer
 from services.intake.channels import EmailMessage
 from services.intake.privacy import protected
 from services.intake.settings import IntakeSettings
 from services.intake.timeline import Timeline
-from shared.db import Database
+from shared.db import Connection, Database
 from shared.events import (
     Channel,
     CitizenMessage,
@@ -90,7 +88,7 @@ class FollowUps:
         return found.tracking_number if found else None
 
     async def original_of(
-        self, conn: asyncpg.Connection, channel: Channel, raw: dict[str, Any], complaint: Complaint
+        self, conn: Connection, channel: Channel, raw: dict[str, Any], complaint: Complaint
     ) -> linking.Original | None:
         if channel == Channel.EMAIL:
             found = await linking.thread_of(conn, EmailMessage.model_validate(raw))
@@ -99,7 +97,7 @@ class FollowUps:
         return await linking.follow_up_of(conn, complaint, self.settings, self.key)
 
     async def as_follow_up(
-        self, conn: asyncpg.Connection, envelope: Envelope[InboundMessage], raw: dict[str, Any], complaint: Complaint
+        self, conn: Connection, envelope: Envelope[InboundMessage], raw: dict[str, Any], complaint: Complaint
     ) -> bool:
         """Handled as a follow-up of an earlier complaint (True), or a complaint of its own (False); `raw` is
         the message as judged (a raw e-mail read)."""
@@ -138,9 +136,7 @@ class FollowUps:
         )
         return True
 
-    async def as_duplicate(
-        self, conn: asyncpg.Connection, envelope: Envelope[InboundMessage], complaint: Complaint
-    ) -> bool:
+    async def as_duplicate(self, conn: Connection, envelope: Envelope[InboundMessage], complaint: Complaint) -> bool:
         """Recorded as a near-duplicate of an earlier complaint (True), or not one (False)."""
         if not self.settings.duplicate_linking:
             return False

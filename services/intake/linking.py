@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +28,7 @@ from services.intake import duplicates
 from services.intake.channels import EmailMessage
 from services.intake.duplicates import Candidate, DuplicatePolicy, Link, Place
 from services.intake.settings import IntakeSettings
+from shared.db import Connection
 from shared.events import Channel, Complaint
 from shared.pii import keyed_digest
 
@@ -106,7 +108,7 @@ _SELECT = """SELECT c.complaint_id, k.tracking_number, c.received_at, c.text, c.
              FROM intake.candidates c JOIN intake.complaints k USING (complaint_id)"""
 
 
-async def remember(conn: asyncpg.Connection, complaint: Complaint, key: str) -> None:
+async def remember(conn: Connection, complaint: Complaint, key: str) -> None:
     """Keep what later comparisons need of an accepted complaint."""
     c = candidate(complaint, key)
     await conn.execute(
@@ -126,7 +128,7 @@ async def remember(conn: asyncpg.Connection, complaint: Complaint, key: str) -> 
 
 
 async def duplicate_of(
-    conn: asyncpg.Pool | asyncpg.Connection, complaint: Complaint, policy: DuplicatePolicy, key: str
+    conn: asyncpg.Pool | Connection, complaint: Complaint, policy: DuplicatePolicy, key: str
 ) -> Link | None:
     """The first earlier complaint (itself no duplicate) the new one duplicates, if any."""
     since: datetime = complaint.received_at - policy.duplicate_window
@@ -148,7 +150,7 @@ class Original:
     reason: str
 
 
-async def _by_numbers(conn: asyncpg.Pool | asyncpg.Connection, numbers: list[str]) -> dict[str, uuid.UUID]:
+async def _by_numbers(conn: asyncpg.Pool | Connection, numbers: list[str]) -> dict[str, uuid.UUID]:
     if not numbers:
         return {}
     rows = await conn.fetch(
@@ -158,7 +160,7 @@ async def _by_numbers(conn: asyncpg.Pool | asyncpg.Connection, numbers: list[str
     return {r["tracking_number"]: r["complaint_id"] for r in rows}
 
 
-async def _original(conn: asyncpg.Pool | asyncpg.Connection, complaint_id: uuid.UUID, reason: str) -> Original:
+async def _original(conn: asyncpg.Pool | Connection, complaint_id: uuid.UUID, reason: str) -> Original:
     """The complaint itself, or the first one when it is a duplicate."""
     row = await conn.fetchrow(
         """SELECT o.complaint_id, o.tracking_number FROM intake.complaints k
@@ -166,10 +168,11 @@ async def _original(conn: asyncpg.Pool | asyncpg.Connection, complaint_id: uuid.
            WHERE k.complaint_id = $1""",
         complaint_id,
     )
+    row = cast(asyncpg.Record, row)  # the ids come from intake's own rows of complaints, which are never deleted
     return Original(row["complaint_id"], row["tracking_number"], reason)
 
 
-async def thread_of(conn: asyncpg.Pool | asyncpg.Connection, mail: EmailMessage) -> Original | None:
+async def thread_of(conn: asyncpg.Pool | Connection, mail: EmailMessage) -> Original | None:
     """The complaint an e-mail answers: a Message-ID intake sent, else a tracking number in its subject."""
     ids = mail.thread_ids()
     if ids:
@@ -189,7 +192,7 @@ async def thread_of(conn: asyncpg.Pool | asyncpg.Connection, mail: EmailMessage)
 
 
 async def follow_up_of(
-    conn: asyncpg.Pool | asyncpg.Connection, complaint: Complaint, settings: IntakeSettings, key: str
+    conn: asyncpg.Pool | Connection, complaint: Complaint, settings: IntakeSettings, key: str
 ) -> Original | None:
     """The complaint a new message follows up: one whose number it quotes, else (with duplicate linking
     on) the reporter's open complaint it resembles."""

@@ -8,6 +8,7 @@ import uuid
 import asyncpg
 
 from services.intake import tracking
+from shared.db import Connection
 from shared.events import Complaint, Rejection
 from shared.logging import get_logger
 
@@ -15,7 +16,7 @@ log = get_logger(__name__)
 SCHEMA = "intake"
 
 
-async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correlation_id: str) -> Complaint | None:
+async def record_accepted(conn: Connection, complaint: Complaint, correlation_id: str) -> Complaint | None:
     """Remember the complaint; None when this channel message was accepted before.
 
     Should another complaint hold its tracking number already, the complaint takes the next, longer
@@ -60,7 +61,7 @@ async def record_accepted(conn: asyncpg.Connection, complaint: Complaint, correl
 
 
 async def record_rejected(
-    conn: asyncpg.Connection, event_id: object, rejection: Rejection, unmasked_raw: object = None
+    conn: Connection, event_id: object, rejection: Rejection, unmasked_raw: object = None
 ) -> None:
     """The rejection, with the unmasked message for support (purged by `purge_expired`)."""
     await conn.execute(
@@ -74,7 +75,7 @@ async def record_rejected(
     )
 
 
-async def record_reporter(conn: asyncpg.Connection, complaint: Complaint, new_handle: str) -> str:
+async def record_reporter(conn: Connection, complaint: Complaint, new_handle: str) -> str:
     """Keep the reporter's identity and the original text; the reply handle (the first one minted wins,
     so a redelivery publishes the same handle). One statement, unless the row is a concurrent
     transaction's that committed meanwhile (the statement's snapshot predates it): then a second one."""
@@ -103,7 +104,7 @@ async def record_reporter(conn: asyncpg.Connection, complaint: Complaint, new_ha
     return handle
 
 
-async def contact_of(pool: asyncpg.Pool | asyncpg.Connection, reply_handle: str) -> asyncpg.Record | None:
+async def contact_of(pool: asyncpg.Pool | Connection, reply_handle: str) -> asyncpg.Record | None:
     """Who a reply handle addresses (for intake's own outbound replies)."""
     return await pool.fetchrow(
         "SELECT complaint_id, name, phone, email FROM intake.reporters WHERE reply_handle = $1", reply_handle
@@ -111,7 +112,7 @@ async def contact_of(pool: asyncpg.Pool | asyncpg.Connection, reply_handle: str)
 
 
 async def record_mail_thread(
-    conn: asyncpg.Connection, message_id: str, *, complaint_id: uuid.UUID, tracking_number: str
+    conn: Connection, message_id: str, *, complaint_id: uuid.UUID, tracking_number: str
 ) -> None:
     """Remember the Message-ID of an e-mail sent to a reporter: replies naming it join the complaint."""
     await conn.execute(
@@ -185,7 +186,7 @@ async def find_by_tracking_number(pool: asyncpg.Pool, tracking_number: str) -> a
 
 
 async def record_progress(
-    conn: asyncpg.Pool | asyncpg.Connection,
+    conn: asyncpg.Pool | Connection,
     complaint_id: uuid.UUID,
     stage: str,
     rank: int,
@@ -213,7 +214,7 @@ async def record_progress(
 
 
 async def record_outbound(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     event_id: uuid.UUID,
     tracking_number: str,

@@ -23,7 +23,7 @@ from services.intake import progress
 from services.intake import timeline_store as store
 from services.intake.open311_catalogue import CATALOGUE
 from shared.agencies import AGENCIES
-from shared.db import Database
+from shared.db import Connection, Database
 from shared.events import (
     Channel,
     Complaint,
@@ -268,7 +268,7 @@ class Timeline:
 
     async def linked_duplicate(
         self,
-        conn: asyncpg.Connection | asyncpg.Pool,
+        conn: asyncpg.Pool | Connection,
         *,
         complaint_id: uuid.UUID,
         event_id: uuid.UUID,

@@ -9,10 +9,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeAlias
 
 import asyncpg
 
-Pool = asyncpg.Pool | asyncpg.Connection
+from shared.db import Connection
+
+Pool: TypeAlias = asyncpg.Pool | Connection
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,10 @@ class Messages(_Strict):
             extra = _placeholders(c.text) - CITIZEN_FIELDS
             if extra:
                 raise ValueError(f"citizen.{kind.value}: unknown placeholders {sorted(extra)}")
-        for kind, t in self.alert.items():
+        for alert_kind, t in self.alert.items():
             extra = (_placeholders(t.subject) | _placeholders(t.body)) - ALERT_FIELDS
             if extra:
-                raise ValueError(f"alert.{kind.value}: unknown placeholders {sorted(extra)}")
+                raise ValueError(f"alert.{alert_kind.value}: unknown placeholders {sorted(extra)}")
         extra = (_placeholders(self.digest.subject) | _placeholders(self.digest.body)) - DIGEST_FIELDS
         if extra:
             raise ValueError(f"digest: unknown placeholders {sorted(extra)}")

@@ -6,11 +6,12 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import asyncpg
 
 from services.notifier.deadlines import Deadline
+from shared.db import Connection
 
 SCHEMA = "notifier"
 
@@ -48,7 +49,7 @@ def deadline_of(row: asyncpg.Record | dict[str, Any]) -> Deadline:
 
 
 async def upsert_complaint(
-    conn: asyncpg.Connection,
+    conn: Connection,
     complaint_id: uuid.UUID,
     tracking_number: str,
     *,
@@ -95,7 +96,7 @@ async def upsert_complaint(
         event,
         at.isoformat(),
     )
-    info = dict(row)
+    info = dict(cast(asyncpg.Record, row))  # INSERT ... ON CONFLICT DO UPDATE RETURNING: one row
     clocks = [dict(d) for d in info.pop("aduan_clocks")]
     info["events_seen"] = _events(info["events_seen"])
     return Known(info, clocks)
@@ -112,12 +113,12 @@ def _events(seen: Any) -> dict[str, str]:
     return json.loads(seen) if isinstance(seen, str) else dict(seen or {})
 
 
-async def complaint(conn: asyncpg.Connection | asyncpg.Pool, complaint_id: uuid.UUID) -> dict[str, Any] | None:
+async def complaint(conn: asyncpg.Pool | Connection, complaint_id: uuid.UUID) -> dict[str, Any] | None:
     row = await conn.fetchrow("SELECT * FROM notifier.complaints WHERE complaint_id = $1", complaint_id)
     return dict(row) if row is not None else None
 
 
-async def ombudsman_due(conn: asyncpg.Connection, complaint_id: uuid.UUID, at: datetime) -> None:
+async def ombudsman_due(conn: Connection, complaint_id: uuid.UUID, at: datetime) -> None:
     await conn.execute(
         "UPDATE notifier.complaints SET ombudsman_due_at = COALESCE(ombudsman_due_at, $2) WHERE complaint_id = $1",
         complaint_id,
@@ -125,7 +126,7 @@ async def ombudsman_due(conn: asyncpg.Connection, complaint_id: uuid.UUID, at: d
     )
 
 
-async def mark_ombudsman(conn: asyncpg.Connection, complaint_id: uuid.UUID, at: datetime) -> bool:
+async def mark_ombudsman(conn: Connection, complaint_id: uuid.UUID, at: datetime) -> bool:
     """True the first time only: the citizen hears of the Ombudsman route once per complaint."""
     return (
         await conn.fetchval(
@@ -209,7 +210,7 @@ _WRITE_CLOCKS = _write_clocks_sql()
 
 
 async def write_clocks(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     complaint_id: uuid.UUID,
     tracking_number: str,
@@ -251,7 +252,7 @@ async def write_clocks(
     return {r["clock"] for r in rows}
 
 
-async def update_deadlines(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+async def update_deadlines(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Write back the mutable fields of deadline rows read by upsert_complaint / due_for_alert: one round trip."""
     if rows:
         sets = ", ".join(f"{f} = ${i}" for i, f in enumerate(_DEADLINE_FIELDS, start=3))
@@ -261,7 +262,7 @@ async def update_deadlines(conn: asyncpg.Connection, rows: Sequence[dict[str, An
         )
 
 
-async def due_for_alert(conn: asyncpg.Connection, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+async def due_for_alert(conn: Connection, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
     """Clocks whose next warning, breach or escalation step has come. The predicate is the partial index's
     (`next_alert_at IS NOT NULL`, range on next_alert_at), so only due rows are read; locked with SKIP LOCKED
     so that two replicas never take the same row."""
@@ -275,7 +276,7 @@ async def due_for_alert(conn: asyncpg.Connection, now: datetime, limit: int = 50
     return [dict(r) for r in rows]
 
 
-async def add_history(conn: asyncpg.Connection, entries: Sequence[tuple[Any, ...]]) -> None:
+async def add_history(conn: Connection, entries: Sequence[tuple[Any, ...]]) -> None:
     """entries: (complaint_id, tracking_number, clock, cycle, kind, at, due_at, detail dict)."""
     if entries:
         await conn.executemany(
@@ -313,7 +314,7 @@ async def open_counts(pool: asyncpg.Pool) -> dict[str, int]:
 # outbox
 
 
-async def enqueue(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+async def enqueue(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """rows: (idem_key, channel, recipient, role, subject, body, payload dict, secret_env, next_attempt_at).
     A key already in the outbox is left alone: each message once per recipient per alert."""
     if rows:
@@ -325,9 +326,7 @@ async def enqueue(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> 
         )
 
 
-async def claim_batch(
-    conn: asyncpg.Connection, now: datetime, limit: int, lease_until: datetime
-) -> list[dict[str, Any]]:
+async def claim_batch(conn: Connection, now: datetime, limit: int, lease_until: datetime) -> list[dict[str, Any]]:
     """Take pending messages whose time has come: each counts an attempt and is leased until `lease_until`
     (a process killed mid-send leaves it to be tried again then). SKIP LOCKED: two replicas take different
     rows; the lease is committed before anything is sent, so neither takes a row the other is sending."""
@@ -343,13 +342,13 @@ async def claim_batch(
     return sorted((dict(r) for r in rows), key=lambda r: r["id"])
 
 
-async def mark_sent(conn: asyncpg.Connection | asyncpg.Pool, row_id: int, at: datetime) -> None:
+async def mark_sent(conn: asyncpg.Pool | Connection, row_id: int, at: datetime) -> None:
     await conn.execute(
         "UPDATE notifier.outbox SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = $1", row_id, at
     )
 
 
-async def mark_sent_many(conn: asyncpg.Connection | asyncpg.Pool, row_ids: Sequence[int], at: datetime) -> None:
+async def mark_sent_many(conn: asyncpg.Pool | Connection, row_ids: Sequence[int], at: datetime) -> None:
     await conn.execute(
         "UPDATE notifier.outbox SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = ANY($1::bigint[])",
         list(row_ids),
@@ -358,7 +357,7 @@ async def mark_sent_many(conn: asyncpg.Connection | asyncpg.Pool, row_ids: Seque
 
 
 async def mark_failed(
-    conn: asyncpg.Connection | asyncpg.Pool, row_id: int, error: str, next_attempt_at: datetime | None
+    conn: asyncpg.Pool | Connection, row_id: int, error: str, next_attempt_at: datetime | None
 ) -> None:
     """Retry at next_attempt_at, or give up (state 'dead') when None."""
     await conn.execute(
@@ -372,14 +371,14 @@ async def mark_failed(
     )
 
 
-async def defer(conn: asyncpg.Connection | asyncpg.Pool, row_id: int, until: datetime) -> None:
+async def defer(conn: asyncpg.Pool | Connection, row_id: int, until: datetime) -> None:
     """Not yet (SMS quiet hours): the same message later, the attempt not counted."""
     await conn.execute(
         "UPDATE notifier.outbox SET next_attempt_at = $2, attempts = attempts - 1 WHERE id = $1", row_id, until
     )
 
 
-async def delivered_counts(pool: asyncpg.Pool | asyncpg.Connection) -> dict[str, int]:
+async def delivered_counts(pool: asyncpg.Pool | Connection) -> dict[str, int]:
     rows = await pool.fetch("SELECT channel, count(*) AS n FROM notifier.outbox WHERE state = 'sent' GROUP BY channel")
     return {r["channel"]: r["n"] for r in rows}
 
@@ -388,7 +387,7 @@ async def delivered_counts(pool: asyncpg.Pool | asyncpg.Connection) -> dict[str,
 # digest
 
 
-async def claim_digest(conn: asyncpg.Connection, agency_code: str, day: Any) -> bool:
+async def claim_digest(conn: Connection, agency_code: str, day: Any) -> bool:
     return (
         await conn.fetchval(
             "INSERT INTO notifier.digests (agency_code, day) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
@@ -400,7 +399,7 @@ async def claim_digest(conn: asyncpg.Connection, agency_code: str, day: Any) -> 
 
 
 async def digest_counts(
-    conn: asyncpg.Connection, agency_codes: Sequence[str], now: datetime, soon: datetime
+    conn: Connection, agency_codes: Sequence[str], now: datetime, soon: datetime
 ) -> dict[str, dict[str, int]]:
     rows = await conn.fetch(
         """SELECT agency_code, count(*) AS open,

@@ -523,9 +523,9 @@ class Gazetteer:
                 )
                 if cue is None:
                     continue
-                near = self._fuzzy_after_cue(words, i + 1, cue)
-                if near is not None:
-                    raw.append((f, i + 1, i + 1 + near[0], near[1], cue, True))
+                miss = self._fuzzy_after_cue(words, i + 1, cue)
+                if miss is not None:
+                    raw.append((f, i + 1, i + 1 + miss[0], miss[1], cue, True))
         # Lampung context: an ungated Lampung name, a cued name, "Lampung", pekon/tiyuh, or a vouched field.
         if not anchored:
             anchored = any(

@@ -6,7 +6,6 @@ import json
 import uuid
 from dataclasses import replace
 
-import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -15,7 +14,7 @@ from services.routing import store
 from services.routing.decide import RoutingInput, decide, triage_reason
 from services.routing.settings import RoutingSettings
 from shared.agencies import AGENCIES
-from shared.db import Database
+from shared.db import Connection, Database
 from shared.events import (
     Complaint,
     ComplaintStatus,
@@ -70,7 +69,7 @@ class RoutingHandlers:
 
     async def _dispatch(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         cause: Envelope,
         complaint: Complaint,
         decision: RoutingDecision,

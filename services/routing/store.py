@@ -7,13 +7,14 @@ import uuid
 
 import asyncpg
 
+from shared.db import Connection
 from shared.events import Complaint, RoutingDecision
 
 SCHEMA = "routing"
 
 
 async def record_decision(
-    conn: asyncpg.Connection,
+    conn: Connection,
     event_id: uuid.UUID,
     complaint: Complaint,
     decision: RoutingDecision,
@@ -60,7 +61,7 @@ async def awaiting_triage(pool: asyncpg.Pool, tracking_number: str) -> asyncpg.R
     return row if row is not None and row["outcome"] == "triage" else None
 
 
-async def latest_decision(conn: asyncpg.Connection, tracking_number: str) -> asyncpg.Record | None:
+async def latest_decision(conn: Connection, tracking_number: str) -> asyncpg.Record | None:
     """The complaint's latest decision (locked for this transaction, so two answers re-route one after the other)."""
     return await conn.fetchrow(
         "SELECT * FROM routing.decisions WHERE tracking_number = $1 ORDER BY decided_at DESC LIMIT 1 FOR UPDATE",

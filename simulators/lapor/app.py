@@ -264,6 +264,7 @@ def create_app(
     async def addstream(request: Request) -> Response:
         """The legacy form: XML in, XML out; the token attribute is the credential."""
         raw = await body_of(request)
+        error: str | None
         try:
             token, fields = report_from_xml(raw) if raw is not None else (None, {})
         except ValueError as exc:
