@@ -455,48 +455,22 @@ async def test_a_response_in_doubt_on_a_report_closed_since_is_looked_up_not_lef
     forwarder, simulator, infra, topics, database_url
 ):
     event = routed_event()
-    await publish_events(infra.kafka, topics.routed, event)
-    lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
-    for status in ("verified", "disposed", "followed_up"):
-        simulator.state.advance(lapor_id, status, None)
-    simulator.state.set_faults({"lost_response": 1.0})  # LAPOR! takes the response, the answer never comes
-    await publish_events(infra.kafka, topics.follow_ups, _follow_up(event, "Pesan yang jawabannya hilang."))
-
-    async def in_doubt() -> bool:
-        conn = await asyncpg.connect(database_url)
-        try:
-            return bool(
-                await conn.fetchval(
-                    "SELECT count(*) = 1 FROM forwarder.responses"
-                    " WHERE complaint_id = $1 AND state = 'pending' AND reference IS NOT NULL",
-                    event.complaint_id,
-                )
-            )
-        finally:
-            await conn.close()
-
-    assert await eventually(in_doubt, timeout=20)
-    simulator.state.set_faults({"lost_response": 0.0})
+    lapor_id, _ = await _answer_lost(simulator, infra, topics, database_url, event, "Pesan yang jawabannya hilang.")
     simulator.state.advance(lapor_id, "closed", None)  # closed before the forwarder learnt the outcome
     await forwarder.handlers.sync_status_once()  # sees `closed`; the response is looked up, not refused
     assert await _message_states(database_url, event.complaint_id) == ["sent"]
     assert [r["text"] for r in simulator.state.get(lapor_id)["responses"]] == ["Pesan yang jawabannya hilang."]
 
 
-def _reporter_messages(outcome: str) -> float:
-    return REGISTRY.get_sample_value("aduan_reporter_messages_total", {"outcome": outcome}) or 0.0
-
-
-async def test_a_response_whose_answer_was_lost_is_looked_up_not_sent_twice(
-    forwarder, simulator, infra, topics, database_url
-):
-    event = routed_event()
+async def _answer_lost(simulator, infra, topics, database_url, event, text):  # type: ignore[no-untyped-def]
+    """The complaint in LAPOR! and followed up, and a follow-up sent as a response whose answer was lost
+    (LAPOR! took it): in doubt in forwarder.responses. Returns the LAPOR! number and the follow-up."""
     await publish_events(infra.kafka, topics.routed, event)
     lapor_id = (await read_topic(infra.kafka, topics.forwarded, expect=1))[0]["payload"]["lapor_tracking_id"]
     for status in ("verified", "disposed", "followed_up"):
         simulator.state.advance(lapor_id, status, None)
     simulator.state.set_faults({"lost_response": 1.0})  # LAPOR! takes the response, the answer never comes
-    lost = _follow_up(event, "Pesan pertama.")
+    lost = _follow_up(event, text)
     await publish_events(infra.kafka, topics.follow_ups, lost)
 
     async def in_doubt() -> bool:
@@ -514,6 +488,18 @@ async def test_a_response_whose_answer_was_lost_is_looked_up_not_sent_twice(
 
     assert await eventually(in_doubt, timeout=20)
     simulator.state.set_faults({"lost_response": 0.0})
+    return lapor_id, lost
+
+
+def _reporter_messages(outcome: str) -> float:
+    return REGISTRY.get_sample_value("aduan_reporter_messages_total", {"outcome": outcome}) or 0.0
+
+
+async def test_a_response_whose_answer_was_lost_is_looked_up_not_sent_twice(
+    forwarder, simulator, infra, topics, database_url
+):
+    event = routed_event()
+    lapor_id, lost = await _answer_lost(simulator, infra, topics, database_url, event, "Pesan pertama.")
     later = _follow_up(event, "Pesan kedua.", minutes=1)
     await publish_events(infra.kafka, topics.follow_ups, later, lost)
     # the first was found on the report; the second waits for the next follow-up (the first reopened it)
